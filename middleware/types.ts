@@ -1,0 +1,149 @@
+/**
+ * The shared vocabulary of the middleware: the authenticated principal, the store and resolver
+ * interfaces an application implements (the mock server implements them on lowdb), the reasons a
+ * token is refused, and the logger. No runtime code beyond small helpers lives here.
+ */
+
+/** How the request presented its token. */
+export type TokenSource = 'cookie' | 'header-bearer' | 'header-token' | 'query';
+
+/** What kind of credential resolved to the principal. */
+export type PrincipalKind = 'user_access_token' | 'session';
+
+/**
+ * The authenticated caller, put on `ctx.state.auth` by `authenticate()`.
+ * Typed app-wide by declaration merging (see `principal.ts`).
+ */
+export interface Principal {
+  /** Mattermost user id (26 chars). */
+  readonly userId: string;
+  readonly username: string;
+  /** Roles parsed from Mattermost's space-separated string, e.g. `['system_user', 'system_user_access_token']`. */
+  readonly roles: readonly string[];
+  /** Session id: the PAT's session (minted at first use) or the login session. */
+  readonly sessionId: string;
+  /** Token id when the credential is a personal access token, otherwise undefined. */
+  readonly tokenId?: string;
+  readonly isBot: boolean;
+  readonly kind: PrincipalKind;
+  /** True for OAuth-app sessions (PATs never are). */
+  readonly isOAuth?: boolean;
+  /** The session's CSRF token (login sessions only; PAT sessions have none). */
+  readonly csrf?: string;
+}
+
+/** A personal access token as a store holds it: the secret only as its SHA-256 digest. */
+export interface StoredToken {
+  readonly id: string;
+  /** Lowercase hex SHA-256 of the secret. */
+  readonly digest: string;
+  readonly user_id: string;
+  readonly description: string;
+  readonly is_active: boolean;
+  /** ms since epoch, 0 = never expires. */
+  readonly expires_at: number;
+}
+
+/** The token owner, as far as authentication needs it. */
+export interface StoredUser {
+  readonly id: string;
+  readonly username: string;
+  /** Mattermost's space-separated roles string. */
+  readonly roles: string;
+  /** 0 when active, deactivation time (ms) otherwise. */
+  readonly delete_at: number;
+  readonly is_bot: boolean;
+}
+
+type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * What `storeResolver()` needs from your database. Methods may be sync (fastest) or async.
+ * The mock server implements it on lowdb with in-memory indexes.
+ */
+export interface TokenStore {
+  /** Token by the SHA-256 hex digest of its secret. */
+  findTokenByDigest(digest: string): MaybePromise<StoredToken | undefined>;
+  /** User by id. */
+  findUserById(userId: string): MaybePromise<StoredUser | undefined>;
+  /** `ServiceSettings.EnableUserAccessTokens`. */
+  userAccessTokensEnabled(): MaybePromise<boolean>;
+  /**
+   * Optional: the session id for a token's use (Mattermost mints a session row at first use and
+   * reuses it). Without it, the session id is derived from the token id.
+   */
+  sessionIdForToken?(token: StoredToken, user: StoredUser): MaybePromise<string>;
+}
+
+/** Why a token was refused. All of them answer the same 401 to the client. */
+export type AuthFailureReason =
+  | 'missing'
+  | 'unknown_token'
+  | 'token_revoked'
+  | 'token_disabled'
+  | 'token_expired'
+  | 'user_missing'
+  | 'user_deactivated'
+  | 'feature_disabled'
+  | 'session_expired'
+  | 'query_token_forbidden'
+  | 'csrf'
+  | 'upstream_rejected';
+
+/**
+ * Thrown by resolvers when a token is refused. `authenticate()` logs the reason (with the token
+ * id when known, never the secret) and answers 401 `api.context.session_expired.app_error`.
+ */
+export class AuthFailure extends Error {
+  readonly reason: AuthFailureReason;
+  readonly tokenId: string | undefined;
+  readonly userId: string | undefined;
+  constructor(reason: AuthFailureReason, details: { tokenId?: string; userId?: string; message?: string } = {}) {
+    super(details.message ?? `token refused: ${reason}`);
+    this.name = 'AuthFailure';
+    this.reason = reason;
+    this.tokenId = details.tokenId;
+    this.userId = details.userId;
+  }
+}
+
+/** Information about the request a resolver may use. */
+export interface ResolveContext {
+  readonly source: TokenSource;
+  readonly requestId?: string;
+}
+
+/**
+ * Turns a presented token into a principal, or throws {@link AuthFailure} (refused) or any other
+ * error (infrastructure failure, e.g. `AppError` 503 when an upstream is down).
+ */
+export interface TokenResolver {
+  resolve(token: string, context: ResolveContext): MaybePromise<Principal>;
+}
+
+/** Structured log line. `fields` never contains a secret. */
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** A logger that writes one JSON line per entry to stderr. */
+export function consoleLogger(): Logger {
+  const write = (level: string, message: string, fields?: Record<string, unknown>) => {
+    process.stderr.write(`${JSON.stringify({ level, time: new Date().toISOString(), msg: message, ...fields })}\n`);
+  };
+  return {
+    info: (m, f) => write('info', m, f),
+    warn: (m, f) => write('warn', m, f),
+    error: (m, f) => write('error', m, f),
+  };
+}
+
+/** A logger that drops everything (tests, benchmarks). */
+export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+
+/** Parse Mattermost's space-separated roles string, as `strings.Fields` does. */
+export function parseRoles(roles: string): string[] {
+  return roles.split(/\s+/).filter((r) => r.length > 0);
+}
