@@ -80,6 +80,13 @@ export const ERRORS = {
   'app.post.get.app_error': { status: 404, message: 'Unable to get the post.' },
   'model.post.is_valid.msg.app_error': { status: 400, message: 'Invalid Message.' },
 
+  // Signed events between processes (event-receiver.ts)
+  'api.events.malformed.app_error': { status: 400, message: 'The event is malformed.' },
+  'api.events.invalid_signature.app_error': { status: 401, message: 'The event signature or its claims are invalid.' },
+  'api.events.expired.app_error': { status: 401, message: 'The event is too old or dated in the future.' },
+  'api.events.replayed.app_error': { status: 401, message: 'The event was already received.' },
+  'api.events.keys_unavailable.app_error': { status: 503, message: 'The event signing keys are unavailable. Please try again later.' },
+
   // Config
   'api.config.update_config.restricted_merge.app_error': { status: 400, message: 'Failed to merge given config.' },
 } as const satisfies Record<string, { status: number; message: string }>;
