@@ -1,0 +1,179 @@
+/**
+ * The whole database in memory: one {@link Table} per collection plus the config. Validates a
+ * batch of mutations against the unique indexes (all or nothing) and applies it synchronously.
+ * No I/O here: `store.ts` adds persistence on top.
+ *
+ * @example
+ * ```ts
+ * const state = new MemoryState(initialData());
+ * state.validate(mutations); // throws UniqueViolationError, applies nothing
+ * state.apply(mutations);
+ * state.tables.users.findOne('username', 'sysadmin');
+ * ```
+ */
+import { INDEXES, PRIMARY_KEY } from './schema.js';
+import type { CollectionName, Collections, MockConfig, MockData, Mutation } from './schema.js';
+import { Table, type IndexDef } from './table.js';
+import { InvalidMutationError, UniqueViolationError } from './errors.js';
+
+export type Tables = { [C in CollectionName]: Table<Collections[C]> };
+
+/** Collection names, in snapshot order. */
+export const COLLECTIONS: readonly CollectionName[] = [
+  'users', 'bots', 'tokens', 'sessions', 'teams', 'teamMembers', 'channels', 'channelMembers', 'posts',
+];
+
+const COLLECTION_SET: ReadonlySet<string> = new Set(COLLECTIONS);
+
+function makeTable<C extends CollectionName>(name: C): Table<Collections[C]> {
+  const defs = INDEXES[name] as unknown as Record<string, IndexDef<Collections[C]>>;
+  return new Table<Collections[C]>(name, PRIMARY_KEY[name] as (r: Collections[C]) => string, defs);
+}
+
+function makeTables(): Tables {
+  return {
+    users: makeTable('users'),
+    bots: makeTable('bots'),
+    tokens: makeTable('tokens'),
+    sessions: makeTable('sessions'),
+    teams: makeTable('teams'),
+    teamMembers: makeTable('teamMembers'),
+    channels: makeTable('channels'),
+    channelMembers: makeTable('channelMembers'),
+    posts: makeTable('posts'),
+  };
+}
+
+/** Generic view of a table, for code that handles every collection alike. */
+function anyTable(tables: Tables, name: CollectionName): Table<object> {
+  return tables[name] as unknown as Table<object>;
+}
+
+/** Check a mutation's shape (a programming error otherwise); returns its primary key. */
+function checkShape(tables: Tables, m: Mutation, position: number): string | undefined {
+  if (m === null || typeof m !== 'object') throw new InvalidMutationError(`mutation ${position} is not an object`);
+  if (m.op === 'config') {
+    if (m.config === null || typeof m.config !== 'object') throw new InvalidMutationError(`mutation ${position}: config must be an object`);
+    return undefined;
+  }
+  if (!COLLECTION_SET.has(m.collection)) throw new InvalidMutationError(`mutation ${position}: unknown collection ${JSON.stringify(m.collection)}`);
+  if (m.op === 'delete') {
+    if (typeof m.key !== 'string') throw new InvalidMutationError(`mutation ${position}: delete needs a string key`);
+    return m.key;
+  }
+  if (m.op !== 'put') throw new InvalidMutationError(`mutation ${position}: unknown op ${JSON.stringify((m as { op: unknown }).op)}`);
+  if (m.record === null || typeof m.record !== 'object') throw new InvalidMutationError(`mutation ${position}: put needs a record`);
+  const pk = anyTable(tables, m.collection).primaryKey(m.record);
+  if (typeof pk !== 'string' || pk.split(':').some((part) => part === '' || part === 'undefined')) {
+    throw new InvalidMutationError(`mutation ${position}: ${m.collection} record has no primary key`);
+  }
+  return pk;
+}
+
+/** All collections and the config, in memory. */
+export class MemoryState {
+  readonly tables: Tables = makeTables();
+  config: MockConfig;
+
+  constructor(data: MockData) {
+    this.config = data.config;
+    this.load(data);
+  }
+
+  /** Replace everything with `data` (records are frozen: they are shared with readers). */
+  load(data: MockData): void {
+    this.config = data.config;
+    for (const name of COLLECTIONS) {
+      const table = anyTable(this.tables, name);
+      table.clear();
+      const records = data[name] as readonly object[] | undefined;
+      for (const record of records ?? []) table.loadPut(Object.freeze(record));
+      const clash = table.rebuildIndexes();
+      if (clash) throw new UniqueViolationError(name, clash.index, clash.key, clash.pks[0]);
+    }
+  }
+
+  /**
+   * Throw if `mutations` are malformed or would break a unique index, taking earlier mutations of
+   * the same batch into account. O(batch size); applies nothing.
+   */
+  validate(mutations: readonly Mutation[]): void {
+    if (!Array.isArray(mutations)) throw new InvalidMutationError('commit() takes an array of mutations');
+    // Pending view of the batch: records by "collection\0pk" (null = deleted), unique keys by
+    // "collection\0index\0key" (null = freed).
+    const records = new Map<string, object | null>();
+    const owners = new Map<string, string | null>();
+    mutations.forEach((m, position) => {
+      const pk = checkShape(this.tables, m, position);
+      if (m.op === 'config' || pk === undefined) return;
+      const table = anyTable(this.tables, m.collection);
+      const recordKey = `${m.collection}\0${pk}`;
+      const old = records.has(recordKey) ? records.get(recordKey) ?? undefined : table.get(pk);
+      for (const index of table.indexes.values()) {
+        if (!index.def.unique) continue;
+        const ownerKey = (key: string): string => `${m.collection}\0${index.name}\0${key}`;
+        const oldKey = old === undefined ? undefined : index.def.key(old);
+        if (oldKey !== undefined) owners.set(ownerKey(oldKey), null);
+        if (m.op !== 'put') continue;
+        const newKey = index.def.key(m.record);
+        if (newKey === undefined) continue;
+        const slot = ownerKey(newKey);
+        const holder = owners.has(slot) ? owners.get(slot) : table.uniqueOwner(index.name, newKey);
+        if (holder !== undefined && holder !== null && holder !== pk) {
+          throw new UniqueViolationError(m.collection, index.name, newKey, holder);
+        }
+        owners.set(slot, pk);
+      }
+      records.set(recordKey, m.op === 'put' ? m.record : null);
+    });
+  }
+
+  /** Apply a validated batch (records are frozen). */
+  apply(mutations: readonly Mutation[]): void {
+    for (const m of mutations) {
+      if (m.op === 'config') this.config = m.config;
+      else if (m.op === 'delete') anyTable(this.tables, m.collection).delete(m.key);
+      else anyTable(this.tables, m.collection).put(Object.freeze(m.record));
+    }
+  }
+
+  /** Apply a batch read back from the journal, without index upkeep (call {@link rebuildIndexes}). */
+  replay(mutations: readonly Mutation[]): void {
+    for (const m of mutations) {
+      if (m.op === 'config') this.config = m.config;
+      else if (m.op === 'delete') anyTable(this.tables, m.collection).loadDelete(m.key);
+      else anyTable(this.tables, m.collection).loadPut(Object.freeze(m.record));
+    }
+  }
+
+  /** Rebuild every index after {@link replay}; throws on a unique clash. */
+  rebuildIndexes(): void {
+    for (const name of COLLECTIONS) {
+      const clash = anyTable(this.tables, name).rebuildIndexes();
+      if (clash) throw new UniqueViolationError(name, clash.index, clash.key, clash.pks[0]);
+    }
+  }
+
+  /** The data as a `MockData` value (arrays share the frozen records). O(n). */
+  toData(): MockData {
+    return {
+      version: 1,
+      config: this.config,
+      users: [...this.tables.users.values()],
+      bots: [...this.tables.bots.values()],
+      tokens: [...this.tables.tokens.values()],
+      sessions: [...this.tables.sessions.values()],
+      teams: [...this.tables.teams.values()],
+      teamMembers: [...this.tables.teamMembers.values()],
+      channels: [...this.tables.channels.values()],
+      channelMembers: [...this.tables.channelMembers.values()],
+      posts: [...this.tables.posts.values()],
+    };
+  }
+
+  counts(): Record<CollectionName, number> {
+    const out = {} as Record<CollectionName, number>;
+    for (const name of COLLECTIONS) out[name] = this.tables[name].size;
+    return out;
+  }
+}
