@@ -30,6 +30,11 @@ export interface Principal {
   readonly isOAuth?: boolean;
   /** The session's CSRF token (login sessions only; PAT sessions have none). */
   readonly csrf?: string;
+  /**
+   * ms since epoch after which the credential is dead (a PAT's `expires_at`); undefined or 0 =
+   * no expiry. Caches never keep a principal past it.
+   */
+  readonly expiresAt?: number;
 }
 
 /** A personal access token as a store holds it: the secret only as its SHA-256 digest. */
