@@ -86,6 +86,7 @@ function classify(err: unknown): AppError {
   const detail = err instanceof Error ? err.message : String(err);
   if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid) return refuse('api.events.malformed.app_error', detail, err);
   if (err instanceof errors.JWTExpired) return refuse('api.events.expired.app_error', detail, err);
+  if (err instanceof errors.JWTClaimValidationFailed && err.reason === 'missing') return refuse('api.events.malformed.app_error', detail, err);
   if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid
     || !(err instanceof errors.JOSEError) || err.code === 'ERR_JOSE_GENERIC') {
     return refuse('api.events.keys_unavailable.app_error', detail, err);

@@ -1,10 +1,15 @@
 import { expect } from 'chai';
+import Koa from 'koa';
+import { authenticate } from '../../middleware/authenticate.js';
+import { errorBoundary } from '../../middleware/error-boundary.js';
+import { requestId } from '../../middleware/request-id.js';
 import { AppError } from '../../middleware/errors.js';
 import { createHookBus, type HookBus } from '../../middleware/hooks.js';
 import { newId } from '../../middleware/ids.js';
 import { remoteResolver, type RemoteResolver, type RemoteResolverOptions } from '../../middleware/remote-resolver.js';
 import { AuthFailure, type Logger, type Principal } from '../../middleware/types.js';
 import { startFakeMattermost, type FakeMattermost, type FakeUser } from './support/fake-mattermost.js';
+import { listen, type Listening } from './support/listen.js';
 
 const ctx = { source: 'header-bearer' } as const;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -305,5 +310,86 @@ describe('remoteResolver', () => {
     resolver.close();
     hooks.emit('token.revoked', { tokenId: newId(), userId: alice.id });
     expect(resolver.size).to.equal(1);
+  });
+});
+
+describe('remoteResolver behind authenticate() (HTTP)', () => {
+  let upstream: FakeMattermost;
+  let hooks: HookBus;
+  let resolver: RemoteResolver;
+  let app: Listening;
+  let alice: FakeUser;
+  let aliceToken: string;
+
+  const get = (token: string) => fetch(`${app.url}/api/v4/things`, { headers: { Authorization: `Bearer ${token}` } });
+
+  beforeEach(async () => {
+    upstream = await startFakeMattermost();
+    hooks = createHookBus();
+    resolver = remoteResolver({ url: upstream.url, hooks });
+    alice = { id: newId(), username: 'alice', roles: 'system_user' };
+    aliceToken = newId();
+    upstream.users.set(aliceToken, alice);
+    const koa = new Koa();
+    koa.use(requestId());
+    koa.use(errorBoundary());
+    koa.use(authenticate({ resolver }));
+    koa.use((c) => { c.body = { user_id: c.state.auth?.userId, username: c.state.auth?.username }; });
+    app = await listen(koa);
+  });
+
+  afterEach(async () => {
+    resolver.close();
+    await app.close();
+    await upstream.stop();
+  });
+
+  it('answers 200 with the upstream user, then 200 from the cache', async () => {
+    for (let i = 0; i < 2; i++) {
+      const res = await get(aliceToken);
+      expect(res.status).to.equal(200);
+      expect(await res.json()).to.deep.equal({ user_id: alice.id, username: 'alice' });
+    }
+    expect(upstream.calls).to.equal(1);
+  });
+
+  it('answers a Mattermost 503 while the upstream is down, and 200 once it is back', async () => {
+    await upstream.stop();
+    const down = await get(aliceToken);
+    expect(down.status).to.equal(503);
+    expect(down.headers.get('content-type')).to.equal('application/json');
+    const body = await down.json() as Record<string, unknown>;
+    expect(body.id).to.equal('api.context.upstream_unavailable.app_error');
+    expect(body.status_code).to.equal(503);
+    expect(body.message).to.equal('The authentication server is unavailable. Please try again later.');
+    expect(body.request_id).to.equal(down.headers.get('x-request-id'));
+
+    await upstream.start();
+    const back = await get(aliceToken);
+    expect(back.status).to.equal(200);
+    expect((await back.json() as Record<string, unknown>).user_id).to.equal(alice.id);
+  });
+
+  it('answers 503 on upstream 500 without caching it, 200 when the upstream recovers', async () => {
+    upstream.forceStatus = 500;
+    expect((await get(aliceToken)).status).to.equal(503);
+    upstream.forceStatus = undefined;
+    expect((await get(aliceToken)).status).to.equal(200);
+    expect(upstream.calls).to.equal(2);
+  });
+
+  it('refuses a token the upstream refuses with 401 session_expired, and after token.revoked at once', async () => {
+    const unknown = await get(newId());
+    expect(unknown.status).to.equal(401);
+    expect((await unknown.json() as Record<string, unknown>).id).to.equal('api.context.session_expired.app_error');
+    expect(unknown.headers.get('www-authenticate')).to.include('error="invalid_token"');
+
+    expect((await get(aliceToken)).status).to.equal(200);
+    upstream.users.delete(aliceToken);
+    expect((await get(aliceToken)).status).to.equal(200); // still cached: nobody said anything
+    hooks.emit('token.revoked', { tokenId: newId(), userId: alice.id });
+    const refused = await get(aliceToken);
+    expect(refused.status).to.equal(401);
+    expect((await refused.json() as Record<string, unknown>).id).to.equal('api.context.session_expired.app_error');
   });
 });
