@@ -94,6 +94,10 @@ export interface TeamRecord {
   /** 'O' open, 'I' invite only. */
   type: 'O' | 'I';
   allow_open_invite: boolean;
+  /** Invite id (set at creation by `POST /teams`; absent on seeded teams). */
+  invite_id?: string;
+  company_name?: string;
+  allowed_domains?: string;
 }
 
 export interface TeamMemberRecord {
@@ -122,6 +126,10 @@ export interface ChannelRecord {
   last_post_at: number;
   total_msg_count: number;
   creator_id: string;
+  /** Time of the last root (non-reply) post; absent = same as `last_post_at`. */
+  last_root_post_at?: number;
+  /** Root (non-reply) posts; absent = same as `total_msg_count`. */
+  total_msg_count_root?: number;
 }
 
 export interface ChannelMemberRecord {
