@@ -1,17 +1,430 @@
-import type { MockData } from './schema.js';
-import type { MemoryState } from './memory.js';
-import type { StoreTuning } from './store.js';
+/**
+ * The file side of the store: opens (lock, snapshot, journal replay), group-commits journal
+ * appends, compacts in the background, and writes replacement snapshots. `store.ts` owns memory
+ * and calls in here; see `docs/storage.md` for the file layout and the crash-safety argument.
+ *
+ * @example
+ * ```ts
+ * const { state, seq, durability } = await openDurability('/data/db.json', { initialData });
+ * durability.attach(() => ({ seq: currentSeq, data: state.toData() }));
+ * await durability.append(seq + 1, JSON.stringify(mutations)); // on disk now
+ * ```
+ */
+import { mkdir, open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { Low } from 'lowdb';
+import type { MockData, OpenStoreOptions } from './schema.js';
+import { MemoryState } from './memory.js';
+import { StoreCorruptError, StoreFailedError, UniqueViolationError } from './errors.js';
+import { DIR_MODE, FILE_MODE, fsyncDir, tempFileFor } from './fsutil.js';
+import { formatLine, parseJournal, type PendingCommit } from './journal.js';
+import { acquireLock } from './lock.js';
+import { snapshotDb, type SnapshotData } from './snapshot.js';
 
-export interface Durability {
-  readonly file: string;
-  assertWritable(): void;
-  append(seq: number, json: string): Promise<void>;
-  replace(seq: number, data: MockData): Promise<void>;
-  flush(): Promise<void>;
-  close(): Promise<void>;
-  stats(): { snapshots: number; journalWrites: number; journalEntries: number };
+/** Tuning knobs of the file mode (all optional). */
+export interface DurabilityOptions {
+  /** fsync each journal append before acknowledging it (default true). Off: survives a process crash, not power loss. */
+  fsync?: boolean;
+  /** Compact once the journal holds this many lines (default 10 000). */
+  compactEntries?: number;
+  /** ... or this many bytes (default 64 MiB). */
+  compactBytes?: number;
+  /** Told when a background compaction fails (commits go on; the journal keeps growing). */
+  onCompactionError?: (err: unknown) => void;
 }
 
-export async function openDurability(file: string, _options: StoreTuning): Promise<{ state: MemoryState; seq: number; durability: Durability }> {
-  throw new Error(`file mode is not available yet (${file}); use inMemory`);
+export interface DurabilityStats {
+  snapshots: number;
+  journalWrites: number;
+  journalEntries: number;
+}
+
+/** What the store hands over when asked for a snapshot: its commit number and data. */
+export type SnapshotSource = () => { seq: number; data: MockData };
+
+interface CommitItem extends PendingCommit {
+  kind: 'commit';
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+interface ReplaceItem {
+  kind: 'replace';
+  /** Serializes the captured data and writes the snapshot. */
+  write: () => Promise<void>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+type QueueItem = CommitItem | ReplaceItem;
+
+interface Compaction {
+  seq: number;
+  /** Lines appended while the snapshot is being written, with the last commit number of each. */
+  tail: { seq: number; line: string }[];
+  settled: boolean;
+  error: unknown;
+  done: Promise<void>;
+}
+
+/** The persistence engine of one database file. */
+export class Durability {
+  readonly file: string;
+  readonly journalFile: string;
+  readonly #low: Low<SnapshotData | null>;
+  readonly #fsync: boolean;
+  readonly #compactEntries: number;
+  readonly #compactBytes: number;
+  readonly #onCompactionError: (err: unknown) => void;
+  readonly #release: () => void;
+  #journal: FileHandle;
+  #journalBytes: number;
+  #journalEntries: number;
+  #snapshots: number;
+  #journalWrites = 0;
+  #queue: QueueItem[] = [];
+  #scheduled = false;
+  #draining = false;
+  #compaction: Compaction | undefined;
+  #compactRetryAt = 0;
+  #failed: StoreFailedError | undefined;
+  #closed = false;
+  #idle: (() => void)[] = [];
+  #source: SnapshotSource | undefined;
+
+  constructor(init: {
+    file: string; low: Low<SnapshotData | null>; journal: FileHandle; journalBytes: number; journalEntries: number;
+    snapshots: number; release: () => void; options: DurabilityOptions;
+  }) {
+    const { fsync = true, compactEntries = 10_000, compactBytes = 64 * 1024 * 1024, onCompactionError = () => undefined } = init.options;
+    this.file = init.file;
+    this.journalFile = `${init.file}.journal`;
+    this.#low = init.low;
+    this.#journal = init.journal;
+    this.#journalBytes = init.journalBytes;
+    this.#journalEntries = init.journalEntries;
+    this.#snapshots = init.snapshots;
+    this.#release = init.release;
+    this.#fsync = fsync;
+    this.#compactEntries = compactEntries;
+    this.#compactBytes = compactBytes;
+    this.#onCompactionError = onCompactionError;
+  }
+
+  /** Give the engine access to the current data (for compaction); may start a due compaction. */
+  attach(source: SnapshotSource): void {
+    this.#source = source;
+    this.#maybeCompact();
+  }
+
+  /** Throw if an earlier write failed (memory may be ahead of the disk). */
+  assertWritable(): void {
+    if (this.#failed) throw this.#failed;
+  }
+
+  /** Queue one commit; resolves once its journal line is written (and fsync'd). */
+  append(seq: number, json: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ kind: 'commit', seq, json, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  /**
+   * Replace the snapshot with `data` and empty the journal, in commit order. `data` is captured
+   * now (fresh arrays of frozen records), so later commits never leak into this snapshot.
+   */
+  replace(seq: number, data: MockData): Promise<void> {
+    const snapshot: SnapshotData = { ...data, seq };
+    return new Promise((resolve, reject) => {
+      const write = (): Promise<void> => {
+        this.#low.data = snapshot;
+        const written = this.#low.write();
+        this.#low.data = null;
+        return written;
+      };
+      this.#queue.push({ kind: 'replace', write, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  /** Wait until the queue is empty and no write or compaction is in flight. */
+  async flush(): Promise<void> {
+    while (this.#busy()) await new Promise<void>((resolve) => this.#idle.push(resolve));
+  }
+
+  /** Flush, close the journal and release the lock. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.flush();
+    this.#closed = true;
+    await this.#journal.close();
+    this.#release();
+  }
+
+  stats(): DurabilityStats {
+    return { snapshots: this.#snapshots, journalWrites: this.#journalWrites, journalEntries: this.#journalEntries };
+  }
+
+  #busy(): boolean {
+    return this.#scheduled || this.#draining || this.#queue.length > 0 || this.#compaction !== undefined;
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#draining) return;
+    this.#scheduled = true;
+    // setImmediate: every commit issued in this turn of the event loop joins the first append.
+    setImmediate(() => {
+      this.#scheduled = false;
+      void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#draining) return;
+    this.#draining = true;
+    try {
+      for (;;) {
+        if (this.#compaction?.settled) {
+          await this.#finishCompaction(this.#compaction);
+          continue;
+        }
+        const head = this.#queue[0];
+        if (!head) break;
+        if (this.#failed) {
+          this.#rejectAll(this.#failed);
+          continue;
+        }
+        if (head.kind === 'replace') {
+          this.#queue.shift();
+          await this.#replace(head);
+          continue;
+        }
+        const batch: CommitItem[] = [];
+        while (this.#queue[0]?.kind === 'commit') batch.push(this.#queue.shift() as CommitItem);
+        await this.#appendBatch(batch);
+        this.#maybeCompact();
+      }
+    } finally {
+      this.#draining = false;
+      const idle = this.#idle;
+      this.#idle = [];
+      for (const wake of idle) wake();
+    }
+  }
+
+  #rejectAll(err: unknown): void {
+    const queue = this.#queue;
+    this.#queue = [];
+    for (const item of queue) item.reject(err);
+  }
+
+  async #appendBatch(batch: CommitItem[]): Promise<void> {
+    const line = formatLine(batch);
+    const buffer = Buffer.from(line, 'utf8');
+    try {
+      let written = 0;
+      while (written < buffer.length) {
+        const { bytesWritten } = await this.#journal.write(buffer, written, buffer.length - written);
+        written += bytesWritten;
+      }
+      if (this.#fsync) await this.#journal.datasync();
+    } catch (err) {
+      this.#failed = new StoreFailedError(err);
+      // Cut the partial line so the next open does not see damage before later lines.
+      await this.#journal.truncate(this.#journalBytes).catch(() => undefined);
+      for (const item of batch) item.reject(this.#failed);
+      return;
+    }
+    this.#journalBytes += buffer.length;
+    this.#journalEntries += 1;
+    this.#journalWrites += 1;
+    const last = batch[batch.length - 1] as CommitItem;
+    this.#compaction?.tail.push({ seq: last.seq, line });
+    for (const item of batch) item.resolve();
+  }
+
+  #maybeCompact(): void {
+    if (this.#compaction || this.#failed || this.#closed || !this.#source) return;
+    if (this.#journalEntries < this.#compactEntries && this.#journalBytes < this.#compactBytes) return;
+    if (Date.now() < this.#compactRetryAt) return;
+    const { seq, data } = this.#source();
+    this.#low.data = { ...data, seq };
+    const written = this.#low.write(); // serializes now (the one stall), writes in the background
+    this.#low.data = null;
+    const compaction: Compaction = { seq, tail: [], settled: false, error: undefined, done: Promise.resolve() };
+    compaction.done = written.then(
+      () => { compaction.settled = true; },
+      (err: unknown) => { compaction.settled = true; compaction.error = err ?? new Error('compaction failed'); },
+    ).finally(() => this.#schedule());
+    this.#compaction = compaction;
+  }
+
+  /** After the snapshot is renamed into place: rewrite the journal to the lines it does not hold. */
+  async #finishCompaction(compaction: Compaction): Promise<void> {
+    this.#compaction = undefined;
+    if (compaction.error !== undefined) {
+      this.#compactRetryAt = Date.now() + 10_000;
+      this.#onCompactionError(compaction.error);
+      return;
+    }
+    this.#snapshots += 1;
+    const keep = compaction.tail.filter((entry) => entry.seq > compaction.seq);
+    try {
+      await this.#swapJournal(keep.map((entry) => entry.line).join(''));
+      this.#journalEntries = keep.length;
+    } catch (err) {
+      // The old journal is intact and still open: replay skips what the snapshot holds.
+      this.#compactRetryAt = Date.now() + 10_000;
+      this.#onCompactionError(err);
+    }
+  }
+
+  /** Atomically replace the journal with `content` and append to the new file from now on. */
+  async #swapJournal(content: string): Promise<void> {
+    const temp = tempFileFor(this.journalFile);
+    await rm(temp, { force: true });
+    const next = await open(temp, 'a', FILE_MODE);
+    try {
+      const buffer = Buffer.from(content, 'utf8');
+      if (buffer.length > 0) await next.write(buffer);
+      if (this.#fsync) await next.sync();
+      await rename(temp, this.journalFile);
+    } catch (err) {
+      await next.close();
+      await rm(temp, { force: true });
+      throw err;
+    }
+    if (this.#fsync) fsyncDir(dirname(this.journalFile));
+    const old = this.#journal;
+    this.#journal = next;
+    this.#journalBytes = Buffer.byteLength(content);
+    await old.close();
+  }
+
+  async #replace(item: ReplaceItem): Promise<void> {
+    // An earlier compaction's snapshot must land before this one (never after it).
+    if (this.#compaction) {
+      await this.#compaction.done;
+      this.#compaction = undefined;
+    }
+    try {
+      await item.write();
+      this.#snapshots += 1;
+      await this.#swapJournal('');
+      this.#journalEntries = 0;
+      item.resolve();
+    } catch (err) {
+      // The snapshot may or may not be in place; memory has the new data: stop accepting writes.
+      this.#failed = new StoreFailedError(err);
+      item.reject(this.#failed);
+    }
+  }
+}
+
+export interface OpenedFiles {
+  state: MemoryState;
+  seq: number;
+  durability: Durability;
+}
+
+async function readOptional(file: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+function stateFrom(file: string, data: MockData): MemoryState {
+  try {
+    return new MemoryState(data);
+  } catch (err) {
+    if (err instanceof UniqueViolationError) throw new StoreCorruptError(file, `${err.collection}.${err.index} holds ${JSON.stringify(err.key)} twice`);
+    throw err;
+  }
+}
+
+/**
+ * Open the files of `file`: take the lock, load the snapshot, replay the journal (cutting a torn
+ * last line), or create both from `initialData()` (and with `reset`).
+ */
+export async function openDurability(fileOption: string, options: OpenStoreOptions & DurabilityOptions): Promise<OpenedFiles> {
+  const file = resolve(fileOption);
+  const journalFile = `${file}.journal`;
+  const { fsync = true, reset = false, initialData } = options;
+  await mkdir(dirname(file), { recursive: true, mode: DIR_MODE });
+  const release = acquireLock(`${file}.lock`);
+  try {
+    const low = snapshotDb(file, { fsync });
+    // Leftovers of an interrupted atomic write are ours and incomplete by definition.
+    await rm(tempFileFor(file), { force: true });
+    await rm(tempFileFor(journalFile), { force: true });
+
+    let state: MemoryState;
+    let seq = 0;
+    let snapshots = 0;
+    let journalBytes = 0;
+    let journalEntries = 0;
+    const existing = reset ? undefined : await (async () => { await low.read(); return low.data; })();
+    low.data = null;
+    if (existing) {
+      const journal = await readOptional(journalFile) ?? Buffer.alloc(0);
+      const parsed = parseJournal(journalFile, journal);
+      state = stateFrom(file, existing);
+      seq = existing.seq;
+      let lineNo = 0;
+      for (const line of parsed.lines) {
+        lineNo += 1;
+        for (const commit of line.commits) {
+          if (commit.seq <= seq) continue;
+          if (commit.seq !== seq + 1) {
+            throw new StoreCorruptError(journalFile, `commit ${seq + 1} is missing (found ${commit.seq}; snapshot holds up to ${existing.seq})`, { line: lineNo });
+          }
+          state.replay(commit.mutations);
+          seq = commit.seq;
+        }
+      }
+      try {
+        state.rebuildIndexes();
+      } catch (err) {
+        if (err instanceof UniqueViolationError) throw new StoreCorruptError(journalFile, `replay leaves ${err.collection}.${err.index} holding ${JSON.stringify(err.key)} twice`);
+        throw err;
+      }
+      journalEntries = parsed.lines.length;
+      journalBytes = parsed.validBytes;
+      if (parsed.tornBytes > 0) {
+        // Only now, with everything else checked: cut the unacknowledged partial line.
+        const handle = await open(journalFile, 'r+');
+        try {
+          await handle.truncate(parsed.validBytes);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      }
+    } else {
+      if (!reset) {
+        const journal = await readOptional(journalFile);
+        if (journal && journal.length > 0) throw new StoreCorruptError(file, `the snapshot is missing but its journal ${journalFile} exists`);
+      }
+      const data = initialData();
+      state = stateFrom(file, data);
+      // Reset: forget the old journal first, so a crash never replays it onto the new snapshot.
+      await rm(journalFile, { force: true });
+      if (fsync) fsyncDir(dirname(file));
+      low.data = { ...state.toData(), seq: 0 };
+      const written = low.write();
+      low.data = null;
+      await written;
+      snapshots = 1;
+    }
+    const journal = await open(journalFile, 'a', FILE_MODE);
+    const durability = new Durability({ file, low, journal, journalBytes, journalEntries, snapshots, release, options });
+    return { state, seq, durability };
+  } catch (err) {
+    release();
+    throw err;
+  }
 }

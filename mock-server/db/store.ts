@@ -16,21 +16,12 @@
 import type { CollectionName, Collections, IndexName, MockConfig, MockData, Mutation, OpenStoreOptions, Store, StoreStats } from './schema.js';
 import { MemoryState } from './memory.js';
 import { InvalidMutationError, StoreClosedError } from './errors.js';
-import { openDurability, type Durability } from './durability.js';
+import { openDurability, type Durability, type DurabilityOptions } from './durability.js';
 
-/** Tuning knobs of the file mode (all optional). */
-export interface StoreTuning {
-  /** fsync every journal append before acknowledging (default true). Off: survives process crashes, not power loss. */
-  fsync?: boolean;
-  /** Compact (new snapshot, empty journal) once the journal holds this many batches (default 10 000). */
-  compactEntries?: number;
-  /** ... or this many bytes (default 64 MiB). */
-  compactBytes?: number;
-  /** Called when a background compaction fails (the journal keeps growing; commits still work). */
-  onCompactionError?: (err: unknown) => void;
-}
+export type { DurabilityOptions } from './durability.js';
 
-export type StoreOptions = OpenStoreOptions & StoreTuning;
+/** `OpenStoreOptions` plus the file mode's tuning knobs (`fsync`, compaction thresholds). */
+export type StoreOptions = OpenStoreOptions & DurabilityOptions;
 
 function checkData(data: MockData): MockData {
   if (data === null || typeof data !== 'object' || data.version !== 1) {
@@ -52,6 +43,7 @@ class MockStore implements Store {
     this.#seq = seq;
     this.#durability = durability;
     this.file = durability?.file;
+    durability?.attach(() => ({ seq: this.#seq, data: this.#state.toData() }));
   }
 
   get config(): MockConfig {

@@ -1,0 +1,67 @@
+/**
+ * File primitives of the storage engine: every file is created with mode 0600, replaced
+ * atomically (temp file, fsync, rename, fsync of the directory), never rewritten in place.
+ *
+ * @example
+ * ```ts
+ * await writeFileAtomic('/data/db.json', json, { fsync: true });
+ * ```
+ */
+import { open, rename, rm } from 'node:fs/promises';
+import { closeSync, fsyncSync, openSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+/** Mode of every file the store creates. */
+export const FILE_MODE = 0o600;
+/** Mode of a directory the store creates. */
+export const DIR_MODE = 0o700;
+
+/** The temp file `writeFileAtomic` uses for `file`: `.<name>.tmp` beside it. */
+export function tempFileFor(file: string): string {
+  return join(dirname(file), `.${basename(file)}.tmp`);
+}
+
+/** fsync a directory so a rename or unlink in it survives power loss (a no-op where unsupported). */
+export function fsyncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'EBADF') throw err;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+export interface AtomicWriteOptions {
+  /** fsync the data and the directory (default true). */
+  fsync?: boolean;
+}
+
+/**
+ * Replace `file` with `data`: write a 0600 temp file, fsync it, rename it over `file`, fsync
+ * the directory. A crash leaves either the old or the new file, never a mix.
+ */
+export async function writeFileAtomic(file: string, data: string | Uint8Array, { fsync = true }: AtomicWriteOptions = {}): Promise<void> {
+  const temp = tempFileFor(file);
+  await rm(temp, { force: true });
+  const handle = await open(temp, 'wx', FILE_MODE);
+  try {
+    await handle.writeFile(data);
+    if (fsync) await handle.sync();
+  } catch (err) {
+    await handle.close();
+    await rm(temp, { force: true });
+    throw err;
+  }
+  await handle.close();
+  try {
+    await rename(temp, file);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+  if (fsync) fsyncDir(dirname(file));
+}
