@@ -81,14 +81,17 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | undefin
   });
 }
 
-/** Map a jose failure to a refusal; anything that is not about the token itself is a 503. */
-function classify(err: unknown): AppError {
+/**
+ * Map a verification failure to a refusal. With a remote JWKS, a failure that is not about the
+ * token itself (fetch failed, timeout, bad JWKS) is a 503 so that the sender retries.
+ */
+function classify(err: unknown, remoteKeys: boolean): AppError {
   const detail = err instanceof Error ? err.message : String(err);
   if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid) return refuse('api.events.malformed.app_error', detail, err);
   if (err instanceof errors.JWTExpired) return refuse('api.events.expired.app_error', detail, err);
   if (err instanceof errors.JWTClaimValidationFailed && err.reason === 'missing') return refuse('api.events.malformed.app_error', detail, err);
-  if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid
-    || !(err instanceof errors.JOSEError) || err.code === 'ERR_JOSE_GENERIC') {
+  if (remoteKeys && (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid
+    || !(err instanceof errors.JOSEError) || err.code === 'ERR_JOSE_GENERIC')) {
     return refuse('api.events.keys_unavailable.app_error', detail, err);
   }
   return refuse('api.events.invalid_signature.app_error', detail, err);
@@ -124,12 +127,16 @@ export function eventReceiver(options: EventReceiverOptions): Middleware {
   const check = async (jws: string): Promise<JWTPayload> => {
     if (!COMPACT_JWS.test(jws)) throw refuse('api.events.malformed.app_error', 'body is not a compact JWS');
     let header: { alg?: unknown };
-    try { header = decodeProtectedHeader(jws); } catch (err) { throw classify(err); }
+    try {
+      header = decodeProtectedHeader(jws);
+    } catch (err) {
+      throw refuse('api.events.malformed.app_error', `protected header: ${err instanceof Error ? err.message : String(err)}`, err);
+    }
     if (header.alg !== alg) throw refuse('api.events.invalid_signature.app_error', `alg ${String(header.alg)} not allowed`);
     try {
       const { payload } = typeof key === 'function' ? await jwtVerify(jws, key, verifyOptions) : await jwtVerify(jws, key, verifyOptions);
       return payload;
-    } catch (err) { throw classify(err); }
+    } catch (err) { throw classify(err, typeof key === 'function' && 'jwksUrl' in verify); }
   };
 
   const accept = async (ctx: Context) => {
