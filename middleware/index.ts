@@ -15,3 +15,8 @@ export * from './session-cache.js';
 export * from './permissions.js';
 export * from './request-id.js';
 export * from './error-boundary.js';
+export * from './remote-resolver.js';
+export * from './event-format.js';
+export * from './event-keys.js';
+export * from './event-sender.js';
+export * from './event-receiver.js';
