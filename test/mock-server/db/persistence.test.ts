@@ -1,0 +1,342 @@
+import { expect } from 'chai';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { appendFile, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openStore, type StoreOptions } from '../../../mock-server/db/store.js';
+import { StoreCorruptError, StoreLockedError, UniqueViolationError } from '../../../mock-server/db/errors.js';
+import type { Mutation, Store } from '../../../mock-server/db/schema.js';
+import { config, emptyData, seedData, token, user } from './fixtures/data.js';
+import { useTempDirs } from './fixtures/tmp.js';
+
+const CHILD = fileURLToPath(new URL('./fixtures/store-child.ts', import.meta.url));
+
+function putToken(id: string, userId = 'u1'): Mutation {
+  return { op: 'put', collection: 'tokens', record: token(id, userId) };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(() => { throw new Error('expected a rejection'); }, (err: unknown) => err);
+}
+
+describe('store (files)', () => {
+  const tempDir = useTempDirs();
+  const open: Store[] = [];
+  afterEach(async () => {
+    for (const store of open.splice(0)) await store.close();
+  });
+
+  async function openAt(file: string, extra: Partial<StoreOptions> = {}): Promise<Store> {
+    const store = await openStore({ file, initialData: seedData, ...extra });
+    open.push(store);
+    return store;
+  }
+
+  async function closeAll(): Promise<void> {
+    for (const store of open.splice(0)) await store.close();
+  }
+
+  it('reopening sees every commit: records, indexes, deletes, config, insertion order', async () => {
+    const file = join(await tempDir(), 'db.json');
+    const store = await openAt(file);
+    expect(store.file).to.equal(file);
+    await store.commit([putToken('t2'), putToken('t1'), putToken('t3', 'u2')]);
+    await store.commit([{ op: 'delete', collection: 'tokens', key: 't1' }, { op: 'config', config: config('Persisted') }]);
+    await store.commit([{ op: 'put', collection: 'users', record: user('u3', 'Carol') }]);
+    await closeAll();
+    const again = await openAt(file);
+    expect([...again.all('tokens')].map((t) => t.id)).to.deep.equal(['t2', 't3']);
+    expect(again.findOne('tokens', 'digest', 'digest-t3')?.user_id).to.equal('u2');
+    expect(again.findMany('tokens', 'user_id', 'u1').map((t) => t.id)).to.deep.equal(['t2']);
+    expect(again.findOne('users', 'username', 'carol')?.id).to.equal('u3');
+    expect(again.config.TeamSettings.SiteName).to.equal('Persisted');
+    expect(again.stats().journalEntries).to.equal(3);
+    // Unique checks hold across a reopen too.
+    expect(await rejection(again.commit([{ op: 'put', collection: 'users', record: user('u4', 'carol') }]))).to.be.instanceOf(UniqueViolationError);
+  });
+
+  it('creates the directory 0700 and the files 0600, and writes nothing in memory mode', async () => {
+    const dir = join(await tempDir(), 'nested', 'data');
+    const file = join(dir, 'db.json');
+    const memory = await openStore({ inMemory: true, file, initialData: seedData });
+    await memory.commit([putToken('t1')]);
+    await memory.close();
+    expect(existsSync(join(dir, '..'))).to.equal(false);
+    await openAt(file);
+    expect((await stat(dir)).mode & 0o777).to.equal(0o700);
+    for (const name of ['db.json', 'db.json.journal', 'db.json.lock']) {
+      expect((await stat(join(dir, name))).mode & 0o777, name).to.equal(0o600);
+    }
+    await closeAll();
+    expect(await readdir(dir)).to.have.members(['db.json', 'db.json.journal']);
+  });
+
+  it('groups concurrent commits into few appends; all survive a reopen', async () => {
+    const file = join(await tempDir(), 'db.json');
+    const store = await openAt(file);
+    const before = store.stats().journalWrites;
+    await Promise.all(Array.from({ length: 200 }, (_, i) => store.commit([putToken(`t${i}`, i % 2 ? 'u1' : 'u2')])));
+    const appends = store.stats().journalWrites - before;
+    expect(appends).to.be.at.least(1).and.below(20);
+    expect(store.stats().snapshots).to.equal(1); // the initial one only: no rewrite per commit
+    await closeAll();
+    const again = await openAt(file);
+    expect(again.count('tokens')).to.equal(200);
+    expect(again.findMany('tokens', 'user_id', 'u2')).to.have.length(100);
+  });
+
+  it('commits arriving during an append share the next one', async () => {
+    const file = join(await tempDir(), 'db.json');
+    const store = await openAt(file);
+    const first = store.commit([putToken('a')]);
+    await new Promise((resolve) => setImmediate(resolve)); // the first append is now in flight
+    const rest = Array.from({ length: 50 }, (_, i) => store.commit([putToken(`b${i}`)]));
+    await Promise.all([first, ...rest]);
+    expect(store.stats().journalWrites).to.be.at.most(3);
+  });
+
+  it('a rejected commit writes nothing', async () => {
+    const file = join(await tempDir(), 'db.json');
+    const store = await openAt(file);
+    await store.commit([putToken('t1')]);
+    const journalBefore = await readFile(`${file}.journal`);
+    const err = await rejection(store.commit([putToken('t2'), { op: 'put', collection: 'tokens', record: token('t3', 'u1', { digest: 'digest-t1' }) }]));
+    expect(err).to.be.instanceOf(UniqueViolationError);
+    await store.flush();
+    expect(await readFile(`${file}.journal`)).to.deep.equal(journalBefore);
+    expect(store.stats().journalWrites).to.equal(1);
+  });
+
+  it('compacts into a new snapshot and an emptier journal; reopen sees everything', async () => {
+    const file = join(await tempDir(), 'db.json');
+    const store = await openAt(file, { compactEntries: 10, fsync: false });
+    for (let i = 0; i < 95; i++) await store.commit([putToken(`t${i}`)]);
+    await store.commit([{ op: 'delete', collection: 'tokens', key: 't0' }]);
+    await store.flush();
+    const stats = store.stats();
+    // Commits go on while a snapshot is written, so each round holds 10 or more batches.
+    expect(stats.snapshots).to.be.at.least(3);
+    expect(stats.journalEntries).to.be.below(40);
+    const snapshot = JSON.parse(await readFile(file, 'utf8')) as { seq: number; tokens: unknown[] };
+    // The journal holds exactly the commits after the snapshot's (one commit per line here).
+    expect(snapshot.seq).to.equal(96 - stats.journalEntries);
+    await closeAll();
+    const again = await openAt(file);
+    expect(again.count('tokens')).to.equal(94);
+    expect(again.get('tokens', 't0')).to.equal(undefined);
+    expect([...again.all('tokens')].map((t) => t.id).slice(0, 2)).to.deep.equal(['t1', 't2']);
+  });
+
+  it('survives a crash between the snapshot rename and the journal swap (old journal replays, skipping what the snapshot holds)', async () => {
+    const file = join(await tempDir(), 'db.json');
+    const journal = `${file}.journal`;
+    let store = await openAt(file);
+    for (let i = 0; i < 5; i++) await store.commit([putToken(`t${i}`)]);
+    await store.commit([{ op: 'delete', collection: 'tokens', key: 't1' }]);
+    await closeAll();
+    const oldJournal = await readFile(journal);
+    // Compaction at open (the journal is over the threshold)...
+    store = await openAt(file, { compactEntries: 2 });
+    await store.flush();
+    expect(store.stats().journalEntries).to.equal(0);
+    expect(JSON.parse(await readFile(file, 'utf8'))).to.include({ seq: 6 });
+    await closeAll();
+    // ...then three more commits.
+    store = await openAt(file);
+    for (let i = 5; i < 8; i++) await store.commit([putToken(`t${i}`)]);
+    await closeAll();
+    const newLines = await readFile(journal);
+    // As if the journal swap never happened: the old lines are still there before the new ones.
+    await writeFile(journal, Buffer.concat([oldJournal, newLines]));
+    const again = await openAt(file, { compactEntries: 1000 });
+    expect([...again.all('tokens')].map((t) => t.id)).to.deep.equal(['t0', 't2', 't3', 't4', 't5', 't6', 't7']);
+    expect(again.stats().journalEntries).to.equal(9);
+  });
+
+  it('replays many batches', async () => {
+    const file = join(await tempDir(), 'db.json');
+    const store = await openAt(file, { fsync: false });
+    for (let i = 0; i < 300; i++) {
+      await store.commit([putToken(`t${i}`, `user${i % 7}`), ...(i % 3 === 0 ? [{ op: 'delete' as const, collection: 'tokens' as const, key: `t${i - 1}` }] : [])]);
+    }
+    const expected = [...store.all('tokens')].map((t) => t.id);
+    await closeAll();
+    const again = await openAt(file);
+    expect([...again.all('tokens')].map((t) => t.id)).to.deep.equal(expected);
+    expect(again.findMany('tokens', 'user_id', 'user3').map((t) => t.id)).to.deep.equal(expected.filter((id) => Number(id.slice(1)) % 7 === 3));
+  });
+
+  it('replaceAll is durable and empties the journal; later commits persist on top', async () => {
+    const file = join(await tempDir(), 'db.json');
+    const store = await openAt(file);
+    for (let i = 0; i < 3; i++) await store.commit([putToken(`t${i}`)]);
+    const data = emptyData();
+    data.users.push(user('x1', 'xavier'));
+    const pending = store.commit([putToken('before-replace')]);
+    await store.replaceAll(data);
+    await pending;
+    expect(store.stats().journalEntries).to.equal(0);
+    await store.commit([putToken('after', 'x1')]);
+    await closeAll();
+    const again = await openAt(file);
+    expect([...again.all('users')].map((u) => u.id)).to.deep.equal(['x1']);
+    expect([...again.all('tokens')].map((t) => t.id)).to.deep.equal(['after']);
+  });
+
+  it('reset discards existing files and starts from initialData', async () => {
+    const file = join(await tempDir(), 'db.json');
+    const store = await openAt(file);
+    await store.commit([putToken('t1')]);
+    await closeAll();
+    await writeFile(`${file}.journal`, 'garbage\nmore garbage\n');
+    const again = await openAt(file, { reset: true });
+    expect(again.count('tokens')).to.equal(0);
+    expect(again.count('users')).to.equal(2);
+    expect((await readFile(`${file}.journal`)).length).to.equal(0);
+    await again.commit([putToken('t2')]);
+    await closeAll();
+    expect((await openAt(file)).count('tokens')).to.equal(1);
+  });
+
+  it('a second open of the same file is refused while the first is open', async () => {
+    const file = join(await tempDir(), 'db.json');
+    await openAt(file);
+    const err = await rejection(openStore({ file, initialData: seedData }));
+    expect(err).to.be.instanceOf(StoreLockedError);
+    expect((err as StoreLockedError).pid).to.equal(process.pid);
+    await closeAll();
+    await openAt(file);
+  });
+
+  it('another live process holding the lock is refused, naming its pid', async () => {
+    const file = join(await tempDir(), 'db.json');
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, file, 'hold'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => { if (chunk.toString().includes('ready')) resolve(); });
+        child.on('exit', (code) => reject(new Error(`child exited with ${code}`)));
+      });
+      const err = await rejection(openStore({ file, initialData: seedData }));
+      expect(err).to.be.instanceOf(StoreLockedError);
+      expect((err as Error).message).to.contain(String(child.pid));
+    } finally {
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+    // Killed: its lock is stale now and is taken over.
+    const store = await openAt(file);
+    expect(store.count('users')).to.equal(2);
+    expect((await readFile(`${file}.lock`, 'utf8')).trim()).to.equal(String(process.pid));
+  });
+
+  it('takes over a stale lock left by a dead process', async () => {
+    const file = join(await tempDir(), 'db.json');
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    await writeFile(`${file}.lock`, `${dead}\n`, { mode: 0o600 });
+    const store = await openAt(file);
+    await store.commit([putToken('t1')]);
+    expect((await readFile(`${file}.lock`, 'utf8')).trim()).to.equal(String(process.pid));
+    await closeAll();
+    expect(existsSync(`${file}.lock`)).to.equal(false);
+  });
+
+  it('tolerates a torn last journal line, cuts it away, and appends cleanly after it', async () => {
+    const file = join(await tempDir(), 'db.json');
+    const store = await openAt(file);
+    await store.commit([putToken('t1')]);
+    await store.commit([putToken('t2')]);
+    await closeAll();
+    const intact = await readFile(`${file}.journal`);
+    await appendFile(`${file}.journal`, '{"seq":3,"commits":[[3,[{"op":"put","collection":"tok');
+    const again = await openAt(file);
+    expect([...again.all('tokens')].map((t) => t.id)).to.deep.equal(['t1', 't2']);
+    expect(await readFile(`${file}.journal`)).to.deep.equal(intact);
+    await again.commit([putToken('t3')]);
+    await closeAll();
+    expect((await openAt(file)).count('tokens')).to.equal(3);
+  });
+
+  it('tolerates a last line with a bad checksum or a zero-filled tail', async () => {
+    const file = join(await tempDir(), 'db.json');
+    const store = await openAt(file);
+    await store.commit([putToken('t1')]);
+    await store.commit([putToken('t2')]);
+    await closeAll();
+    const journal = await readFile(`${file}.journal`, 'utf8');
+    const lines = journal.split('\n');
+    await writeFile(`${file}.journal`, `${lines[0]}\n${(lines[1] ?? '').replace('t2', 'tX')}\n`);
+    expect((await openAt(file)).count('tokens')).to.equal(1);
+    await closeAll();
+    await appendFile(`${file}.journal`, Buffer.alloc(512));
+    expect((await openAt(file)).count('tokens')).to.equal(1);
+  });
+
+  describe('refuses damaged files without touching them', () => {
+    async function damaged(damage: (file: string) => Promise<void>): Promise<{ file: string; err: unknown; unchanged: boolean }> {
+      const file = join(await tempDir(), 'db.json');
+      const store = await openAt(file);
+      for (let i = 0; i < 3; i++) await store.commit([putToken(`t${i}`)]);
+      await closeAll();
+      await damage(file);
+      const before = [await readFile(file).catch(() => undefined), await readFile(`${file}.journal`).catch(() => undefined)];
+      const err = await rejection(openStore({ file, initialData: seedData }));
+      const after = [await readFile(file).catch(() => undefined), await readFile(`${file}.journal`).catch(() => undefined)];
+      expect(existsSync(`${file}.lock`), 'lock released').to.equal(false);
+      return { file, err, unchanged: JSON.stringify(before) === JSON.stringify(after) };
+    }
+
+    it('a corrupt snapshot', async () => {
+      const { file, err, unchanged } = await damaged(async (f) => {
+        const text = await readFile(f, 'utf8');
+        await writeFile(f, text.slice(0, text.length / 2));
+      });
+      expect(err).to.be.instanceOf(StoreCorruptError);
+      expect((err as StoreCorruptError).file).to.equal(file);
+      expect((err as Error).message).to.contain(file).and.contain('invalid JSON').and.contain('left untouched');
+      expect(unchanged).to.equal(true);
+    });
+
+    it('an empty snapshot', async () => {
+      const { err, unchanged } = await damaged((f) => writeFile(f, ''));
+      expect((err as Error).message).to.contain('empty');
+      expect(unchanged).to.equal(true);
+    });
+
+    it('a snapshot of the wrong shape', async () => {
+      const { err, unchanged } = await damaged((f) => writeFile(f, JSON.stringify({ version: 1, seq: 0, config: {}, users: {} })));
+      expect(err).to.be.instanceOf(StoreCorruptError);
+      expect((err as Error).message).to.contain('users is not an array');
+      expect(unchanged).to.equal(true);
+    });
+
+    it('a damaged line before the last one', async () => {
+      const { file, err, unchanged } = await damaged(async (f) => {
+        const lines = (await readFile(`${f}.journal`, 'utf8')).split('\n');
+        lines[1] = (lines[1] ?? '').replace('"t1"', '"tZ"');
+        await writeFile(`${f}.journal`, lines.join('\n'));
+      });
+      expect(err).to.be.instanceOf(StoreCorruptError);
+      expect((err as StoreCorruptError).file).to.equal(`${file}.journal`);
+      expect((err as StoreCorruptError).line).to.equal(2);
+      expect((err as Error).message).to.contain('line 2').and.contain('checksum mismatch');
+      expect(unchanged).to.equal(true);
+    });
+
+    it('a missing line (sequence gap)', async () => {
+      const { err, unchanged } = await damaged(async (f) => {
+        const lines = (await readFile(`${f}.journal`, 'utf8')).split('\n');
+        lines.splice(1, 1);
+        await writeFile(`${f}.journal`, lines.join('\n'));
+      });
+      expect((err as Error).message).to.contain('commit 2 is missing');
+      expect(unchanged).to.equal(true);
+    });
+
+    it('a journal without its snapshot', async () => {
+      const { err } = await damaged((f) => writeFile(f, '').then(() => import('node:fs/promises')).then((fs) => fs.rm(f)));
+      expect(err).to.be.instanceOf(StoreCorruptError);
+      expect((err as Error).message).to.contain('snapshot is missing');
+    });
+  });
+});
