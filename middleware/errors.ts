@@ -64,6 +64,9 @@ export const ERRORS = {
   'model.user.is_valid.username.app_error': { status: 400, message: 'Username must begin with a letter, and contain between 3 to 22 lowercase characters made up of numbers, letters, and the symbols \'.\', \'-\', and \'_\'.' },
   'model.user.is_valid.email.app_error': { status: 400, message: 'Invalid email.' },
   'model.user.is_valid.pwd.app_error': { status: 400, message: 'Your password must contain at least 5 characters.' },
+  'app.user.get_by_username.app_error': { status: 404, message: 'Unable to find an existing account matching your username for this team. This team may require an invite from the team owner to join.' },
+  'app.session.get.app_error': { status: 400, message: 'We encountered an error finding the session.' },
+  'api.user.create_user.signup_email_disabled.app_error': { status: 501, message: 'User sign-up with email is disabled.' },
 
   // Bots
   'store.sql_bot.get.missing.app_error': { status: 404, message: 'Bot does not exist.' },
@@ -72,6 +75,7 @@ export const ERRORS = {
   'model.bot.is_valid.username.app_error': { status: 400, message: 'Invalid username.' },
   'model.bot.is_valid.description.app_error': { status: 400, message: 'Invalid description.' },
   'model.bot.is_valid.creator_id.app_error': { status: 400, message: 'Invalid creator id.' },
+  'model.bot.is_valid.user_id.app_error': { status: 400, message: 'Invalid user id.' },
 
   // Teams, channels, posts
   'app.team.get.find.app_error': { status: 404, message: 'Unable to find the existing team.' },

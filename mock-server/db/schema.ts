@@ -245,6 +245,8 @@ export const INDEXES = {
   users: {
     username: { unique: true, key: (r: UserRecord) => r.username.toLowerCase() },
     email: { unique: true, key: (r: UserRecord) => r.email.toLowerCase() },
+    /** 'true' for users whose roles include system_admin (the last-admin check counts them). */
+    system_admin: { unique: false, key: (r: UserRecord) => (/(^|\s)system_admin(\s|$)/.test(r.roles) ? 'true' : undefined) },
   },
   bots: {
     owner_id: { unique: false, key: (r: BotRecord) => r.owner_id },

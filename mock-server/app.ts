@@ -1,0 +1,66 @@
+/**
+ * The mock server's Koa app: request id → error boundary (Mattermost error bodies) → version
+ * header → bounded body reading (413 beyond the limit) → JWKS (when events are signed with keys)
+ * → the REST API v4 router under `/api/v4` → Mattermost's 404 body for every unknown route or
+ * method. Route modules register themselves on the router; they authenticate only through the
+ * middleware's `authenticate()` (`server.requireSession` / `server.optionalSession`).
+ *
+ * @example
+ * ```ts
+ * const app = createApp({ server, routes: [tokenRoutes, userRoutes] });
+ * app.listen(8065);
+ * ```
+ */
+import Router from '@koa/router';
+import Koa from 'koa';
+import { AppError } from '../middleware/errors.js';
+import { errorBoundary } from '../middleware/error-boundary.js';
+import { jwksHandler, type PublicKeySource } from '../middleware/event-keys.js';
+import { requestId } from '../middleware/request-id.js';
+import { bodyReader } from './body.js';
+import type { MockContext } from './context.js';
+import { MOCK_VERSION } from './services/config.js';
+
+/** A route module: registers its routes on the `/api/v4` router. */
+export type RouteModule = (router: Router, server: MockContext) => void;
+
+export interface CreateAppOptions {
+  server: MockContext;
+  /** Route modules, in registration order (more specific paths first). */
+  routes: readonly RouteModule[];
+  /** Body size limit in bytes. Default 1 MiB. */
+  bodyLimit?: number;
+  /** Render `detailed_error` (also on while `ServiceSettings.EnableDeveloper` is true). Default false. */
+  developerMode?: boolean;
+  /** Public keys to serve at `/.well-known/jwks.json`. */
+  jwks?: readonly PublicKeySource[];
+}
+
+/** Mattermost's `X-Version-Id`: version.build.hash.enterprise. */
+const VERSION_ID = `${MOCK_VERSION}.${MOCK_VERSION}.mattermost-pat-mock.false`;
+
+/** Build the Koa app. */
+export function createApp(options: CreateAppOptions): Koa {
+  const { server, routes, bodyLimit = 1024 * 1024, developerMode = false, jwks } = options;
+  const app = new Koa();
+  app.proxy = false;
+  app.silent = true;
+  app.use(requestId());
+  app.use(errorBoundary({
+    developerMode: () => developerMode || server.store.config.ServiceSettings.EnableDeveloper === true,
+    logger: server.logger,
+  }));
+  app.use(async function versionHeader(ctx, next) {
+    ctx.set('X-Version-Id', VERSION_ID);
+    await next();
+  });
+  app.use(bodyReader({ limit: bodyLimit }));
+  if (jwks !== undefined && jwks.length > 0) app.use(jwksHandler(jwks, { path: '/.well-known/jwks.json' }));
+  const router = new Router({ prefix: '/api/v4' });
+  for (const register of routes) register(router, server);
+  app.use(router.routes());
+  app.use(function notFound(ctx) {
+    if (ctx.body === undefined || ctx.body === null) throw new AppError('api.context.404.app_error', { detailed: `path=${ctx.path}` });
+  });
+  return app;
+}

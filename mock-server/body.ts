@@ -1,0 +1,123 @@
+/**
+ * Request bodies for the mock server: `bodyReader()` reads the raw body once, bounded (413
+ * `api.context.request_body_too_large.app_error` beyond the limit), and keeps it as a string; route
+ * handlers then decode it the way the Mattermost handler they emulate does:
+ * `jsonObject()` (typed decode: not a JSON object → 400 invalid_body_param), `stringMap()`
+ * (Mattermost's `MapFromJSON`: invalid JSON or non-object → `{}`, non-string values dropped).
+ *
+ * @example
+ * ```ts
+ * app.use(bodyReader({ limit: 1024 * 1024 }));
+ * router.post('/users/tokens/revoke', (ctx) => {
+ *   const { token_id = '' } = stringMap(ctx);
+ * });
+ * router.post('/users/:user_id/tokens', (ctx) => {
+ *   const body = jsonObject(ctx, 'user_access_token'); // 400 Name=user_access_token when not an object
+ * });
+ * ```
+ */
+import type { Context, Middleware } from 'koa';
+import { AppError, invalidBodyParam } from '../middleware/errors.js';
+
+export interface BodyReaderOptions {
+  /** Maximum body size in bytes. Default 1 MiB. */
+  limit?: number;
+}
+
+declare module 'koa' {
+  interface DefaultState {
+    /** The raw request body ('' when none), set by `bodyReader()`. */
+    rawBody?: string;
+  }
+}
+
+/** Read the request body (bounded) into `ctx.state.rawBody`; also sets `ctx.request.body` to the parsed JSON when it parses. */
+export function bodyReader(options: BodyReaderOptions = {}): Middleware {
+  const { limit = 1024 * 1024 } = options;
+  return async function readBody(ctx, next) {
+    ctx.state.rawBody = '';
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && ctx.method !== 'OPTIONS') {
+      const raw = await readLimited(ctx, limit);
+      ctx.state.rawBody = raw;
+      const parsed = tryParse(raw);
+      if (parsed !== undefined) (ctx.request as { body?: unknown }).body = parsed;
+    }
+    await next();
+  };
+}
+
+function tooLarge(): AppError {
+  return new AppError('api.context.request_body_too_large.app_error');
+}
+
+async function readLimited(ctx: Context, limit: number): Promise<string> {
+  const declared = Number(ctx.get('Content-Length') || '0');
+  if (Number.isFinite(declared) && declared > limit) {
+    ctx.req.resume(); // drain without buffering
+    ctx.set('Connection', 'close');
+    throw tooLarge();
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += buf.length;
+    if (size > limit) {
+      ctx.req.resume();
+      ctx.set('Connection', 'close');
+      throw tooLarge();
+    }
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function tryParse(raw: string): unknown {
+  if (raw.trim() === '') return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The raw body string ('' when none or not read). */
+export function rawBody(ctx: Context): string {
+  return ctx.state.rawBody ?? '';
+}
+
+/**
+ * Typed decode of a JSON object body (Go `json.NewDecoder(r.Body).Decode(&struct)`): a missing
+ * body, invalid JSON, an array or a scalar → 400 `invalid_body_param` naming `name`.
+ */
+export function jsonObject(ctx: Context, name: string): Record<string, unknown> {
+  const parsed = tryParse(rawBody(ctx));
+  if (!isObject(parsed)) throw invalidBodyParam(name);
+  return parsed;
+}
+
+/** Like {@link jsonObject} but `undefined` instead of throwing. */
+export function maybeJsonObject(ctx: Context): Record<string, unknown> | undefined {
+  const parsed = tryParse(rawBody(ctx));
+  return isObject(parsed) ? parsed : undefined;
+}
+
+/**
+ * Mattermost's `model.MapFromJSON`: a JSON object of strings. Invalid JSON, arrays or scalars
+ * become `{}`; non-string values are dropped (Go would fail the whole decode and return `{}`,
+ * so a body with any non-string value is `{}` too).
+ */
+export function stringMap(ctx: Context): Record<string, string> {
+  const parsed = tryParse(rawBody(ctx));
+  if (!isObject(parsed)) return {};
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (typeof value !== 'string') return {};
+    out[key] = value;
+  }
+  return out;
+}

@@ -1,0 +1,215 @@
+/**
+ * The mock Mattermost server: REST API v4 on a durable store, emulating the whole personal access
+ * token lifecycle so the official `@mattermost/client` works against it unchanged.
+ *
+ * @example
+ * ```ts
+ * import { startMockServer } from 'mattermost-pat/mock-server';
+ * const mock = await startMockServer({ port: 0, inMemory: true });
+ * const res = await fetch(`${mock.url}/api/v4/system/ping`); // {"status":"OK",…}
+ * const { username, password } = mock.seeded.sysadmin;        // 'sysadmin' / 'Sys@dmin-sample1'
+ * await mock.close();
+ * ```
+ */
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type Koa from 'koa';
+import { authenticate } from '../middleware/authenticate.js';
+import { generateEventKeys, type EventKeys } from '../middleware/event-keys.js';
+import { createEventSender, type EventSender, type EventSigning } from '../middleware/event-sender.js';
+import { createHookBus, type HookBus } from '../middleware/hooks.js';
+import type { Store } from './db/schema.js';
+import { openStore } from './db/store.js';
+import { createApp, type RouteModule } from './app.js';
+import type { LogBuffer, MockContext } from './context.js';
+import { bufferLogger, createLogBuffer } from './logs.js';
+import { mockResolver } from './resolver.js';
+import { routeModules } from './routes/index.js';
+import { buildSeed, defaultSeed, loadSeedFile, type SeedInput } from './seed.js';
+import { seededInfo, type SeededInfo } from './seeded.js';
+
+export type { SeedInput, SeedUser, SeedBot, SeedTeam, SeedChannel, SeededLogin } from './seed.js';
+export { SeedError, defaultSeed } from './seed.js';
+export type { SeededInfo, SeededUser } from './seeded.js';
+export type { LogBuffer, MockContext } from './context.js';
+export type { RouteModule } from './app.js';
+
+export interface MockServerOptions {
+  /** Port; 0 = any free port. Default 8065. */
+  port?: number;
+  /** Interface to bind. Default 127.0.0.1. */
+  host?: string;
+  /** Database file. Default `./.mattermost-mock/db.json`. */
+  dbFile?: string;
+  /** Keep everything in memory; write no file. Default false. */
+  inMemory?: boolean;
+  /** Seed for a fresh database: an object or the path of a JSON file. Default {@link defaultSeed}. */
+  seed?: SeedInput | string;
+  /** Discard the existing database and start from the seed. Default false. */
+  reset?: boolean;
+  /** URLs receiving every token/user/config event as a signed JWT (the middleware's event sender). */
+  webhooks?: readonly string[];
+  /** HS256 secret (≥ 32 bytes) for the webhooks. Without it events are signed with Ed25519 keys. */
+  webhookSecret?: string;
+  /** Ed25519 keys to sign with (generated when webhooks are set and no secret is given). Served at `/.well-known/jwks.json`. */
+  webhookKeys?: EventKeys;
+  /** Echo every log line to stderr. Default false. */
+  logToConsole?: boolean;
+  /** Render `detailed_error` in error bodies. Default false. */
+  developerMode?: boolean;
+  /** Request body limit in bytes. Default 1 MiB. */
+  bodyLimit?: number;
+  /** Clock (tests). Default `Date.now`. */
+  now?: () => number;
+}
+
+/** A started mock server. */
+export interface MockServer {
+  /** `http://HOST:PORT` */
+  readonly url: string;
+  readonly port: number;
+  /** Stop listening, finish pending writes and release the database. */
+  close(): Promise<void>;
+  /** Back to the seed (durable), every cached session dropped. */
+  reset(): Promise<void>;
+  readonly hooks: HookBus;
+  readonly store: Store;
+  readonly logs: LogBuffer;
+  /** Seeded logins and ids (read from the database, so correct after a restart too). */
+  readonly seeded: SeededInfo;
+  /** True when this start created the database from the seed. */
+  readonly fresh: boolean;
+  /** The Koa app (for supertest: `request(mock.app.callback())`). */
+  readonly app: Koa;
+  /** Public keys of signed events (empty without key signing). */
+  readonly eventKeys: readonly EventKeys[];
+}
+
+/** A mock server assembled but not listening (tests use `app.callback()` with supertest). */
+export type MockApp = Omit<MockServer, 'url' | 'port'> & { readonly server: MockContext; readonly routes: readonly RouteModule[] };
+
+const DEFAULT_DB = './.mattermost-mock/db.json';
+
+/** Assemble store, hook bus, logs, resolver and app without listening. */
+export async function createMockApp(options: MockServerOptions = {}): Promise<MockApp> {
+  const {
+    dbFile = DEFAULT_DB, inMemory = false, seed = defaultSeed(), reset = false, webhooks = [], webhookSecret,
+    logToConsole = false, developerMode = false, bodyLimit, now = Date.now,
+  } = options;
+  const seedInput = typeof seed === 'string' ? await loadSeedFile(seed) : seed;
+  const built = await buildSeed(seedInput, now());
+  const fresh = inMemory || reset || !existsSync(dbFile);
+  const store = await openStore({ file: dbFile, inMemory, reset, initialData: () => structuredClone(built.data) });
+  const logs = createLogBuffer({ echo: logToConsole, now });
+  const logger = bufferLogger(logs);
+  const hooks = createHookBus({ logger });
+  const resolver = mockResolver({ store, hooks, now, logger });
+  const onRefused = (info: { reason: string; tokenId?: string; userId?: string; path: string; method: string; requestId?: string }) => {
+    if (info.reason === 'missing') return;
+    logs.write('warn', 'token refused', {
+      reason: info.reason, token_id: info.tokenId ?? '', user_id: info.userId ?? '', path: info.path, method: info.method, request_id: info.requestId ?? '',
+    });
+  };
+  const strictCsrf = () => store.config.ServiceSettings.ExperimentalStrictCSRFEnforcement === true;
+  const server: MockContext = {
+    store, hooks, logs, logger, now,
+    requireSession: authenticate({ resolver, required: true, onRefused, strictCsrf }),
+    optionalSession: authenticate({ resolver, required: false, ignoreInvalid: true, onRefused, strictCsrf }),
+  };
+
+  let sender: EventSender | undefined;
+  const eventKeys: EventKeys[] = [];
+  if (webhooks.length > 0) {
+    let signing: EventSigning;
+    if (webhookSecret !== undefined) signing = { alg: 'HS256', secret: webhookSecret };
+    else {
+      const keys = options.webhookKeys ?? await generateEventKeys();
+      eventKeys.push(keys);
+      signing = { alg: 'EdDSA', privateKey: keys.privateKey, publicJwk: keys.publicJwk, kid: keys.kid };
+    }
+    sender = createEventSender({ hooks, targets: webhooks, signing, logger });
+  } else if (options.webhookKeys !== undefined) {
+    eventKeys.push(options.webhookKeys);
+  }
+
+  const routes = routeModules();
+  const app = createApp({ server, routes, bodyLimit, developerMode, jwks: eventKeys });
+  let seeded = seededInfo(store, seedInput);
+  let closed = false;
+  return {
+    app, server, routes, hooks, store, logs, fresh, eventKeys,
+    get seeded() { return seeded; },
+    async reset() {
+      await store.replaceAll(structuredClone(built.data));
+      resolver.clear();
+      seeded = seededInfo(store, seedInput);
+      logger.info('database reset to the seed');
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      resolver.close();
+      if (sender !== undefined) await sender.close();
+      await store.close();
+    },
+  };
+}
+
+function listen(http: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    http.once('error', onError);
+    http.listen(port, host, () => {
+      http.off('error', onError);
+      resolve((http.address() as AddressInfo).port);
+    });
+  });
+}
+
+/**
+ * Start the mock server.
+ *
+ * @example
+ * ```ts
+ * const mock = await startMockServer({ port: 0, inMemory: true });
+ * ```
+ */
+export async function startMockServer(options: MockServerOptions = {}): Promise<MockServer> {
+  const { port = 8065, host = '127.0.0.1' } = options;
+  const mock = await createMockApp(options);
+  const http = createServer(mock.app.callback());
+  http.keepAliveTimeout = 5_000;
+  let actualPort: number;
+  try {
+    actualPort = await listen(http, port, host);
+  } catch (err) {
+    await mock.close();
+    throw err;
+  }
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost}:${actualPort}`,
+    port: actualPort,
+    app: mock.app,
+    hooks: mock.hooks,
+    store: mock.store,
+    logs: mock.logs,
+    fresh: mock.fresh,
+    eventKeys: mock.eventKeys,
+    get seeded() { return mock.seeded; },
+    reset: () => mock.reset(),
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          http.close(() => resolve());
+          http.closeIdleConnections();
+          setTimeout(() => http.closeAllConnections(), 1_000).unref();
+        });
+        await mock.close();
+      })();
+      return closing;
+    },
+  };
+}

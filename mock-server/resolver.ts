@@ -1,0 +1,86 @@
+/**
+ * The mock server's {@link TokenResolver}: the one path every request's token takes. A presented
+ * secret is hashed and looked up among login sessions (expiry checked); anything else goes to the
+ * middleware's `storeResolver()` over a {@link TokenStore} implemented on the mock's store, whose
+ * `sessionIdForToken` mints (or reuses) the PAT's session row as Mattermost does. The whole is
+ * wrapped in the middleware's `cachedResolver()` on the server's hook bus, so revocation events
+ * evict at once.
+ *
+ * @example
+ * ```ts
+ * const resolver = mockResolver({ store, hooks, now: Date.now });
+ * app.use(authenticate({ resolver }));
+ * ```
+ */
+import { sha256Hex } from '../middleware/digest.js';
+import type { HookBus } from '../middleware/hooks.js';
+import { rolesOf } from '../middleware/permissions.js';
+import { cachedResolver, type CachedResolver } from '../middleware/session-cache.js';
+import { storeResolver } from '../middleware/store-resolver.js';
+import {
+  AuthFailure, silentLogger,
+  type Logger, type Principal, type ResolveContext, type StoredToken, type StoredUser, type TokenResolver, type TokenStore,
+} from '../middleware/types.js';
+import type { SessionRecord, Store } from './db/schema.js';
+import { sessionForToken } from './services/sessions.js';
+
+export interface MockResolverOptions {
+  store: Store;
+  hooks: HookBus;
+  now?: () => number;
+  logger?: Logger;
+  /** Session cache TTL. Default: `ServiceSettings.SessionCacheInMinutes` at start (10 min). */
+  ttlMs?: number;
+}
+
+/** The mock's token store: O(1) lookups through the store's indexes. */
+export function mockTokenStore(store: Store, now: () => number): TokenStore {
+  return {
+    findTokenByDigest: (digest) => store.findOne('tokens', 'digest', digest),
+    findUserById: (userId) => store.get('users', userId),
+    userAccessTokensEnabled: () => store.config.ServiceSettings.EnableUserAccessTokens === true,
+    sessionIdForToken(token: StoredToken, user: StoredUser) {
+      const existing = store.findOne('sessions', 'token_digest', token.digest);
+      if (existing !== undefined) return existing.id;
+      const row = store.get('tokens', token.id);
+      const owner = store.get('users', user.id);
+      if (row === undefined || owner === undefined) throw new AuthFailure('token_revoked', { tokenId: token.id, userId: user.id });
+      return sessionForToken({ store, now }, row, owner);
+    },
+  };
+}
+
+function loginPrincipal(store: Store, session: SessionRecord, now: number): Principal {
+  const ids = { userId: session.user_id };
+  if (session.expires_at > 0 && now > session.expires_at) throw new AuthFailure('session_expired', ids);
+  const user = store.get('users', session.user_id);
+  if (user === undefined) throw new AuthFailure('user_missing', ids);
+  if (user.delete_at !== 0) throw new AuthFailure('user_deactivated', ids);
+  return {
+    userId: user.id,
+    username: user.username,
+    roles: rolesOf(session.roles),
+    sessionId: session.id,
+    isBot: user.is_bot,
+    kind: 'session',
+    isOAuth: session.is_oauth,
+    csrf: session.props.csrf ?? '',
+    expiresAt: session.expires_at > 0 ? session.expires_at : undefined,
+  };
+}
+
+/** Build the mock's cached resolver. */
+export function mockResolver(options: MockResolverOptions): CachedResolver {
+  const { store, hooks, now = Date.now, logger = silentLogger } = options;
+  const minutes = store.config.ServiceSettings.SessionCacheInMinutes;
+  const { ttlMs = (typeof minutes === 'number' && minutes > 0 ? minutes : 10) * 60_000 } = options;
+  const tokens = storeResolver(mockTokenStore(store, now), { now, logger });
+  const inner: TokenResolver = {
+    resolve(token: string, context: ResolveContext) {
+      const session = store.findOne('sessions', 'token_digest', sha256Hex(token));
+      if (session !== undefined && session.props.type !== 'UserAccessToken') return loginPrincipal(store, session, now());
+      return tokens.resolve(token, context);
+    },
+  };
+  return cachedResolver(inner, { hooks, ttlMs, now });
+}

@@ -1,0 +1,22 @@
+/**
+ * The route modules of the mock server, in registration order: token routes before user routes
+ * (so `/users/tokens…` never reaches `/users/:user_id`), then sessions, config, system, logs and
+ * the bots/teams/channels/posts modules.
+ *
+ * @example
+ * ```ts
+ * const app = createApp({ server, routes: routeModules() });
+ * ```
+ */
+import type { RouteModule } from '../app.js';
+import { configRoutes } from './config.js';
+import { logRoutes } from './logs.js';
+import { sessionRoutes } from './sessions.js';
+import { systemRoutes } from './system.js';
+import { tokenRoutes } from './tokens.js';
+import { userRoutes } from './users.js';
+
+/** Every route module, in registration order. */
+export function routeModules(): RouteModule[] {
+  return [tokenRoutes, sessionRoutes, userRoutes, configRoutes, systemRoutes, logRoutes];
+}

@@ -1,0 +1,92 @@
+/**
+ * `POST /users/login` (§2.1): checks in Mattermost's order, masked credential errors, failed
+ * attempt counting and lockout, then a new login session (random id and token; the store keeps
+ * only the token's SHA-256 digest and a CSRF token in the session props).
+ *
+ * @example
+ * ```ts
+ * const { user, token, session } = await login(server, { login_id: 'sysadmin', password: 'Sys@dmin-sample1' });
+ * // token: the session secret for the `Token` response header / MMAUTHTOKEN cookie
+ * ```
+ */
+import { sha256Hex } from '../../middleware/digest.js';
+import { AppError } from '../../middleware/errors.js';
+import { isValidId, newId } from '../../middleware/ids.js';
+import type { SessionRecord, UserRecord } from '../db/schema.js';
+import type { MockContext } from '../context.js';
+import { verifyPassword } from '../passwords.js';
+import { userJson, type UserJson } from './users.js';
+
+export interface LoginResult {
+  user: UserJson;
+  /** The session secret (shown once: `Token` header, cookie). */
+  token: string;
+  session: SessionRecord;
+}
+
+export interface LoginClient {
+  /** `X-Requested-With: XMLHttpRequest` was sent (browser-like client). */
+  browser?: boolean;
+  userAgent?: string;
+}
+
+const invalidCredentials = () => new AppError('api.user.login.invalid_credentials_email_username');
+
+function findUser(server: MockContext, id: string, loginId: string): UserRecord | undefined {
+  if (id !== '') return isValidId(id) ? server.store.get('users', id) : undefined;
+  const key = loginId.toLowerCase();
+  return server.store.findOne('users', 'username', key) ?? server.store.findOne('users', 'email', key);
+}
+
+/** Authenticate a login request (a Mattermost string map) and create the session. */
+export async function login(server: MockContext, props: Record<string, string>, client: LoginClient = {}): Promise<LoginResult> {
+  const { id = '', login_id: loginId = '', password = '', device_id: deviceId = '' } = props;
+  if (password === '') throw new AppError('api.user.login.blank_pwd.app_error');
+  const user = findUser(server, id, loginId);
+  if (user === undefined) {
+    await verifyPassword(password, ''); // same cost as a real check
+    throw invalidCredentials();
+  }
+  if (user.delete_at !== 0) throw new AppError('api.user.login.inactive.app_error');
+  if (user.is_bot) throw new AppError('api.user.login.bot_login_forbidden.app_error');
+  const max = server.store.config.ServiceSettings.MaximumLoginAttempts;
+  if (typeof max === 'number' && max > 0 && user.failed_attempts >= max) {
+    throw new AppError('api.user.check_user_login_attempts.too_many.app_error');
+  }
+  if (!(await verifyPassword(password, user.password_hash))) {
+    const current = server.store.get('users', user.id) ?? user;
+    await server.store.commit([{ op: 'put', collection: 'users', record: { ...current, failed_attempts: current.failed_attempts + 1 } }]);
+    server.logger.info('login failed', { user_id: user.id, reason: 'invalid_password' });
+    throw invalidCredentials();
+  }
+  const now = server.now();
+  const current = server.store.get('users', user.id) ?? user;
+  const updated: UserRecord = { ...current, failed_attempts: 0 };
+  const hours = server.store.config.ServiceSettings.SessionLengthWebInHours;
+  const token = newId();
+  const ua = client.userAgent ?? '';
+  const session: SessionRecord = {
+    id: newId(),
+    token_digest: sha256Hex(token),
+    user_id: user.id,
+    create_at: now,
+    expires_at: now + (typeof hours === 'number' && hours > 0 ? hours : 720) * 3_600_000,
+    last_activity_at: now,
+    device_id: deviceId,
+    roles: user.roles,
+    is_oauth: false,
+    props: {
+      platform: /windows/i.test(ua) ? 'Windows' : /mac/i.test(ua) ? 'Macintosh' : /linux/i.test(ua) ? 'Linux' : 'Unknown',
+      os: '',
+      browser: client.browser ? 'Unknown/0.0' : '',
+      isMobile: 'false',
+      isSaml: 'false',
+      isOAuthUser: 'false',
+      is_guest: 'false',
+      csrf: newId(),
+    },
+  };
+  await server.store.commit([{ op: 'put', collection: 'users', record: updated }, { op: 'put', collection: 'sessions', record: session }]);
+  server.logger.info('login', { user_id: user.id, session_id: session.id });
+  return { user: { ...userJson(updated, true), last_login: now }, token, session };
+}

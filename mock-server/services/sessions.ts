@@ -1,0 +1,150 @@
+/**
+ * Sessions: the JSON Mattermost shows for them (`GET /users/{id}/sessions`), minting the session
+ * row of a personal access token at its first use, and revoking sessions (one, all of a user,
+ * logout). Secrets are stored only as SHA-256 digests (`token_digest`); listings show `"token":""`.
+ *
+ * @example
+ * ```ts
+ * const sessions = listSessions(server, caller, userId); // PAT sessions: props.type = 'UserAccessToken'
+ * await revokeSession(server, caller, userId, sessionId); // hook 'session.revoked'
+ * ```
+ */
+import { AppError, invalidBodyParam, invalidUrlParam, permissionError } from '../../middleware/errors.js';
+import { isValidId, newId } from '../../middleware/ids.js';
+import type { Principal } from '../../middleware/types.js';
+import type { SessionRecord, TokenRecord, UserRecord } from '../db/schema.js';
+import { UniqueViolationError } from '../db/errors.js';
+import type { MockContext } from '../context.js';
+import { canActOnUser } from './access.js';
+
+/** `SessionUserAccessTokenExpiryHours` (876 000 h = 100 years) in ms. */
+export const PAT_SESSION_LIFETIME_MS = 3_153_600_000_000;
+
+/** Mattermost's TeamMember JSON. */
+export interface TeamMemberJson {
+  team_id: string;
+  user_id: string;
+  roles: string;
+  delete_at: number;
+  scheme_guest: boolean;
+  scheme_user: boolean;
+  scheme_admin: boolean;
+  explicit_roles: string;
+}
+
+/** Mattermost's Session JSON (sanitized: `token` is `""`, key present). */
+export interface SessionJson {
+  id: string;
+  token: string;
+  create_at: number;
+  expires_at: number;
+  last_activity_at: number;
+  user_id: string;
+  device_id: string;
+  roles: string;
+  is_oauth: boolean;
+  expired_notify: boolean;
+  props: Record<string, string>;
+  team_members: TeamMemberJson[];
+  local: boolean;
+}
+
+function teamMembersOf(server: MockContext, userId: string): TeamMemberJson[] {
+  return server.store.findMany('teamMembers', 'user_id', userId)
+    .filter((m) => m.delete_at === 0)
+    .map((m) => {
+      const roles = m.roles.split(/\s+/);
+      return {
+        team_id: m.team_id, user_id: m.user_id, roles: m.roles, delete_at: m.delete_at,
+        scheme_guest: roles.includes('team_guest'), scheme_user: roles.includes('team_user'),
+        scheme_admin: roles.includes('team_admin'), explicit_roles: '',
+      };
+    });
+}
+
+/** Session JSON as listings show it. */
+export function sessionJson(s: SessionRecord, teamMembers: TeamMemberJson[]): SessionJson {
+  return {
+    id: s.id, token: '', create_at: s.create_at, expires_at: s.expires_at, last_activity_at: s.last_activity_at,
+    user_id: s.user_id, device_id: s.device_id, roles: s.roles, is_oauth: s.is_oauth, expired_notify: false,
+    props: { ...s.props }, team_members: teamMembers, local: false,
+  };
+}
+
+/**
+ * The session row of a personal access token: reused when one exists for the token's digest,
+ * otherwise minted (`props.type = 'UserAccessToken'`, expiry mint time + 100 years, clamped to the
+ * token's own expiry). Two concurrent first uses mint one row (the unique digest index decides).
+ */
+export async function sessionForToken(server: Pick<MockContext, 'store' | 'now'>, token: TokenRecord, user: UserRecord): Promise<string> {
+  const existing = server.store.findOne('sessions', 'token_digest', token.digest);
+  if (existing !== undefined) return existing.id;
+  const now = server.now();
+  let expiresAt = now + PAT_SESSION_LIFETIME_MS;
+  if (token.expires_at > 0 && token.expires_at < expiresAt) expiresAt = token.expires_at;
+  const props: Record<string, string> = { type: 'UserAccessToken', user_access_token_id: token.id, is_guest: 'false' };
+  if (user.is_bot) props.is_bot = 'true';
+  const record: SessionRecord = {
+    id: newId(), token_digest: token.digest, user_id: user.id, create_at: now, expires_at: expiresAt, last_activity_at: now,
+    device_id: '', roles: user.roles, is_oauth: false, props,
+  };
+  try {
+    await server.store.commit([{ op: 'put', collection: 'sessions', record }]);
+  } catch (err) {
+    if (err instanceof UniqueViolationError) {
+      const winner = server.store.findOne('sessions', 'token_digest', token.digest);
+      if (winner !== undefined) return winner.id;
+    }
+    throw err;
+  }
+  return record.id;
+}
+
+/** GET /users/{user_id}/sessions (§2.5): newest activity first. */
+export function listSessions(server: MockContext, caller: Principal, userParam: string): SessionJson[] {
+  const userId = userParam === 'me' ? caller.userId : userParam;
+  if (!isValidId(userId)) throw invalidUrlParam('user_id');
+  if (!canActOnUser(server, caller, userId)) throw permissionError(caller.userId, 'edit_other_users');
+  const members = teamMembersOf(server, userId);
+  return server.store.findMany('sessions', 'user_id', userId)
+    .sort((a, b) => b.last_activity_at - a.last_activity_at || b.create_at - a.create_at)
+    .map((s) => sessionJson(s, members));
+}
+
+/** Delete sessions (one commit), then emit `session.revoked` for each. */
+export async function deleteSessions(server: MockContext, sessions: readonly SessionRecord[], by: string): Promise<void> {
+  if (sessions.length === 0) return;
+  await server.store.commit(sessions.map((s) => ({ op: 'delete', collection: 'sessions', key: s.id })));
+  for (const s of sessions) {
+    server.hooks.emit('session.revoked', { userId: s.user_id, sessionId: s.id });
+    server.logger.info('session revoked', { session_id: s.id, user_id: s.user_id, token_id: s.props.user_access_token_id, by });
+  }
+}
+
+/** POST /users/{user_id}/sessions/revoke `{session_id}`. */
+export async function revokeSession(server: MockContext, caller: Principal, userParam: string, sessionId: string): Promise<void> {
+  const userId = userParam === 'me' ? caller.userId : userParam;
+  if (!isValidId(userId)) throw invalidUrlParam('user_id');
+  if (!canActOnUser(server, caller, userId)) throw permissionError(caller.userId, 'edit_other_users');
+  if (sessionId === '') throw invalidBodyParam('session_id');
+  const session = server.store.get('sessions', sessionId);
+  if (session === undefined) throw new AppError('app.session.get.app_error');
+  if (session.user_id !== userId) throw invalidUrlParam('user_id');
+  await deleteSessions(server, [session], caller.userId);
+}
+
+/** POST /users/{user_id}/sessions/revoke/all. */
+export async function revokeAllSessions(server: MockContext, caller: Principal, userParam: string): Promise<void> {
+  const userId = userParam === 'me' ? caller.userId : userParam;
+  if (!isValidId(userId)) throw invalidUrlParam('user_id');
+  if (!canActOnUser(server, caller, userId)) throw permissionError(caller.userId, 'edit_other_users');
+  await deleteSessions(server, server.store.findMany('sessions', 'user_id', userId), caller.userId);
+}
+
+/** POST /users/logout: delete the calling session (with a PAT: only its session; the token stays). */
+export async function logout(server: MockContext, caller: Principal | undefined): Promise<void> {
+  if (caller === undefined) return;
+  const session = server.store.get('sessions', caller.sessionId);
+  if (session !== undefined) await deleteSessions(server, [session], caller.userId);
+  else server.hooks.emit('session.revoked', { userId: caller.userId, sessionId: caller.sessionId });
+}

@@ -1,0 +1,261 @@
+/**
+ * Personal access tokens: create, read, list, search, revoke, disable, enable and the [NEW]
+ * rotate / non-compliant endpoints, each in Mattermost's check order (`shared/spec` §1). The
+ * secret exists only in the create/rotate response; the store keeps its SHA-256 digest. Every
+ * change is committed (durable) first, then emitted on the hook bus (the session cache evicts),
+ * then answered, so the very next request sees it.
+ *
+ * @example
+ * ```ts
+ * const full = await createToken(server, caller, 'me', { description: 'ci' }); // { id, token, … }
+ * await revokeToken(server, caller, full.id);                                   // next use: 401
+ * ```
+ */
+import { sha256Hex } from '../../middleware/digest.js';
+import { AppError, invalidBodyParam, invalidUrlParam, permissionError } from '../../middleware/errors.js';
+import { isValidId, newId } from '../../middleware/ids.js';
+import type { Principal } from '../../middleware/types.js';
+import type { Mutation, TokenRecord, UserRecord } from '../db/schema.js';
+import type { MockContext } from '../context.js';
+import { can, canActOnUserOrBot, isSystemAdminRoles, requirePerm } from './access.js';
+
+/** Token JSON without the secret (every read). The `token` key is absent, as Go's omitempty does. */
+export interface SanitizedTokenJson {
+  id: string;
+  user_id: string;
+  description: string;
+  is_active: boolean;
+  /** ms since epoch, 0 = never expires (always present, as on the newest servers). */
+  expires_at: number;
+}
+
+/** Token JSON with the secret: only from create and rotate. */
+export interface FullTokenJson {
+  id: string;
+  token: string;
+  user_id: string;
+  description: string;
+  is_active: boolean;
+  expires_at: number;
+}
+
+const DAY_MS = 86_400_000;
+
+export function sanitizedToken(t: TokenRecord): SanitizedTokenJson {
+  return { id: t.id, user_id: t.user_id, description: t.description, is_active: t.is_active, expires_at: t.expires_at };
+}
+
+function fullToken(t: TokenRecord, secret: string): FullTokenJson {
+  return { id: t.id, token: secret, user_id: t.user_id, description: t.description, is_active: t.is_active, expires_at: t.expires_at };
+}
+
+const userMissing = (status?: number) => new AppError('app.user.missing_account.const', status === undefined ? {} : { status });
+const tokenMissing = () => new AppError('app.user_access_token.get_by_user.app_error');
+
+/** `me` → the caller; anything else must be a valid id (400 invalid_url_param `user_id`). */
+export function resolveUserParam(caller: Principal, param: string): string {
+  const id = param === 'me' ? caller.userId : param;
+  if (!isValidId(id)) throw invalidUrlParam('user_id');
+  return id;
+}
+
+function policyDays(server: MockContext): number {
+  const days = server.store.config.ServiceSettings.MaximumPersonalAccessTokenLifetimeDays;
+  return typeof days === 'number' && days > 0 ? days : 0;
+}
+
+/** The [NEW] expiry policy (create and rotate). Bots are users here: only plugin bots are exempt, and the mock has none. */
+function checkExpiry(server: MockContext, expiresAt: number): void {
+  const now = server.now();
+  if (expiresAt !== 0 && expiresAt <= now) throw new AppError('app.user_access_token.expires_at_in_past.app_error');
+  const days = policyDays(server);
+  if (days > 0 && expiresAt === 0) throw new AppError('app.user_access_token.expires_at_required.app_error');
+  if (days > 0 && expiresAt > now + days * DAY_MS) {
+    throw new AppError('app.user_access_token.expires_at_too_far.app_error', { params: { Days: days } });
+  }
+}
+
+function featureOn(server: MockContext): boolean {
+  return server.store.config.ServiceSettings.EnableUserAccessTokens === true;
+}
+
+/** Delete mutations for every session minted from a token (the `token_id` index). */
+function sessionDeletes(server: MockContext, tokenId: string): Mutation[] {
+  return server.store.findMany('sessions', 'token_id', tokenId).map((s) => ({ op: 'delete', collection: 'sessions', key: s.id }));
+}
+
+function isInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value);
+}
+
+/** POST /users/{user_id}/tokens (§1.1). `body` is the decoded JSON (undefined when it is not an object). */
+export async function createToken(server: MockContext, caller: Principal, userParam: string, body: Record<string, unknown> | undefined): Promise<FullTokenJson> {
+  const userId = resolveUserParam(caller, userParam);
+  if (server.store.get('users', userId) === undefined) throw userMissing();
+  if (caller.isOAuth === true) throw permissionError(caller.userId, 'create_user_access_token', ', attempted access by oauth app');
+  if (body === undefined) throw invalidBodyParam('user_access_token');
+  const { description = '', expires_at: expiresAt = 0 } = body;
+  if (typeof description !== 'string' || !isInteger(expiresAt)) throw invalidBodyParam('user_access_token');
+  if (description === '') throw invalidBodyParam('description');
+  requirePerm(caller, 'create_user_access_token');
+  if (!canActOnUserOrBot(server, caller, userId)) throw permissionError(caller.userId, 'edit_other_users');
+  const target = server.store.get('users', userId);
+  if (target === undefined) throw userMissing();
+  if (isSystemAdminRoles(target.roles) && !can(caller, 'manage_system')) throw permissionError(caller.userId, 'manage_system');
+  if (!featureOn(server) && !target.is_bot) throw new AppError('app.user_access_token.disabled');
+  checkExpiry(server, expiresAt);
+  if ([...description].length > 255) throw new AppError('model.user_access_token.is_valid.description.app_error');
+  const secret = newId();
+  const record: TokenRecord = {
+    id: newId(), digest: sha256Hex(secret), user_id: userId, description, is_active: true, expires_at: expiresAt, create_at: server.now(),
+  };
+  await server.store.commit([{ op: 'put', collection: 'tokens', record }]);
+  server.hooks.emit('token.created', { tokenId: record.id, userId });
+  server.logger.info('personal access token created', { token_id: record.id, user_id: userId, by: caller.userId });
+  return fullToken(record, secret);
+}
+
+/** GET /users/tokens/{token_id} (§1.5). */
+export function getToken(server: MockContext, caller: Principal, tokenId: string): SanitizedTokenJson {
+  if (!isValidId(tokenId)) throw invalidUrlParam('token_id');
+  requirePerm(caller, 'read_user_access_token');
+  const token = server.store.get('tokens', tokenId);
+  if (token === undefined) throw tokenMissing();
+  if (!canActOnUserOrBot(server, caller, token.user_id)) throw permissionError(caller.userId, 'edit_other_users');
+  return sanitizedToken(token);
+}
+
+/** GET /users/{user_id}/tokens (§1.2): one user's tokens in creation order, `page` is a page index. */
+export function listUserTokens(server: MockContext, caller: Principal, userParam: string, page: number, perPage: number): SanitizedTokenJson[] {
+  const userId = resolveUserParam(caller, userParam);
+  requirePerm(caller, 'read_user_access_token');
+  if (!canActOnUserOrBot(server, caller, userId)) throw permissionError(caller.userId, 'edit_other_users');
+  const start = page * perPage;
+  return server.store.findMany('tokens', 'user_id', userId).slice(start, start + perPage).map(sanitizedToken);
+}
+
+/** GET /users/tokens (§1.3): every token on the server, in creation order. */
+export function listAllTokens(server: MockContext, caller: Principal, page: number, perPage: number): SanitizedTokenJson[] {
+  requirePerm(caller, 'manage_system');
+  const start = page * perPage;
+  const out: SanitizedTokenJson[] = [];
+  if (perPage <= 0) return out;
+  let i = 0;
+  for (const token of server.store.all('tokens')) {
+    if (i++ < start) continue;
+    out.push(sanitizedToken(token));
+    if (out.length >= perPage) break;
+  }
+  return out;
+}
+
+/** POST /users/tokens/search (§1.4): exact match on token id, user id or username; creation order. */
+export function searchTokens(server: MockContext, caller: Principal, body: Record<string, unknown> | undefined): SanitizedTokenJson[] {
+  requirePerm(caller, 'manage_system');
+  if (body === undefined) throw invalidBodyParam('user_access_token_search');
+  const { term = '' } = body;
+  if (typeof term !== 'string') throw invalidBodyParam('user_access_token_search');
+  if (term === '') throw invalidBodyParam('term');
+  const found = new Map<string, TokenRecord>();
+  const byId = server.store.get('tokens', term);
+  if (byId !== undefined) found.set(byId.id, byId);
+  for (const t of server.store.findMany('tokens', 'user_id', term)) found.set(t.id, t);
+  const user = server.store.findOne('users', 'username', term.toLowerCase());
+  if (user !== undefined && user.username === term) {
+    for (const t of server.store.findMany('tokens', 'user_id', user.id)) found.set(t.id, t);
+  }
+  return [...found.values()].sort((a, b) => a.create_at - b.create_at).map(sanitizedToken);
+}
+
+/** Shared prelude of revoke/disable/enable (§1.6–1.8): permission, lookup, owner check. */
+function tokenForChange(server: MockContext, caller: Principal, tokenId: string, permission: 'revoke_user_access_token' | 'create_user_access_token'): TokenRecord {
+  if (caller.isOAuth === true) throw permissionError(caller.userId, permission, ', attempted access by oauth app');
+  requirePerm(caller, permission);
+  const token = tokenId === '' ? undefined : server.store.get('tokens', tokenId);
+  if (token === undefined) throw tokenMissing();
+  if (!canActOnUserOrBot(server, caller, token.user_id)) throw permissionError(caller.userId, 'edit_other_users');
+  return token;
+}
+
+/** POST /users/tokens/revoke (§1.6): token and its sessions deleted in one commit. */
+export async function revokeToken(server: MockContext, caller: Principal, tokenId: string): Promise<void> {
+  const token = tokenForChange(server, caller, tokenId, 'revoke_user_access_token');
+  await server.store.commit([...sessionDeletes(server, token.id), { op: 'delete', collection: 'tokens', key: token.id }]);
+  server.hooks.emit('token.revoked', { tokenId: token.id, userId: token.user_id });
+  server.logger.info('personal access token revoked', { token_id: token.id, user_id: token.user_id, by: caller.userId });
+}
+
+/** POST /users/tokens/disable (§1.7): `is_active=false`, its sessions deleted; idempotent. */
+export async function disableToken(server: MockContext, caller: Principal, tokenId: string): Promise<void> {
+  const token = tokenForChange(server, caller, tokenId, 'revoke_user_access_token');
+  await server.store.commit([...sessionDeletes(server, token.id), { op: 'put', collection: 'tokens', record: { ...token, is_active: false } }]);
+  server.hooks.emit('token.disabled', { tokenId: token.id, userId: token.user_id });
+  server.logger.info('personal access token disabled', { token_id: token.id, user_id: token.user_id, by: caller.userId });
+}
+
+/** POST /users/tokens/enable (§1.8): `is_active=true` (gated on `create_user_access_token`); idempotent. */
+export async function enableToken(server: MockContext, caller: Principal, tokenId: string): Promise<void> {
+  const token = tokenForChange(server, caller, tokenId, 'create_user_access_token');
+  await server.store.commit([{ op: 'put', collection: 'tokens', record: { ...token, is_active: true } }]);
+  server.hooks.emit('token.enabled', { tokenId: token.id, userId: token.user_id });
+  server.logger.info('personal access token enabled', { token_id: token.id, user_id: token.user_id, by: caller.userId });
+}
+
+/** [NEW] POST /users/tokens/rotate (§1.9): new secret (and expiry), same id; old secret dead at once. */
+export async function rotateToken(server: MockContext, caller: Principal, body: Record<string, unknown> | undefined): Promise<FullTokenJson> {
+  if (body === undefined) throw invalidBodyParam('rotate_user_access_token');
+  const { token_id: tokenId = '', expires_at: expiresAt = 0 } = body;
+  if (typeof tokenId !== 'string' || !isInteger(expiresAt)) throw invalidBodyParam('rotate_user_access_token');
+  if (tokenId === '') throw invalidBodyParam('token_id');
+  if (caller.isOAuth === true) throw permissionError(caller.userId, 'create_user_access_token', ', attempted access by oauth app');
+  requirePerm(caller, 'create_user_access_token');
+  const token = server.store.get('tokens', tokenId);
+  if (token === undefined) throw tokenMissing();
+  const owner: UserRecord | undefined = server.store.get('users', token.user_id);
+  if (owner === undefined) throw userMissing();
+  if (!canActOnUserOrBot(server, caller, owner.id)) throw permissionError(caller.userId, 'edit_other_users');
+  if (isSystemAdminRoles(owner.roles) && !can(caller, 'manage_system')) throw permissionError(caller.userId, 'manage_system');
+  if (!token.is_active) throw new AppError('api.user.rotate_user_access_token.disabled_token.app_error');
+  if (!featureOn(server) && !owner.is_bot) throw new AppError('app.user_access_token.disabled');
+  checkExpiry(server, expiresAt);
+  const secret = newId();
+  const record: TokenRecord = { ...token, digest: sha256Hex(secret), expires_at: expiresAt };
+  await server.store.commit([...sessionDeletes(server, token.id), { op: 'put', collection: 'tokens', record }]);
+  server.hooks.emit('token.rotated', { tokenId: token.id, userId: token.user_id });
+  server.logger.info('personal access token rotated', { token_id: token.id, user_id: token.user_id, by: caller.userId });
+  return fullToken(record, secret);
+}
+
+/** Active tokens breaking the lifetime policy (no expiry, or beyond the cap). Scans the tokens: admin-only, like Mattermost's query. */
+function nonCompliant(server: MockContext, days: number): TokenRecord[] {
+  const cap = server.now() + days * DAY_MS;
+  const out: TokenRecord[] = [];
+  for (const t of server.store.all('tokens')) {
+    if (t.is_active && (t.expires_at === 0 || t.expires_at > cap)) out.push(t);
+  }
+  return out;
+}
+
+/** [NEW] GET /users/tokens/non_compliant/count (§1.10). */
+export function countNonCompliant(server: MockContext, caller: Principal): { count: number } {
+  requirePerm(caller, 'manage_system');
+  const days = policyDays(server);
+  return { count: days > 0 ? nonCompliant(server, days).length : 0 };
+}
+
+/** [NEW] POST /users/tokens/non_compliant/revoke (§1.10): hard-deletes them and their sessions. */
+export async function revokeNonCompliant(server: MockContext, caller: Principal): Promise<{ count: number }> {
+  requirePerm(caller, 'manage_system');
+  const days = policyDays(server);
+  if (days <= 0) throw new AppError('app.user_access_token.revoke_non_compliant.no_policy.app_error');
+  const tokens = nonCompliant(server, days);
+  for (let i = 0; i < tokens.length; i += 1000) {
+    const batch = tokens.slice(i, i + 1000);
+    await server.store.commit(batch.flatMap((t) => [...sessionDeletes(server, t.id), { op: 'delete', collection: 'tokens', key: t.id } as Mutation]));
+    for (const t of batch) {
+      server.hooks.emit('token.revoked', { tokenId: t.id, userId: t.user_id });
+      server.logger.info('personal access token revoked (non-compliant)', { token_id: t.id, user_id: t.user_id, by: caller.userId });
+    }
+  }
+  return { count: tokens.length };
+}

@@ -1,0 +1,296 @@
+/**
+ * Users: the User JSON Mattermost sends (self/admin view vs. profile view), reading, creating and
+ * patching users, `PUT /users/{id}/active` (deactivation deletes every session and keeps tokens)
+ * and `PUT /users/{id}/roles` (rewrites the roles of every session, PAT sessions included). Each
+ * change is committed first, then emitted on the hook bus, so the session cache evicts before the
+ * response.
+ *
+ * @example
+ * ```ts
+ * await updateActive(server, admin, userId, false); // hook 'user.deactivated'; the user's PATs now 401
+ * await updateRoles(server, admin, userId, 'system_user system_user_access_token');
+ * ```
+ */
+import {
+  AppError, invalidBodyParam, invalidUrlParam, permissionError,
+} from '../../middleware/errors.js';
+import { isValidId } from '../../middleware/ids.js';
+import { rolesOf, ROLE_PERMISSIONS } from '../../middleware/permissions.js';
+import type { Principal } from '../../middleware/types.js';
+import type { Mutation, UserRecord } from '../db/schema.js';
+import { UniqueViolationError } from '../db/errors.js';
+import type { MockContext } from '../context.js';
+import { hashPassword } from '../passwords.js';
+import { newUserRecord } from '../seed.js';
+import { can, canActOnUser, isSystemAdminRoles, requirePerm } from './access.js';
+
+/** Mattermost's User JSON (omitempty fields left out when empty). */
+export type UserJson = Record<string, unknown> & { id: string; username: string; roles: string };
+
+/**
+ * User JSON. `full` (self, or a caller with `manage_system`): `Sanitize` — no password or MFA
+ * secret, `auth_data: ""`. Otherwise the profile view (`SanitizeProfile`): also no notify props,
+ * `email_verified`, `last_password_update`, `failed_attempts`.
+ */
+export function userJson(u: UserRecord, full = true): UserJson {
+  const out: UserJson = {
+    id: u.id,
+    create_at: u.create_at,
+    update_at: u.update_at,
+    delete_at: u.delete_at,
+    username: u.username,
+    auth_data: '',
+    auth_service: u.auth_service,
+    email: u.email,
+    nickname: u.nickname,
+    first_name: u.first_name,
+    last_name: u.last_name,
+    position: u.position,
+    roles: u.roles,
+    locale: u.locale,
+    timezone: { ...u.timezone },
+    disable_welcome_email: false,
+  };
+  if (Object.keys(u.props).length > 0) out.props = { ...u.props };
+  if (full) {
+    if (u.email_verified) out.email_verified = true;
+    out.notify_props = { ...u.notify_props };
+    if (u.last_password_update) out.last_password_update = u.last_password_update;
+    if (u.failed_attempts) out.failed_attempts = u.failed_attempts;
+  }
+  if (u.last_picture_update) out.last_picture_update = u.last_picture_update;
+  if (u.mfa_active) out.mfa_active = true;
+  if (u.last_activity_at) out.last_activity_at = u.last_activity_at;
+  if (u.is_bot) {
+    out.is_bot = true;
+    if (u.bot_description) out.bot_description = u.bot_description;
+  }
+  return out;
+}
+
+/** Which view the caller gets of `target`. */
+export function userJsonFor(caller: Principal, u: UserRecord): UserJson {
+  return userJson(u, caller.userId === u.id || can(caller, 'manage_system'));
+}
+
+const missing = (status?: number) => new AppError('app.user.missing_account.const', status === undefined ? {} : { status });
+
+/** `me` → caller; else a valid id (400 invalid_url_param `user_id`). */
+function userIdParam(caller: Principal | undefined, param: string): string {
+  const id = param === 'me' && caller !== undefined ? caller.userId : param;
+  if (!isValidId(id)) throw invalidUrlParam('user_id');
+  return id;
+}
+
+/** GET /users/{user_id} (and /users/me). */
+export function getUser(server: MockContext, caller: Principal, param: string): UserJson {
+  const id = userIdParam(caller, param);
+  const user = server.store.get('users', id);
+  if (user === undefined) throw missing();
+  return userJsonFor(caller, user);
+}
+
+const USERNAME = /^[a-z][a-z0-9.\-_]{2,21}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+
+/** GET /users/username/{username}. */
+export function getUserByUsername(server: MockContext, caller: Principal, username: string): UserJson {
+  if (!USERNAME.test(username)) throw invalidUrlParam('username');
+  const user = server.store.findOne('users', 'username', username.toLowerCase());
+  if (user === undefined) throw new AppError('app.user.get_by_username.app_error');
+  return userJsonFor(caller, user);
+}
+
+function optString(body: Record<string, unknown>, key: string, name: string): string | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw invalidBodyParam(name);
+  return v;
+}
+
+function optStringMap(body: Record<string, unknown>, key: string, name: string): Record<string, string> | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'object' || Array.isArray(v)) throw invalidBodyParam(name);
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(v)) {
+    if (typeof val !== 'string') throw invalidBodyParam(name);
+    out[k] = val;
+  }
+  return out;
+}
+
+function mapUnique(err: unknown): never {
+  if (err instanceof UniqueViolationError && err.collection === 'users') {
+    if (err.index === 'username') throw new AppError('app.user.save.username_exists.app_error');
+    if (err.index === 'email') throw new AppError('app.user.save.email_exists.app_error');
+  }
+  throw err;
+}
+
+/**
+ * POST /users: anyone may sign up while `TeamSettings.EnableUserCreation` is on (anonymous or
+ * not; `EnableOpenServer` and invites are not modelled); only callers with `manage_system` may
+ * set `roles` (and may create users while sign-up is off). 201 with the new user.
+ */
+export async function createUser(server: MockContext, caller: Principal | undefined, body: Record<string, unknown> | undefined): Promise<UserJson> {
+  if (body === undefined) throw invalidBodyParam('user');
+  const isAdmin = caller !== undefined && can(caller, 'manage_system');
+  const username = optString(body, 'username', 'user') ?? '';
+  const email = optString(body, 'email', 'user') ?? '';
+  const password = optString(body, 'password', 'user') ?? '';
+  const roles = optString(body, 'roles', 'user');
+  const fields = {
+    first_name: optString(body, 'first_name', 'user') ?? '',
+    last_name: optString(body, 'last_name', 'user') ?? '',
+    nickname: optString(body, 'nickname', 'user') ?? '',
+    position: optString(body, 'position', 'user') ?? '',
+    locale: optString(body, 'locale', 'user') ?? 'en',
+  };
+  const props = optStringMap(body, 'props', 'user');
+  if (!isAdmin && server.store.config.TeamSettings.EnableUserCreation === false) {
+    throw new AppError('api.user.create_user.signup_email_disabled.app_error');
+  }
+  const name = username.toLowerCase();
+  if (!USERNAME.test(name)) throw new AppError('model.user.is_valid.username.app_error');
+  if (email.length > 128 || !EMAIL.test(email)) throw new AppError('model.user.is_valid.email.app_error');
+  if (password.length < 5 || Buffer.byteLength(password) > 72) throw new AppError('model.user.is_valid.pwd.app_error');
+  let finalRoles = 'system_user';
+  if (isAdmin && roles !== undefined && roles.trim() !== '') {
+    if (!validRoles(roles)) throw invalidBodyParam('roles');
+    checkRolesExist(roles);
+    finalRoles = rolesOf(roles).join(' ');
+  }
+  if (server.store.findOne('users', 'username', name) !== undefined) throw new AppError('app.user.save.username_exists.app_error');
+  if (server.store.findOne('users', 'email', email.toLowerCase()) !== undefined) throw new AppError('app.user.save.email_exists.app_error');
+  const now = server.now();
+  const record = newUserRecord({
+    username: name, email: email.toLowerCase(), roles: finalRoles, password_hash: await hashPassword(password),
+    email_verified: isAdmin, ...fields, props: props ?? {},
+  }, now);
+  await server.store.commit([{ op: 'put', collection: 'users', record }]).catch(mapUnique);
+  server.logger.info('user created', { user_id: record.id, username: record.username, by: caller?.userId ?? '' });
+  return caller === undefined ? userJson(record, true) : userJsonFor(caller, record);
+}
+
+/** PUT /users/{user_id}/patch: username, email, names, position, nickname, locale, props, notify_props, timezone. */
+export async function patchUser(server: MockContext, caller: Principal, param: string, body: Record<string, unknown> | undefined): Promise<UserJson> {
+  const id = userIdParam(caller, param);
+  if (body === undefined) throw invalidBodyParam('user');
+  const patch = {
+    username: optString(body, 'username', 'user'),
+    email: optString(body, 'email', 'user'),
+    first_name: optString(body, 'first_name', 'user'),
+    last_name: optString(body, 'last_name', 'user'),
+    nickname: optString(body, 'nickname', 'user'),
+    position: optString(body, 'position', 'user'),
+    locale: optString(body, 'locale', 'user'),
+    props: optStringMap(body, 'props', 'user'),
+    notify_props: optStringMap(body, 'notify_props', 'user'),
+    timezone: optStringMap(body, 'timezone', 'user'),
+  };
+  if (!canActOnUser(server, caller, id)) throw permissionError(caller.userId, 'edit_other_users');
+  const user = server.store.get('users', id);
+  if (user === undefined) throw missing();
+  const next: UserRecord = { ...user, update_at: server.now() };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value !== undefined) (next as unknown as Record<string, unknown>)[key] = value;
+  }
+  next.username = next.username.toLowerCase();
+  next.email = next.email.toLowerCase();
+  if (!USERNAME.test(next.username)) throw new AppError('model.user.is_valid.username.app_error');
+  if (next.email.length > 128 || !EMAIL.test(next.email)) throw new AppError('model.user.is_valid.email.app_error');
+  await server.store.commit([{ op: 'put', collection: 'users', record: next }]).catch(mapUnique);
+  return userJsonFor(caller, next);
+}
+
+/** PUT /users/{user_id}/active (§2.3). */
+export async function updateActive(server: MockContext, caller: Principal, param: string, body: Record<string, unknown> | undefined): Promise<void> {
+  const id = userIdParam(caller, param);
+  const active = body?.active;
+  if (typeof active !== 'boolean') throw invalidBodyParam('active');
+  const isSelfDeactivate = !active && id === caller.userId;
+  if (!isSelfDeactivate && !can(caller, 'sysconsole_write_user_management_users')) {
+    throw new AppError('api.user.update_active.permissions.app_error', { detailed: `userId=${id}` });
+  }
+  if (isSelfDeactivate && server.store.config.TeamSettings.EnableUserDeactivation !== true) {
+    throw new AppError('api.user.update_active.not_enable.app_error', { detailed: `userId=${id}` });
+  }
+  const user = server.store.get('users', id);
+  if (user === undefined) throw missing();
+  if (isSystemAdminRoles(user.roles) && !can(caller, 'manage_system')) throw permissionError(caller.userId, 'manage_system');
+  await setActive(server, user, active, caller.userId);
+}
+
+/**
+ * Activate or deactivate a user. Deactivation: `delete_at = now`, every session deleted (tokens
+ * kept), and, with `DisableBotsWhenOwnerIsDeactivated`, the bots the user owns deactivated too.
+ */
+export async function setActive(server: MockContext, user: UserRecord, active: boolean, by: string): Promise<void> {
+  const now = server.now();
+  const mutations: Mutation[] = [{ op: 'put', collection: 'users', record: { ...user, delete_at: active ? 0 : now, update_at: now } }];
+  const affected: string[] = [user.id];
+  const sessions = active ? [] : server.store.findMany('sessions', 'user_id', user.id);
+  if (!active && server.store.config.ServiceSettings.DisableBotsWhenOwnerIsDeactivated !== false) {
+    for (const bot of server.store.findMany('bots', 'owner_id', user.id)) {
+      if (bot.delete_at !== 0) continue;
+      mutations.push({ op: 'put', collection: 'bots', record: { ...bot, delete_at: now, update_at: now } });
+      const botUser = server.store.get('users', bot.user_id);
+      if (botUser !== undefined) {
+        mutations.push({ op: 'put', collection: 'users', record: { ...botUser, delete_at: now, update_at: now } });
+        sessions.push(...server.store.findMany('sessions', 'user_id', botUser.id));
+        affected.push(botUser.id);
+      }
+    }
+  }
+  for (const s of sessions) mutations.push({ op: 'delete', collection: 'sessions', key: s.id });
+  await server.store.commit(mutations);
+  for (const userId of affected) {
+    server.hooks.emit(active ? 'user.activated' : 'user.deactivated', { userId });
+    server.logger.info(active ? 'user activated' : 'user deactivated', { user_id: userId, by });
+  }
+}
+
+/** Roles that need a license Mattermost's mock does not have. */
+const LICENSED_ROLES = new Set(['system_user_manager', 'system_read_only_admin', 'system_manager', 'system_shared_channel_manager']);
+/** Roles the mock knows (built-in roles, plus the licensed ones for the existence check). */
+const KNOWN_ROLES = new Set([...Object.keys(ROLE_PERMISSIONS), ...LICENSED_ROLES, 'system_custom_group_admin', 'team_guest', 'channel_guest']);
+
+/** `model.IsValidUserRoles`: `[a-z0-9_]` names of at most 64 chars, and not `system_admin` alone. */
+export function validRoles(roles: string): boolean {
+  const list = rolesOf(roles.trim());
+  if (!list.every((r) => r.length <= 64 && /^[a-z0-9_]+$/.test(r))) return false;
+  return !(list.length === 1 && list[0] === 'system_admin');
+}
+
+function checkRolesExist(roles: string): void {
+  for (const role of rolesOf(roles)) {
+    if (!KNOWN_ROLES.has(role)) throw new AppError('app.role.check_roles_exist.role_not_found', { detailed: `role=${role}` });
+  }
+}
+
+/** PUT /users/{user_id}/roles (§2.4). */
+export async function updateRoles(server: MockContext, caller: Principal, param: string, roles: string | undefined): Promise<void> {
+  const id = userIdParam(caller, param);
+  const newRoles = roles ?? '';
+  if (!validRoles(newRoles)) throw invalidBodyParam('roles');
+  for (const role of rolesOf(newRoles)) {
+    if (LICENSED_ROLES.has(role)) throw new AppError('api.user.update_user_roles.license.app_error');
+  }
+  requirePerm(caller, 'manage_roles');
+  const user = server.store.get('users', id);
+  if (user === undefined) throw missing(400);
+  checkRolesExist(newRoles);
+  const normalized = rolesOf(newRoles).join(' ');
+  if (isSystemAdminRoles(user.roles) && !isSystemAdminRoles(normalized) && user.delete_at === 0) {
+    const admins = server.store.findMany('users', 'system_admin', 'true').filter((u) => u.delete_at === 0);
+    if (admins.length <= 1) throw new AppError('app.user.update.lastAdmin.app_error');
+  }
+  const mutations: Mutation[] = [{ op: 'put', collection: 'users', record: { ...user, roles: normalized, update_at: server.now() } }];
+  for (const s of server.store.findMany('sessions', 'user_id', id)) {
+    mutations.push({ op: 'put', collection: 'sessions', record: { ...s, roles: normalized } });
+  }
+  await server.store.commit(mutations);
+  server.hooks.emit('user.roles_changed', { userId: id, roles: normalized });
+  server.logger.info('user roles changed', { user_id: id, roles: normalized, by: caller.userId });
+}
