@@ -1,0 +1,307 @@
+/**
+ * Posts (Mattermost `api4/post.go` + `app/post.go` rules): `POST /posts` with the `create_post`
+ * resolution of spec §2.6 (`user_id` forced to the caller), `GET /posts/{id}` and
+ * `GET /channels/{id}/posts` (PostList, newest first, with Mattermost's cursor ids). Writing a
+ * post updates the channel's `last_post_at` / `total_msg_count` and the poster's membership in
+ * the same atomic commit.
+ *
+ * @example
+ * ```ts
+ * const post = await createPost(server, principal, parsePostInput({ channel_id, message: 'hi' }));
+ * const list = channelPosts(server, principal, channel_id, { page: 0, perPage: 60 });
+ * list.order; // ids, newest first
+ * ```
+ */
+import { AppError, invalidBodyParam, permissionError } from '../../middleware/errors.js';
+import { newId } from '../../middleware/ids.js';
+import { hasPermission } from '../../middleware/permissions.js';
+import type { MockContext } from '../context.js';
+import type { ChannelRecord, Mutation, PostRecord, Store } from '../db/schema.js';
+import { contentReadDenied, requireCreatePost, sessionHasPermissionToChannel, type Caller } from './channel-permissions.js';
+import { findChannel } from './channels.js';
+
+/** What the post service needs from the server. */
+export type PostDeps = Pick<MockContext, 'store' | 'hooks' | 'now'>;
+
+/** Post JSON as Mattermost serialises `model.Post` (after `PreparePostForClient`). */
+export interface PostJson {
+  id: string;
+  create_at: number;
+  update_at: number;
+  edit_at: number;
+  delete_at: number;
+  is_pinned: boolean;
+  user_id: string;
+  channel_id: string;
+  root_id: string;
+  original_id: string;
+  message: string;
+  type: string;
+  props: Record<string, unknown>;
+  hashtags: string;
+  file_ids?: string[];
+  pending_post_id: string;
+  reply_count: number;
+  last_reply_at: number;
+  participants: null;
+  metadata: Record<string, never>;
+}
+
+/** `model.PostList`. */
+export interface PostListJson {
+  order: string[];
+  posts: Record<string, PostJson>;
+  next_post_id: string;
+  prev_post_id: string;
+  has_next: boolean;
+  first_inaccessible_post_time: number;
+}
+
+/** The fields of a `POST /posts` body the mock honours. */
+export interface PostInput {
+  channel_id: string;
+  message: string;
+  root_id: string;
+  type: string;
+  props: Record<string, unknown>;
+  file_ids: string[];
+  pending_post_id: string;
+  create_at: number;
+}
+
+/** `GET /channels/{id}/posts` options. */
+export interface ChannelPostsOptions {
+  page: number;
+  perPage: number;
+  /** Posts changed after this time (ms), all of them, no cursors. */
+  since?: number;
+  /** Posts older than this post id. */
+  before?: string;
+  /** Posts newer than this post id. */
+  after?: string;
+  includeDeleted?: boolean;
+}
+
+/** Mattermost's `PostMessageMaxRunesV2`. */
+export const POST_MESSAGE_MAX_RUNES = 16383;
+/** Post types a client may create (besides `custom_*`). */
+const CLIENT_POST_TYPES = new Set(['', 'me', 'slack_attachment', 'add_bot_teams_channels', 'reminder']);
+const HASHTAG = /^#\p{L}[\p{L}\d\-_.]*[\p{L}\d]$/u;
+
+const runes = (s: string): number => [...s].length;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Mattermost's `ParseHashtags` (simplified): the `#words` of a message, space separated. */
+export function parseHashtags(message: string): string {
+  const tags: string[] = [];
+  for (const word of message.split(/\s+/)) {
+    const tag = word.replace(/^[^\p{L}\d\s#]+/u, '').replace(/[^\p{L}\d\s]+$/u, '');
+    if (HASHTAG.test(tag) && !tags.includes(tag)) tags.push(tag);
+  }
+  return tags.join(' ').slice(0, 1000);
+}
+
+/** A new post row with Mattermost's defaults. */
+export function newPostRecord(fields: Pick<PostRecord, 'user_id' | 'channel_id'> & Partial<PostRecord>, now: number): PostRecord {
+  const message = fields.message ?? '';
+  return {
+    id: newId(), create_at: now, update_at: now, edit_at: 0, delete_at: 0, is_pinned: false, root_id: '', original_id: '',
+    message, type: '', props: {}, hashtags: parseHashtags(message), file_ids: [], pending_post_id: '', ...fields,
+  };
+}
+
+/**
+ * The mutations that store a post: the post, the channel's counters (`last_post_at`,
+ * `total_msg_count`, root counters), and the poster's membership (read up to the new post).
+ */
+export function postMutations(store: Store, channel: ChannelRecord, post: PostRecord): Mutation[] {
+  const root = post.root_id === '';
+  const total = channel.total_msg_count + 1;
+  const next: ChannelRecord = {
+    ...channel,
+    last_post_at: Math.max(channel.last_post_at, post.create_at),
+    total_msg_count: total,
+    last_root_post_at: root ? Math.max(channel.last_root_post_at ?? channel.last_post_at, post.create_at) : channel.last_root_post_at ?? channel.last_post_at,
+    total_msg_count_root: (channel.total_msg_count_root ?? channel.total_msg_count) + (root ? 1 : 0),
+  };
+  const mutations: Mutation[] = [
+    { op: 'put', collection: 'posts', record: post },
+    { op: 'put', collection: 'channels', record: next },
+  ];
+  const member = store.get('channelMembers', `${channel.id}:${post.user_id}`);
+  if (member !== undefined) {
+    mutations.push({ op: 'put', collection: 'channelMembers', record: { ...member, msg_count: total, last_viewed_at: Math.max(member.last_viewed_at, post.create_at), last_update_at: post.create_at } });
+  }
+  return mutations;
+}
+
+/** Replies to a thread root (not deleted), and the time of the last one. */
+function threadStats(store: Store, post: PostRecord): { count: number; lastAt: number } {
+  const rootId = post.root_id === '' ? post.id : post.root_id;
+  let count = 0;
+  let lastAt = 0;
+  for (const p of store.findMany('posts', 'channel_id', post.channel_id)) {
+    if (p.root_id === rootId && p.delete_at === 0) {
+      count += 1;
+      lastAt = Math.max(lastAt, p.create_at);
+    }
+  }
+  return { count, lastAt };
+}
+
+/** Serialise a post row (reply count and last reply time computed from its thread). */
+export function postJson(store: Store, post: PostRecord): PostJson {
+  const { count, lastAt } = threadStats(store, post);
+  return {
+    id: post.id, create_at: post.create_at, update_at: post.update_at, edit_at: post.edit_at, delete_at: post.delete_at,
+    is_pinned: post.is_pinned, user_id: post.user_id, channel_id: post.channel_id, root_id: post.root_id,
+    original_id: post.original_id, message: post.message, type: post.type, props: post.props, hashtags: post.hashtags,
+    ...(post.file_ids.length > 0 ? { file_ids: post.file_ids } : {}),
+    pending_post_id: post.pending_post_id, reply_count: count, last_reply_at: lastAt, participants: null, metadata: {},
+  };
+}
+
+/**
+ * Decode a `POST /posts` body like Go's typed decode into `model.Post`: not a JSON object, or a
+ * field of the wrong type → 400 `invalid_body_param` naming `post`.
+ */
+export function parsePostInput(body: unknown): PostInput {
+  if (!isObject(body)) throw invalidBodyParam('post');
+  const str = (key: string): string => {
+    const v = body[key];
+    if (v === undefined || v === null) return '';
+    if (typeof v !== 'string') throw invalidBodyParam('post');
+    return v;
+  };
+  const props = body.props ?? {};
+  if (!isObject(props)) throw invalidBodyParam('post');
+  const fileIds = body.file_ids ?? [];
+  if (!Array.isArray(fileIds) || !fileIds.every((f) => typeof f === 'string')) throw invalidBodyParam('post');
+  const createAt = body.create_at ?? 0;
+  if (typeof createAt !== 'number' || !Number.isSafeInteger(createAt)) throw invalidBodyParam('post');
+  return {
+    channel_id: str('channel_id'), message: str('message'), root_id: str('root_id'), type: str('type'),
+    props, file_ids: fileIds as string[], pending_post_id: str('pending_post_id'), create_at: createAt,
+  };
+}
+
+function validatePost(input: PostInput): void {
+  const attachments = input.props.attachments;
+  const hasAttachments = Array.isArray(attachments) && attachments.length > 0;
+  if (input.message === '' && input.file_ids.length === 0 && !hasAttachments) {
+    throw new AppError('model.post.is_valid.msg.app_error', { detailed: 'message is empty' });
+  }
+  if (runes(input.message) > POST_MESSAGE_MAX_RUNES) {
+    throw new AppError('model.post.is_valid.msg.app_error', { detailed: `message is longer than ${POST_MESSAGE_MAX_RUNES} runes` });
+  }
+  if (!CLIENT_POST_TYPES.has(input.type) && !input.type.startsWith('custom_')) throw new AppError('model.post.is_valid.type.app_error');
+}
+
+/**
+ * `POST /posts`: the `create_post` check first (403 naming `create_post`, unknown channel ids
+ * included); `upload_file` for posts with files; an archived channel → 400; `system_*` types → 400;
+ * thread checks on `root_id`; message validation (empty without files/attachments, or longer than
+ * 16383 runes → 400 `model.post.is_valid.msg.app_error`). `create_at` is honoured only with
+ * `manage_system`. Returns the stored post.
+ */
+export async function createPost(deps: PostDeps, caller: Caller, input: PostInput): Promise<PostRecord> {
+  const { store } = deps;
+  requireCreatePost(store, caller, input.channel_id);
+  if (input.file_ids.length > 0 && !sessionHasPermissionToChannel(store, caller, input.channel_id, 'upload_file')) {
+    throw permissionError(caller.userId, 'upload_file');
+  }
+  const channel = findChannel(store, input.channel_id);
+  if (channel.delete_at !== 0) throw new AppError('api.post.create_post.can_not_post_to_deleted.error');
+  if (input.type.startsWith('system_')) throw new AppError('api.context.invalid_param.app_error', { params: { Name: 'post.type' } });
+  if (input.root_id !== '') {
+    const root = store.get('posts', input.root_id);
+    if (root === undefined || root.delete_at !== 0 || root.root_id !== '') throw new AppError('api.post.create_post.root_id.app_error');
+    if (root.channel_id !== channel.id) throw new AppError('api.post.create_post.channel_root_id.app_error');
+  }
+  validatePost(input);
+  const now = deps.now();
+  const createAt = input.create_at > 0 && hasPermission(caller.roles, 'manage_system') ? input.create_at : now;
+  const post = newPostRecord({
+    user_id: caller.userId, channel_id: channel.id, root_id: input.root_id, message: input.message, type: input.type,
+    props: input.props, file_ids: input.file_ids, pending_post_id: input.pending_post_id, create_at: createAt, update_at: createAt,
+  }, now);
+  await store.commit(postMutations(store, channel, post));
+  return post;
+}
+
+function postNotFound(postId: string): AppError {
+  return new AppError('app.post.get.app_error', { detailed: `post_id=${postId}` });
+}
+
+/**
+ * `GET /posts/{id}` (`GetPostIfAuthorized`): `include_deleted` needs `manage_system`; unknown or
+ * deleted → 404 `app.post.get.app_error`; then read access to its channel (403 naming
+ * `read_public_channel` or `read_channel_content`). Posting rights (`system_post_all`) do not grant it.
+ */
+export function getPost(deps: PostDeps, caller: Caller, postId: string, includeDeleted: boolean): PostRecord {
+  const { store } = deps;
+  if (includeDeleted && !hasPermission(caller.roles, 'manage_system')) throw permissionError(caller.userId, 'manage_system');
+  const post = store.get('posts', postId);
+  if (post === undefined || (!includeDeleted && post.delete_at !== 0)) throw postNotFound(postId);
+  const channel = findChannel(store, post.channel_id);
+  const denied = contentReadDenied(store, caller, channel);
+  if (denied !== undefined) throw permissionError(caller.userId, denied);
+  return post;
+}
+
+const byNewest = (a: PostRecord, b: PostRecord): number => b.create_at - a.create_at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+
+/**
+ * `GET /channels/{id}/posts`: `include_deleted` needs `manage_system` (403 naming
+ * `read_deleted_posts`); unknown channel → 404; read access (403 naming `read_channel_content`).
+ * Pages newest first; `since`, `before` and `after` as Mattermost; thread roots of listed replies
+ * are added to `posts` (not to `order`); `next_post_id` / `prev_post_id` point at the posts just
+ * newer / older than the page.
+ */
+export function channelPosts(deps: PostDeps, caller: Caller, channelId: string, options: ChannelPostsOptions): PostListJson {
+  const { store } = deps;
+  const includeDeleted = options.includeDeleted === true;
+  if (includeDeleted && !hasPermission(caller.roles, 'manage_system')) throw permissionError(caller.userId, 'read_deleted_posts');
+  const channel = findChannel(store, channelId);
+  if (contentReadDenied(store, caller, channel) !== undefined) throw permissionError(caller.userId, 'read_channel_content');
+  const { page, perPage, since, before, after } = options;
+  const all = store.findMany('posts', 'channel_id', channel.id).sort(byNewest);
+  const visible = includeDeleted ? all : all.filter((p) => p.delete_at === 0);
+  let selected: PostRecord[];
+  if (since !== undefined && since > 0) {
+    selected = all.filter((p) => p.update_at > since);
+  } else if (after !== undefined && after !== '') {
+    const at = visible.findIndex((p) => p.id === after);
+    const newer = at < 0 ? [] : visible.slice(0, at).reverse();
+    selected = newer.slice(page * perPage, page * perPage + perPage).reverse();
+  } else if (before !== undefined && before !== '') {
+    const at = visible.findIndex((p) => p.id === before);
+    const older = at < 0 ? [] : visible.slice(at + 1);
+    selected = older.slice(page * perPage, page * perPage + perPage);
+  } else {
+    selected = visible.slice(page * perPage, page * perPage + perPage);
+  }
+  const posts: Record<string, PostJson> = {};
+  for (const p of selected) posts[p.id] = postJson(store, p);
+  for (const p of selected) {
+    if (p.root_id !== '' && posts[p.root_id] === undefined) {
+      const root = store.get('posts', p.root_id);
+      if (root !== undefined && (includeDeleted || root.delete_at === 0)) posts[root.id] = postJson(store, root);
+    }
+  }
+  const order = selected.map((p) => p.id);
+  const neighbour = (id: string | undefined, step: -1 | 1): string => {
+    if (id === undefined) return '';
+    const at = visible.findIndex((p) => p.id === id);
+    return at < 0 ? '' : visible[at + step]?.id ?? '';
+  };
+  let nextPostId = '';
+  let prevPostId = '';
+  if (!(since !== undefined && since > 0)) {
+    const afterMode = after !== undefined && after !== '';
+    const beforeMode = !afterMode && before !== undefined && before !== '';
+    nextPostId = beforeMode && page === 0 ? before : afterMode && order.length === 0 ? '' : neighbour(order[0], -1);
+    prevPostId = afterMode && page === 0 ? after : beforeMode && order.length === 0 ? '' : neighbour(order[order.length - 1], 1);
+  }
+  return { order, posts, next_post_id: nextPostId, prev_post_id: prevPostId, has_next: false, first_inaccessible_post_time: 0 };
+}
