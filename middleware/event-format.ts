@@ -94,7 +94,15 @@ const PARSERS: PayloadParsers = {
 /** Every hook event name a receiver accepts (all of `HookEvents`). */
 export const KNOWN_EVENTS: readonly HookEventName[] = Object.freeze(Object.keys(PARSERS) as HookEventName[]);
 
-/** True when `name` is a hook event name. */
+/**
+ * True when `name` is a hook event name.
+ *
+ * @example
+ * ```ts
+ * isKnownEvent('token.revoked'); // true
+ * isKnownEvent('token.exploded'); // false
+ * ```
+ */
 export function isKnownEvent(name: unknown): name is HookEventName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(PARSERS, name);
 }
@@ -102,6 +110,11 @@ export function isKnownEvent(name: unknown): name is HookEventName {
 /**
  * Rebuild an event payload from untrusted JSON: only the event's own fields, with the right
  * types (ids must be 26-char Mattermost ids). Returns undefined when the shape is wrong.
+ *
+ * @example
+ * ```ts
+ * parseEventPayload('config.changed', { keys: ['ServiceSettings.EnableUserAccessTokens'] });
+ * ```
  */
 export function parseEventPayload<E extends HookEventName>(event: E, payload: unknown): HookEvents[E] | undefined {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return undefined;
@@ -109,7 +122,14 @@ export function parseEventPayload<E extends HookEventName>(event: E, payload: un
   return parse(payload as Fields);
 }
 
-/** HS256 key bytes from a secret; throws a `TypeError` (configuration error) when too short. */
+/**
+ * HS256 key bytes from a secret; throws a `TypeError` (configuration error) when too short.
+ *
+ * @example
+ * ```ts
+ * hs256Key(process.env.MMPAT_EVENT_SECRET!); // Uint8Array, ≥ 32 bytes
+ * ```
+ */
 export function hs256Key(secret: string | Uint8Array): Uint8Array {
   const bytes = typeof secret === 'string' ? new TextEncoder().encode(secret) : secret;
   if (bytes.byteLength < MIN_HS256_SECRET_BYTES) {

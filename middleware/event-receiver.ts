@@ -97,7 +97,14 @@ function classify(err: unknown, remoteKeys: boolean): AppError {
   return refuse('api.events.invalid_signature.app_error', detail, err);
 }
 
-/** Create the receiving middleware. */
+/**
+ * Create the receiving middleware.
+ *
+ * @example
+ * ```ts
+ * app.use(eventReceiver({ hooks, verify: { jwks: publicJwks([keys]) }, issuer: 'mattermost-pat' }));
+ * ```
+ */
 export function eventReceiver(options: EventReceiverOptions): Middleware {
   const {
     hooks, verify, path = DEFAULT_EVENT_PATH, issuer, maxAgeMs = 60_000, clockSkewMs = 5_000,

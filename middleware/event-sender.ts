@@ -75,7 +75,16 @@ interface Target { url: string; queue: Delivery[]; busy: boolean }
 
 type Outcome = 'delivered' | 'refused' | 'retry';
 
-/** Create a sender that forwards local hook events to `targets`. */
+/**
+ * Create a sender that forwards local hook events to `targets`.
+ *
+ * @example
+ * ```ts
+ * const sender = createEventSender({ hooks, targets: [url], signing: { alg: 'HS256', secret } });
+ * hooks.emit('user.deactivated', { userId });
+ * await sender.flush(); // sender.delivered === 1
+ * ```
+ */
 export function createEventSender(options: EventSenderOptions): EventSender {
   const {
     hooks, targets: urls, signing, issuer = DEFAULT_EVENT_ISSUER, retries = 5, retryBaseMs = 100,

@@ -72,7 +72,15 @@ const REJECTED = new Set([401, 403, 404]);
 /** Remembered evictions before falling back to "treat as a full clear" (bounds memory). */
 const MAX_EVICTION_LOG = 10_000;
 
-/** Create a resolver that validates tokens against a Mattermost server. */
+/**
+ * Create a resolver that validates tokens against a Mattermost server.
+ *
+ * @example
+ * ```ts
+ * const resolver = remoteResolver({ url: 'http://127.0.0.1:8065', hooks, ttlMs: 30_000 });
+ * app.use(authenticate({ resolver }));
+ * ```
+ */
 export function remoteResolver(options: RemoteResolverOptions): RemoteResolver {
   const {
     url, ttlMs = 60_000, negativeTtlMs = 5_000, timeoutMs = 5_000, maxEntries = 10_000,
