@@ -1,0 +1,63 @@
+/**
+ * Post routes (Mattermost `api4/post.go`): `POST /posts` (201), `GET /posts/{id}` and
+ * `GET /channels/{id}/posts` (PostList). Rules are in `services/posts.ts`.
+ *
+ * @example
+ * ```ts
+ * postRoutes(router, server); // router prefixed with /api/v4
+ * // POST /api/v4/posts {"channel_id":"…","message":"hello"} → 201 Post JSON (user_id = caller)
+ * ```
+ */
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { invalidBodyParam } from '../../middleware/errors.js';
+import { isValidId } from '../../middleware/ids.js';
+import { getPrincipal } from '../../middleware/principal.js';
+import type { MockContext } from '../context.js';
+import { pageParams, sendJson } from '../respond.js';
+import { channelPosts, createPost, getPost, parsePostInput, postJson } from '../services/posts.js';
+import { idParam, jsonBody, queryBool } from './bots.js';
+
+/** An optional post-id query parameter (`before` / `after`): 400 `invalid_body_param` when not an id. */
+function postIdQuery(ctx: Context, name: string): string | undefined {
+  const value = ctx.query[name];
+  if (typeof value !== 'string' || value === '') return undefined;
+  if (!isValidId(value)) throw invalidBodyParam(name);
+  return value;
+}
+
+/** The `since` query parameter (ms): 400 `invalid_body_param` when not an integer. */
+function sinceQuery(ctx: Context): number | undefined {
+  const value = ctx.query.since;
+  if (typeof value !== 'string' || value === '') return undefined;
+  if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw invalidBodyParam('since');
+  return Number(value);
+}
+
+/** Register the post routes. */
+export function postRoutes(router: Router, server: MockContext): void {
+  const auth = server.requireSession;
+
+  router.post('/posts', auth, async (ctx) => {
+    const input = parsePostInput(jsonBody(ctx));
+    const post = await createPost(server, getPrincipal(ctx), input);
+    sendJson(ctx, postJson(server.store, post), { status: 201, newline: true });
+  });
+
+  router.get('/posts/:post_id', auth, (ctx) => {
+    const post = getPost(server, getPrincipal(ctx), idParam(ctx, 'post_id'), queryBool(ctx, 'include_deleted'));
+    sendJson(ctx, postJson(server.store, post), { newline: true });
+  });
+
+  router.get('/channels/:channel_id/posts', auth, (ctx) => {
+    const channelId = idParam(ctx, 'channel_id');
+    const after = postIdQuery(ctx, 'after');
+    const before = postIdQuery(ctx, 'before');
+    const since = sinceQuery(ctx);
+    const { page, perPage } = pageParams(ctx);
+    const list = channelPosts(server, getPrincipal(ctx), channelId, {
+      page, perPage, since, before, after, includeDeleted: queryBool(ctx, 'include_deleted'),
+    });
+    sendJson(ctx, list, { newline: true });
+  });
+}
