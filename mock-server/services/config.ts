@@ -139,6 +139,7 @@ export function readConfig(server: MockContext, caller: Principal): MockConfig {
  * Go's decode into a fresh struct + SetDefaults does). Returns the new config.
  */
 export async function updateConfig(server: MockContext, caller: Principal, body: unknown): Promise<MockConfig> {
+  if (!isObject(body)) throw invalidBodyParam('config');
   const next = configFrom(body);
   requirePerm(caller, 'manage_system');
   await commitConfig(server, next);
