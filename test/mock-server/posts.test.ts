@@ -1,4 +1,9 @@
 import { expect } from 'chai';
+import { AppError } from '../../middleware/errors.js';
+import type { MockData, Store } from '../../mock-server/db/schema.js';
+import { openStore } from '../../mock-server/db/store.js';
+import { canCreatePost, requireCreatePost, sessionHasPermissionToChannel } from '../../mock-server/services/channel-permissions.js';
+import { newChannelRecord } from '../../mock-server/services/channels.js';
 import { startContentMock } from './support/content.js';
 import {
   API, UNKNOWN_ID, bearer, createPat, expectError, expectPermission, setRoles, type TestMock,
@@ -143,5 +148,43 @@ describe('mock server: posts', () => {
 
     expectPermission(await t.http.get(`${API}/channels/${channelId}/posts?include_deleted=true`).set(bearer(t.user)), 'read_deleted_posts');
     expect((await t.http.get(`${API}/channels/${channelId}/posts?include_deleted=true`).set(bearer(t.admin))).status).to.equal(200);
+  });
+});
+
+describe('channel permissions (create_post resolution, unit)', () => {
+  const ids = { team: 'teamaaaaaaaaaaaaaaaaaaaaaa', other: 'otheraaaaaaaaaaaaaaaaaaaaa', priv: 'privaaaaaaaaaaaaaaaaaaaaaa', open: 'openaaaaaaaaaaaaaaaaaaaaaa', dm: 'dmaaaaaaaaaaaaaaaaaaaaaaaa', u: 'useraaaaaaaaaaaaaaaaaaaaaa' };
+  let store: Store;
+  before(async () => {
+    const channel = (id: string, type: 'O' | 'P' | 'D', teamId: string) => newChannelRecord({ id, team_id: teamId, type, name: id, display_name: id }, 1);
+    store = await openStore({
+      inMemory: true,
+      initialData: () => ({
+        version: 1, config: {} as MockData['config'], users: [], bots: [], tokens: [], sessions: [], posts: [],
+        teams: [], channels: [channel(ids.priv, 'P', ids.team), channel(ids.open, 'O', ids.team), channel(ids.dm, 'D', '')],
+        teamMembers: [{ team_id: ids.team, user_id: ids.u, roles: 'team_user team_post_all', delete_at: 0 }],
+        channelMembers: [],
+      }),
+    });
+  });
+
+  const caller = (roles: string[]) => ({ userId: ids.u, roles });
+
+  it('team roles count for team channels only: team_post_all posts in its team\'s private channel, not in DMs', () => {
+    expect(canCreatePost(store, caller(['system_user']), ids.priv)).to.equal(true);
+    expect(canCreatePost(store, caller(['system_user']), ids.dm)).to.equal(false);
+    expect(canCreatePost(store, caller(['system_user', 'system_post_all']), ids.dm)).to.equal(true);
+  });
+
+  it('manage_system passes any existing channel; no role passes an unknown one', () => {
+    expect(sessionHasPermissionToChannel(store, caller(['system_admin']), ids.dm, 'read_channel')).to.equal(true);
+    expect(canCreatePost(store, caller(['system_admin']), 'unknownaaaaaaaaaaaaaaaaaaa')).to.equal(false);
+    expect(() => requireCreatePost(store, caller(['system_admin']), '')).to.throw(AppError).with.property('status', 403);
+  });
+
+  it('create_post_public only opens public channels; a left team membership grants nothing', async () => {
+    expect(canCreatePost(store, caller(['system_user', 'system_post_all_public']), ids.open)).to.equal(true);
+    expect(canCreatePost(store, caller(['system_user', 'system_post_all_public']), ids.dm)).to.equal(false);
+    await store.commit([{ op: 'put', collection: 'teamMembers', record: { team_id: ids.team, user_id: ids.u, roles: 'team_user team_post_all', delete_at: 5 } }]);
+    expect(canCreatePost(store, caller(['system_user']), ids.priv)).to.equal(false);
   });
 });
