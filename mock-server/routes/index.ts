@@ -9,14 +9,18 @@
  * ```
  */
 import type { RouteModule } from '../app.js';
+import { botRoutes } from './bots.js';
+import { channelRoutes } from './channels.js';
 import { configRoutes } from './config.js';
 import { logRoutes } from './logs.js';
+import { postRoutes } from './posts.js';
 import { sessionRoutes } from './sessions.js';
 import { systemRoutes } from './system.js';
+import { teamRoutes } from './teams.js';
 import { tokenRoutes } from './tokens.js';
 import { userRoutes } from './users.js';
 
 /** Every route module, in registration order. */
 export function routeModules(): RouteModule[] {
-  return [tokenRoutes, sessionRoutes, userRoutes, configRoutes, systemRoutes, logRoutes];
+  return [tokenRoutes, sessionRoutes, userRoutes, configRoutes, systemRoutes, logRoutes, botRoutes, teamRoutes, channelRoutes, postRoutes];
 }
