@@ -157,7 +157,8 @@ export function cachedResolver(inner: TokenResolver, options: CachedResolverOpti
       const oldest = entries.keys().next().value as string;
       remove(oldest);
     }
-    entries.set(token, { principal, expiresAt });
+    // Shared by every request of this token: make sure no handler can change it for the others.
+    entries.set(token, { principal: Object.isFrozen(principal) ? principal : Object.freeze(principal), expiresAt });
     addTo(byUser, principal.userId, token);
     addTo(byTokenId, principal.tokenId, token);
     addTo(bySession, principal.sessionId, token);

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { extractToken, readCookie, MAX_TOKEN_LENGTH, type TokenCarrier } from '../../middleware/extract.js';
 
 function carrier(headers: Record<string, string> = {}, querystring = ''): TokenCarrier {
@@ -75,5 +76,30 @@ describe('extractToken', () => {
     expect(extractToken(carrier({ authorization: `Bearer ${long}` }))?.token).to.have.length(MAX_TOKEN_LENGTH);
     expect(extractToken(carrier({ cookie: `MMAUTHTOKEN=${long}` }))?.token).to.equal('a'.repeat(50));
     expect(extractToken(carrier({}, `access_token=${long}`))?.token).to.equal('a'.repeat(50));
+  });
+});
+
+describe('extractToken (property-based)', () => {
+  it('never throws, and any token it returns is 1-50 chars from the source its rules allow', () => {
+    const header = fc.string({ maxLength: 80 });
+    fc.assert(fc.property(fc.option(header), fc.option(header), fc.option(header), (auth, cookie, q) => {
+      const headers: Record<string, string> = {};
+      if (auth !== null) headers.authorization = auth;
+      if (cookie !== null) headers.cookie = cookie;
+      const qs = q === null ? '' : `access_token=${encodeURIComponent(q)}`;
+      const found = extractToken(carrier(headers, qs));
+      if (found === undefined) return;
+      expect(found.token.length).to.be.within(1, MAX_TOKEN_LENGTH);
+      if (found.source === 'header-bearer') expect(auth?.slice(0, 6).toUpperCase()).to.equal('BEARER');
+      if (found.source === 'header-token') expect(auth?.slice(0, 5).toLowerCase()).to.equal('token');
+      if (found.source === 'query') expect(readCookie(cookie ?? undefined, 'MMAUTHTOKEN')).to.equal(undefined);
+      if (found.source === 'cookie') expect(cookie).to.include('MMAUTHTOKEN');
+    }), { numRuns: 500 });
+  });
+
+  it('round-trips any 1-50 char Bearer token', () => {
+    fc.assert(fc.property(fc.string({ minLength: 1, maxLength: 50 }), (t) => {
+      expect(extractToken(carrier({ authorization: `Bearer ${t}` }))).to.deep.equal({ token: t, source: 'header-bearer' });
+    }), { numRuns: 300 });
   });
 });

@@ -350,3 +350,15 @@ describe('cachedResolver()', () => {
     });
   });
 });
+
+describe('cachedResolver() shared principals', () => {
+  it('freezes cached principals so one request cannot alter another\'s', () => {
+    const store = memoryTokenStore();
+    const { secret } = store.addToken(store.addUser().id);
+    const cache = cachedResolver(storeResolver(store));
+    const p = cache.resolve(secret, ctx) as Principal;
+    expect(Object.isFrozen(p)).to.equal(true);
+    expect(Object.isFrozen(p.roles)).to.equal(true);
+    expect(() => { (p as { userId: string }).userId = 'evil'; }).to.throw(TypeError);
+  });
+});
