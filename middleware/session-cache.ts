@@ -67,6 +67,7 @@ interface Negative {
 }
 
 const MAX_ATTEMPTS = 3;
+const MAX_MARKS = 10_000;
 
 function addTo(index: Map<string, Set<string>>, key: string | undefined, token: string) {
   if (key === undefined) return;
@@ -87,6 +88,7 @@ function removeFrom(index: Map<string, Set<string>>, key: string | undefined, to
 export function cachedResolver(inner: TokenResolver, options: CachedResolverOptions = {}): CachedResolver {
   const { hooks, ttlMs = 60_000, maxEntries = 100_000, negativeTtlMs = 0, now = Date.now } = options;
   const entries = new Map<string, Entry>();
+  const pendingByToken = new Map<string, Promise<Principal>>();
   const negatives = new Map<string, Negative>();
   const byUser = new Map<string, Set<string>>();
   const byTokenId = new Map<string, Set<string>>();
@@ -114,7 +116,14 @@ export function cachedResolver(inner: TokenResolver, options: CachedResolverOpti
 
   const note = (marks: Map<string, number>, key: string) => {
     epoch++;
-    if (inflight > 0) marks.set(key, epoch);
+    if (inflight === 0) return;
+    // Bounded even if some resolution never settles: past the cap, treat it as a global clear.
+    if (marks.size >= MAX_MARKS) {
+      clearedAt = epoch;
+      marks.clear();
+    } else {
+      marks.set(key, epoch);
+    }
   };
 
   const dropIndexed = (index: Map<string, Set<string>>, key: string) => {
@@ -217,6 +226,9 @@ export function cachedResolver(inner: TokenResolver, options: CachedResolverOpti
         negatives.delete(token);
       }
     }
+    // Single flight: concurrent misses for the same token share one resolution.
+    const pending = pendingByToken.get(token);
+    if (pending !== undefined) return pending;
     const start = epoch;
     let result: MaybePromise<Principal> | PromiseLike<Principal>;
     try {
@@ -229,7 +241,9 @@ export function cachedResolver(inner: TokenResolver, options: CachedResolverOpti
       return result;
     }
     inflight++;
-    return resolveAsync(token, context, result, start);
+    const shared = resolveAsync(token, context, result, start).finally(() => { pendingByToken.delete(token); });
+    pendingByToken.set(token, shared);
+    return shared;
   };
 
   const unsubscribe: Array<() => void> = [];

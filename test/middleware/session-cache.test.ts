@@ -297,6 +297,31 @@ describe('cachedResolver()', () => {
       expect(c.size).to.equal(0);
     });
 
+    it('concurrent misses for the same token share one resolution (single flight)', async () => {
+      const gate = gated(storeResolver(store));
+      const c = cachedResolver(gate.resolver, { hooks });
+      const all = Promise.all([c.resolve(secret, ctx), c.resolve(secret, ctx), c.resolve(secret, ctx)]);
+      await tick();
+      expect(gate.calls).to.equal(1);
+      gate.release();
+      const [a, b, d] = await all;
+      expect(a).to.equal(b).and.equal(d);
+      expect(c.size).to.equal(1);
+    });
+
+    it('a request joining an in-flight resolution after a revocation gets the fresh answer', async () => {
+      const inner = snapshotting();
+      const c = cachedResolver(inner.resolver, { hooks });
+      const first = refusedWith(c.resolve(secret, ctx));
+      store.deleteToken(tokenId);
+      hooks.emit('token.revoked', { tokenId, userId });
+      const joiner = refusedWith(c.resolve(secret, ctx));
+      await inner.releaseAll();
+      expect(await first).to.equal('unknown_token');
+      expect(await joiner).to.equal('unknown_token');
+      expect(inner.calls).to.equal(2);
+    });
+
     it('an eviction of someone else does not prevent caching', async () => {
       const gate = gated(storeResolver(store));
       const c = cachedResolver(gate.resolver, { hooks });
