@@ -41,7 +41,8 @@ export function postRoutes(router: Router, server: MockContext): void {
   router.post('/posts', auth, async (ctx) => {
     const input = parsePostInput(jsonBody(ctx));
     const post = await createPost(server, getPrincipal(ctx), input);
-    sendJson(ctx, postJson(server.store, post), { status: 201, newline: true });
+    // A new root post has no replies yet: no need to scan its channel for them.
+    sendJson(ctx, postJson(server.store, post, post.root_id === '' ? new Map() : undefined), { status: 201, newline: true });
   });
 
   router.get('/posts/:post_id', auth, (ctx) => {

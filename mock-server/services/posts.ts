@@ -135,29 +135,36 @@ export function postMutations(store: Store, channel: ChannelRecord, post: PostRe
   return mutations;
 }
 
-/** Replies to a thread root (not deleted), and the time of the last one. */
-function threadStats(store: Store, post: PostRecord): { count: number; lastAt: number } {
-  const rootId = post.root_id === '' ? post.id : post.root_id;
-  let count = 0;
-  let lastAt = 0;
-  for (const p of store.findMany('posts', 'channel_id', post.channel_id)) {
-    if (p.root_id === rootId && p.delete_at === 0) {
-      count += 1;
-      lastAt = Math.max(lastAt, p.create_at);
-    }
-  }
-  return { count, lastAt };
+/** Reply count and last reply time of a thread. */
+export interface ThreadStats {
+  count: number;
+  lastAt: number;
 }
 
-/** Serialise a post row (reply count and last reply time computed from its thread). */
-export function postJson(store: Store, post: PostRecord): PostJson {
-  const { count, lastAt } = threadStats(store, post);
+/** Thread stats of every root in a list of posts (one pass). */
+export function threadStatsOf(posts: Iterable<PostRecord>): Map<string, ThreadStats> {
+  const stats = new Map<string, ThreadStats>();
+  for (const p of posts) {
+    if (p.root_id === '' || p.delete_at !== 0) continue;
+    const s = stats.get(p.root_id) ?? { count: 0, lastAt: 0 };
+    stats.set(p.root_id, { count: s.count + 1, lastAt: Math.max(s.lastAt, p.create_at) });
+  }
+  return stats;
+}
+
+/**
+ * Serialise a post row. `reply_count` / `last_reply_at` come from `stats` (see
+ * {@link threadStatsOf}) or, without it, from one pass over the post's channel.
+ */
+export function postJson(store: Store, post: PostRecord, stats?: ReadonlyMap<string, ThreadStats>): PostJson {
+  const rootId = post.root_id === '' ? post.id : post.root_id;
+  const thread = (stats ?? threadStatsOf(store.findMany('posts', 'channel_id', post.channel_id))).get(rootId) ?? { count: 0, lastAt: 0 };
   return {
     id: post.id, create_at: post.create_at, update_at: post.update_at, edit_at: post.edit_at, delete_at: post.delete_at,
     is_pinned: post.is_pinned, user_id: post.user_id, channel_id: post.channel_id, root_id: post.root_id,
     original_id: post.original_id, message: post.message, type: post.type, props: post.props, hashtags: post.hashtags,
     ...(post.file_ids.length > 0 ? { file_ids: post.file_ids } : {}),
-    pending_post_id: post.pending_post_id, reply_count: count, last_reply_at: lastAt, participants: null, metadata: {},
+    pending_post_id: post.pending_post_id, reply_count: thread.count, last_reply_at: thread.lastAt, participants: null, metadata: {},
   };
 }
 
@@ -281,12 +288,13 @@ export function channelPosts(deps: PostDeps, caller: Caller, channelId: string, 
   } else {
     selected = visible.slice(page * perPage, page * perPage + perPage);
   }
+  const stats = threadStatsOf(all);
   const posts: Record<string, PostJson> = {};
-  for (const p of selected) posts[p.id] = postJson(store, p);
+  for (const p of selected) posts[p.id] = postJson(store, p, stats);
   for (const p of selected) {
     if (p.root_id !== '' && posts[p.root_id] === undefined) {
       const root = store.get('posts', p.root_id);
-      if (root !== undefined && (includeDeleted || root.delete_at === 0)) posts[root.id] = postJson(store, root);
+      if (root !== undefined && (includeDeleted || root.delete_at === 0)) posts[root.id] = postJson(store, root, stats);
     }
   }
   const order = selected.map((p) => p.id);
