@@ -1,0 +1,64 @@
+/**
+ * What every example program shares: printing steps (to stdout, or to a test's collector), the
+ * failure that ends a run with a one-line reason and an exit code, and the "run me as a program"
+ * guard.
+ *
+ * @example
+ * ```ts
+ * if (isMain(import.meta.url)) runMain(() => run({ print: console.log }));
+ * ```
+ */
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+
+/** Where an example writes its step-by-step report (one line per call). */
+export type Print = (line: string) => void;
+
+/** Exit codes of the examples. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/**
+ * Something did not behave as the docs promise (exit 1), or the program was called wrongly (exit 2).
+ * The message is the one line printed on stderr: it never contains a token.
+ */
+export class ExampleFailure extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode: number = EXIT.failed) {
+    super(message);
+    this.name = 'ExampleFailure';
+    this.exitCode = exitCode;
+  }
+}
+
+/** Throw an {@link ExampleFailure} unless `condition` holds. */
+export function check(condition: boolean, reason: string): asserts condition {
+  if (!condition) throw new ExampleFailure(reason);
+}
+
+/** True when the module at `moduleUrl` is the program node was started with. */
+export function isMain(moduleUrl: string): boolean {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  if (moduleUrl === pathToFileURL(entry).href) return true;
+  try {
+    return moduleUrl === pathToFileURL(realpathSync(entry)).href; // started through a symlink
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Run an example's `main()`: exit 0 when it resolves, otherwise print one line on stderr and exit
+ * with the failure's code (1 for anything unexpected).
+ */
+export function runMain(main: () => Promise<unknown>): void {
+  main().then(
+    () => { process.exitCode = EXIT.ok; },
+    (err: unknown) => {
+      const code = err instanceof ExampleFailure ? err.exitCode : EXIT.failed;
+      const reason = err instanceof Error ? err.message : String(err);
+      process.stderr.write(`error: ${reason.split('\n')[0]}\n`);
+      process.exitCode = code;
+    },
+  );
+}
