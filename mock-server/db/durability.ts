@@ -382,15 +382,15 @@ export async function openDurability(fileOption: string, options: OpenStoreOptio
           if (commit.seq !== seq + 1) {
             throw new StoreCorruptError(journalFile, `commit ${seq + 1} is missing (found ${commit.seq}; snapshot holds up to ${existing.seq})`, { line: lineNo });
           }
-          state.replay(commit.mutations);
+          // Each commit was validated against exactly this state when it was made: re-check it.
+          try {
+            state.validate(commit.mutations);
+          } catch (err) {
+            throw new StoreCorruptError(journalFile, `commit ${commit.seq} does not apply (${err instanceof Error ? err.message : String(err)})`, { line: lineNo }, err);
+          }
+          state.apply(commit.mutations);
           seq = commit.seq;
         }
-      }
-      try {
-        state.rebuildIndexes();
-      } catch (err) {
-        if (err instanceof UniqueViolationError) throw new StoreCorruptError(journalFile, `replay leaves ${err.collection}.${err.index} holding ${JSON.stringify(err.key)} twice`);
-        throw err;
       }
       journalEntries = parsed.lines.length;
       journalBytes = parsed.validBytes;

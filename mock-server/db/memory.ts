@@ -87,9 +87,10 @@ export class MemoryState {
       const table = anyTable(this.tables, name);
       table.clear();
       const records = data[name] as readonly object[] | undefined;
-      for (const record of records ?? []) table.loadPut(Object.freeze(record));
-      const clash = table.rebuildIndexes();
-      if (clash) throw new UniqueViolationError(name, clash.index, clash.key, clash.pks[0]);
+      for (const record of records ?? []) {
+        const clash = table.load(Object.freeze(record));
+        if (clash) throw new UniqueViolationError(name, clash.index, clash.key, clash.pks[0]);
+      }
     }
   }
 
@@ -134,23 +135,6 @@ export class MemoryState {
       if (m.op === 'config') this.config = m.config;
       else if (m.op === 'delete') anyTable(this.tables, m.collection).delete(m.key);
       else anyTable(this.tables, m.collection).put(Object.freeze(m.record));
-    }
-  }
-
-  /** Apply a batch read back from the journal, without index upkeep (call {@link rebuildIndexes}). */
-  replay(mutations: readonly Mutation[]): void {
-    for (const m of mutations) {
-      if (m.op === 'config') this.config = m.config;
-      else if (m.op === 'delete') anyTable(this.tables, m.collection).loadDelete(m.key);
-      else anyTable(this.tables, m.collection).loadPut(Object.freeze(m.record));
-    }
-  }
-
-  /** Rebuild every index after {@link replay}; throws on a unique clash. */
-  rebuildIndexes(): void {
-    for (const name of COLLECTIONS) {
-      const clash = anyTable(this.tables, name).rebuildIndexes();
-      if (clash) throw new UniqueViolationError(name, clash.index, clash.key, clash.pks[0]);
     }
   }
 

@@ -13,17 +13,12 @@
  * ```
  */
 
+import { Bucket } from './bucket.js';
+
 /** An index definition, as in `schema.ts` `INDEXES`. */
 export interface IndexDef<R> {
   readonly unique: boolean;
   readonly key: (record: R) => string | undefined;
-}
-
-interface Bucket {
-  /** Primary keys in insertion order of their records. */
-  pks: Set<string>;
-  /** Largest insertion sequence ever added (may be stale-high after deletes: only costs a re-sort). */
-  last: number;
 }
 
 interface Index<R> {
@@ -39,8 +34,10 @@ export class Table<R extends object> {
   readonly primaryKey: (record: R) => string;
   readonly indexes: ReadonlyMap<string, Index<R>>;
   readonly #records = new Map<string, R>();
-  /** Insertion sequence of each record (kept when a record is replaced in place). */
-  readonly #order = new Map<string, number>();
+  /**
+   * Next insertion sequence. A record's sequence lives only in its index buckets (no per-record
+   * map: at 1M records every extra map costs a second at start-up).
+   */
   #nextOrder = 0;
 
   constructor(name: string, primaryKey: (record: R) => string, defs: Readonly<Record<string, IndexDef<R>>>) {
@@ -93,7 +90,7 @@ export class Table<R extends object> {
     }
     const bucket = index.buckets?.get(key);
     if (!bucket) return undefined;
-    for (const pk of bucket.pks) return this.#records.get(pk);
+    for (const pk of bucket.keys()) return this.#records.get(pk);
     return undefined;
   }
 
@@ -106,7 +103,7 @@ export class Table<R extends object> {
     const bucket = index.buckets?.get(key);
     const out: R[] = [];
     if (!bucket) return out;
-    for (const pk of bucket.pks) {
+    for (const pk of bucket.keys()) {
       const record = this.#records.get(pk);
       if (record !== undefined) out.push(record);
     }
@@ -117,18 +114,15 @@ export class Table<R extends object> {
   put(record: R): void {
     const pk = this.primaryKey(record);
     const old = this.#records.get(pk);
-    let order = this.#order.get(pk);
-    if (order === undefined) {
-      order = this.#nextOrder++;
-      this.#order.set(pk, order);
-    }
     this.#records.set(pk, record);
+    const order = old === undefined ? this.#nextOrder++ : undefined;
     for (const index of this.indexes.values()) {
       const oldKey = old === undefined ? undefined : index.def.key(old);
       const newKey = index.def.key(record);
       if (old !== undefined && oldKey === newKey) continue;
-      if (oldKey !== undefined) this.#unindex(index, oldKey, pk);
-      if (newKey !== undefined) this.#addToIndex(index, newKey, pk, order);
+      // A record moving to another bucket keeps its insertion sequence.
+      const moved = oldKey === undefined ? undefined : this.#unindex(index, oldKey, pk);
+      if (newKey !== undefined) this.#addToIndex(index, newKey, pk, moved ?? order ?? this.#nextOrder++);
     }
   }
 
@@ -136,7 +130,6 @@ export class Table<R extends object> {
     const old = this.#records.get(pk);
     if (old === undefined) return false;
     this.#records.delete(pk);
-    this.#order.delete(pk);
     for (const index of this.indexes.values()) {
       const key = index.def.key(old);
       if (key !== undefined) this.#unindex(index, key, pk);
@@ -147,7 +140,6 @@ export class Table<R extends object> {
   /** Drop everything (indexes included). */
   clear(): void {
     this.#records.clear();
-    this.#order.clear();
     this.#nextOrder = 0;
     for (const index of this.indexes.values()) {
       index.unique?.clear();
@@ -156,71 +148,55 @@ export class Table<R extends object> {
   }
 
   /**
-   * Load records without touching indexes; call {@link rebuildIndexes} afterwards. Used at open,
-   * where the journal may pass through states that a final rebuild makes consistent.
+   * Insert a record while loading a file: like {@link put}, but reports (instead of trusting
+   * validation) a unique key that another record already holds.
    */
-  loadPut(record: R): void {
+  load(record: R): { index: string; key: string; pks: [string, string] } | undefined {
     const pk = this.primaryKey(record);
-    if (!this.#order.has(pk)) this.#order.set(pk, this.#nextOrder++);
+    if (this.#records.has(pk)) {
+      this.put(record);
+      return undefined;
+    }
     this.#records.set(pk, record);
-  }
-
-  loadDelete(pk: string): void {
-    this.#records.delete(pk);
-    this.#order.delete(pk);
-  }
-
-  /** Rebuild every index from the records (O(n)); returns the first unique clash, if any. */
-  rebuildIndexes(): { index: string; key: string; pks: [string, string] } | undefined {
+    const order = this.#nextOrder++;
     let clash: { index: string; key: string; pks: [string, string] } | undefined;
     for (const index of this.indexes.values()) {
-      index.unique?.clear();
-      index.buckets?.clear();
-    }
-    for (const [pk, record] of this.#records) {
-      const order = this.#order.get(pk) ?? 0;
-      for (const index of this.indexes.values()) {
-        const key = index.def.key(record);
-        if (key === undefined) continue;
-        const holder = index.unique?.get(key);
-        if (holder !== undefined && holder !== pk) clash ??= { index: index.name, key, pks: [holder, pk] };
-        this.#addToIndex(index, key, pk, order);
-      }
+      const key = index.def.key(record);
+      if (key === undefined) continue;
+      const holder = this.#addToIndex(index, key, pk, order);
+      if (holder !== undefined && holder !== pk) clash ??= { index: index.name, key, pks: [holder, pk] };
     }
     return clash;
   }
 
-  #addToIndex(index: Index<R>, key: string, pk: string, order: number): void {
+  /** Add `pk` under `key`; for a unique index, returns the primary key it displaced. */
+  #addToIndex(index: Index<R>, key: string, pk: string, order: number): string | undefined {
     if (index.unique) {
+      const holder = index.unique.get(key);
       index.unique.set(key, pk);
-      return;
+      return holder;
     }
     const buckets = index.buckets as Map<string, Bucket>;
-    const bucket = buckets.get(key);
+    let bucket = buckets.get(key);
     if (!bucket) {
-      buckets.set(key, { pks: new Set([pk]), last: order });
-      return;
+      bucket = new Bucket();
+      buckets.set(key, bucket);
     }
-    if (order > bucket.last) {
-      bucket.pks.add(pk);
-      bucket.last = order;
-      return;
-    }
-    // A record whose key changed joins a bucket holding newer records: re-sort that bucket
-    // (rare: keys are ids that seldom change).
-    const sorted = [...bucket.pks, pk].sort((a, b) => (this.#order.get(a) ?? 0) - (this.#order.get(b) ?? 0));
-    bucket.pks = new Set(sorted);
+    bucket.add(pk, order);
+    return undefined;
   }
 
-  #unindex(index: Index<R>, key: string, pk: string): void {
+  /** Remove `pk` from the index under `key`; returns its insertion sequence (non-unique indexes). */
+  #unindex(index: Index<R>, key: string, pk: string): number | undefined {
     if (index.unique) {
       if (index.unique.get(key) === pk) index.unique.delete(key);
-      return;
+      return undefined;
     }
     const buckets = index.buckets as Map<string, Bucket>;
     const bucket = buckets.get(key);
-    if (!bucket) return;
-    bucket.pks.delete(pk);
-    if (bucket.pks.size === 0) buckets.delete(key);
+    if (!bucket) return undefined;
+    const order = bucket.remove(pk);
+    if (bucket.size === 0) buckets.delete(key);
+    return order;
   }
 }

@@ -1,0 +1,191 @@
+/**
+ * Write-path and start-up figures of the mock server's store (mock-server/db/store.ts), against
+ * the issue's targets. Run manually, never from the tests:
+ *
+ *   npx tsx bench/store-write.ts --quick   # ~30 s: 10k/100k writes, open at 200k
+ *   npx tsx bench/store-write.ts           # adds the 1M-token open and the 100k lowdb baseline
+ *
+ * Prints one table. "lowdb rewrite" is lowdb 7 as-is (JSONFile, one whole-file rewrite per
+ * write), the cost the journal avoids.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { Low } from 'lowdb';
+import { JSONFile } from 'lowdb/node';
+import { openStore, type StoreOptions } from '../mock-server/db/store.js';
+import type { MockData, Store, TokenRecord, UserRecord } from '../mock-server/db/schema.js';
+
+const quick = process.argv.includes('--quick');
+const rows: { scenario: string; figure: string; target: string; ok: string }[] = [];
+
+function report(scenario: string, figure: string, target = '', ok?: boolean): void {
+  rows.push({ scenario, figure, target, ok: ok === undefined ? '' : ok ? 'yes' : 'NO' });
+  process.stderr.write(`  ${scenario}: ${figure}\n`);
+}
+
+function pad(n: number, width: number): string {
+  return n.toString(36).padStart(width, '0');
+}
+
+function user(i: number): UserRecord {
+  const id = `u${pad(i, 25)}`;
+  return {
+    id, create_at: 1, update_at: 1, delete_at: 0, username: `user${i}`, email: `user${i}@example.com`,
+    email_verified: true, nickname: '', first_name: '', last_name: '', position: '', roles: 'system_user',
+    locale: 'en', password_hash: '', auth_service: '', is_bot: false, failed_attempts: 0,
+    last_password_update: 1, last_picture_update: 0, last_activity_at: 0, mfa_active: false,
+    props: {}, notify_props: {}, timezone: {},
+  };
+}
+
+let tokenSerial = 0;
+function newToken(users: number): TokenRecord {
+  const i = tokenSerial++;
+  return {
+    id: `t${pad(i, 25)}`, digest: i.toString(16).padStart(64, '0'), user_id: `u${pad(i % users, 25)}`,
+    description: 'benchmark token', is_active: true, expires_at: 0, create_at: 1_700_000_000_000 + i,
+  };
+}
+
+function dataWith(tokens: number): MockData {
+  const users = Math.max(10, Math.min(1000, tokens / 10));
+  return {
+    version: 1,
+    config: {
+      ServiceSettings: { SiteURL: '', EnableUserAccessTokens: true, EnableDeveloper: false, EnableBotAccountCreation: true,
+        DisableBotsWhenOwnerIsDeactivated: true, ExperimentalStrictCSRFEnforcement: false, SessionCacheInMinutes: 10,
+        SessionLengthWebInHours: 720, MaximumLoginAttempts: 10 },
+      TeamSettings: { SiteName: 'bench', EnableUserDeactivation: true },
+      RateLimitSettings: { Enable: false, PerSec: 10, MaxBurst: 100 },
+    },
+    users: Array.from({ length: users }, (_, i) => user(i)),
+    bots: [], tokens: Array.from({ length: tokens }, () => newToken(users)), sessions: [], teams: [],
+    teamMembers: [], channels: [], channelMembers: [], posts: [],
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+const ms = (n: number): string => `${n.toFixed(1)} ms`;
+
+async function withStore<T>(dir: string, tokens: number, options: Partial<StoreOptions>, fn: (store: Store) => Promise<T>): Promise<T> {
+  tokenSerial = 0;
+  const file = join(dir, `db-${tokens}.json`);
+  const store = await openStore({ file, reset: true, initialData: () => dataWith(tokens), ...options });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** `clients` clients each committing one token at a time, `total` commits overall: latencies. */
+async function closedLoop(store: Store, clients: number, total: number): Promise<{ lat: number[]; seconds: number }> {
+  const lat: number[] = [];
+  let issued = 0;
+  const start = performance.now();
+  await Promise.all(Array.from({ length: clients }, async () => {
+    while (issued < total) {
+      issued++;
+      const t0 = performance.now();
+      await store.commit([{ op: 'put', collection: 'tokens', record: newToken(1000) }]);
+      lat.push(performance.now() - t0);
+    }
+  }));
+  return { lat: lat.sort((a, b) => a - b), seconds: (performance.now() - start) / 1000 };
+}
+
+async function lowdbBaseline(dir: string, tokens: number): Promise<void> {
+  tokenSerial = 0;
+  const db = new Low<MockData>(new JSONFile<MockData>(join(dir, `lowdb-${tokens}.json`)), dataWith(tokens));
+  await db.write();
+  const times: number[] = [];
+  for (let i = 0; i < (tokens >= 100_000 ? 3 : 10); i++) {
+    db.data.tokens.push(newToken(1000));
+    const t0 = performance.now();
+    await db.write();
+    times.push(performance.now() - t0);
+  }
+  report(`lowdb rewrite per write @${tokens / 1000}k`, ms(times.reduce((a, b) => a + b, 0) / times.length));
+}
+
+async function openChild(file: string): Promise<{ openMs: number; rssMb: number; heapMb: number; tokens: number }> {
+  const self = fileURLToPath(import.meta.url);
+  const run = spawnSync(process.execPath, ['--import', 'tsx', self, '--open-child', file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (run.status !== 0) throw new Error(`open child failed: ${run.stderr}`);
+  return JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as { openMs: number; rssMb: number; heapMb: number; tokens: number };
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'mmpat-bench-'));
+  try {
+    process.stderr.write(`store-write benchmark (${quick ? 'quick' : 'full'}), node ${process.version}\n`);
+    for (const n of quick ? [1_000, 10_000] : [1_000, 10_000, 100_000]) await lowdbBaseline(dir, n);
+
+    for (const fsync of [true, false]) {
+      await withStore(dir, 10_000, { fsync }, async (store) => {
+        const { lat, seconds } = await closedLoop(store, 50, quick ? 2_000 : 10_000);
+        const p99 = percentile(lat, 99);
+        report(`10k tokens, 50 concurrent creators, fsync ${fsync ? 'on' : 'off'}`,
+          `p50 ${ms(percentile(lat, 50))}, p99 ${ms(p99)}, max ${ms(lat[lat.length - 1] ?? NaN)}; ${Math.round(lat.length / seconds)} commits/s, ${store.stats().journalWrites} appends`,
+          'p99 <= 50 ms', p99 <= 50);
+      });
+    }
+
+    await withStore(dir, 100_000, {}, async (store) => {
+      const rounds: number[] = [];
+      for (let r = 0; r < 5; r++) {
+        const t0 = performance.now();
+        await Promise.all(Array.from({ length: 100 }, () => store.commit([{ op: 'put', collection: 'tokens', record: newToken(1000) }])));
+        rounds.push(performance.now() - t0);
+      }
+      const worst = Math.max(...rounds);
+      report('100k tokens, 100 concurrent creates, all on disk', `worst of 5: ${ms(worst)}`, '<= 1000 ms', worst <= 1000);
+    });
+
+    // Compaction under load: the longest event-loop stall vs one serialization of the data.
+    await withStore(dir, 100_000, { compactEntries: 200 }, async (store) => {
+      const t0 = performance.now();
+      JSON.stringify(store.stats().counts.tokens > 0 ? [...store.all('tokens')] : []);
+      const oneSerialization = performance.now() - t0;
+      const delay = monitorEventLoopDelay({ resolution: 5 });
+      delay.enable();
+      const { lat } = await closedLoop(store, 50, quick ? 3_000 : 10_000);
+      await store.flush();
+      delay.disable();
+      report('100k tokens, 50 creators while compacting',
+        `${store.stats().snapshots - 1} compactions, p99 ${ms(percentile(lat, 99))}, longest stall ${ms(delay.max / 1e6)} (one serialization ${ms(oneSerialization)})`);
+    });
+
+    const big = quick ? 200_000 : 1_000_000;
+    await withStore(dir, big, { fsync: false }, async (store) => {
+      for (let i = 0; i < 2_000; i++) await store.commit([{ op: 'put', collection: 'tokens', record: newToken(1000) }]);
+    });
+    const opened = await openChild(join(dir, `db-${big}.json`));
+    report(`open ${big / 1000}k tokens (snapshot + 2000-line journal)`,
+      `${ms(opened.openMs)}; RSS ${opened.rssMb} MB (heap ${opened.heapMb} MB)`, big >= 1_000_000 ? '<= 5000 ms' : '', big >= 1_000_000 ? opened.openMs <= 5000 : undefined);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  console.log('\nstore-write results');
+  console.table(rows);
+}
+
+async function openChildMain(file: string): Promise<void> {
+  const t0 = performance.now();
+  const store = await openStore({ file, initialData: () => dataWith(0) });
+  const openMs = performance.now() - t0;
+  const memory = process.memoryUsage();
+  const tokens = store.count('tokens');
+  await store.close();
+  console.log(JSON.stringify({ openMs, tokens, rssMb: Math.round(memory.rss / 2 ** 20), heapMb: Math.round(memory.heapUsed / 2 ** 20) }));
+}
+
+const childAt = process.argv.indexOf('--open-child');
+await (childAt >= 0 ? openChildMain(process.argv[childAt + 1] ?? '') : main());
