@@ -20,3 +20,4 @@ export * from './event-format.js';
 export * from './event-keys.js';
 export * from './event-sender.js';
 export * from './event-receiver.js';
+export * from './rate-limit.js';
