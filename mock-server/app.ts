@@ -1,6 +1,7 @@
 /**
  * The mock server's Koa app: request id → error boundary (Mattermost error bodies) → version
- * header → bounded body reading (413 beyond the limit) → JWKS (when events are signed with keys)
+ * header → rate limit (`RateLimitSettings`) → bounded body reading (413 beyond the limit) → JWKS
+ * (when events are signed with keys)
  * → the REST API v4 router under `/api/v4` → Mattermost's 404 body for every unknown route or
  * method. Route modules register themselves on the router; they authenticate only through the
  * middleware's `authenticate()` (`server.requireSession` / `server.optionalSession`).
@@ -16,6 +17,7 @@ import Koa from 'koa';
 import { AppError } from '../middleware/errors.js';
 import { errorBoundary } from '../middleware/error-boundary.js';
 import { jwksHandler, type PublicKeySource } from '../middleware/event-keys.js';
+import { rateLimit } from '../middleware/rate-limit.js';
 import { requestId } from '../middleware/request-id.js';
 import { bodyReader } from './body.js';
 import type { MockContext } from './context.js';
@@ -54,6 +56,8 @@ export function createApp(options: CreateAppOptions): Koa {
     ctx.set('X-Version-Id', VERSION_ID);
     await next();
   });
+  // Config `RateLimitSettings` (off in the default seed), read per request; before the body is read.
+  app.use(rateLimit({ settings: () => server.store.config.RateLimitSettings, now: () => server.now(), logger: server.logger }));
   app.use(bodyReader({ limit: bodyLimit }));
   if (jwks !== undefined && jwks.length > 0) app.use(jwksHandler(jwks, { path: '/.well-known/jwks.json' }));
   const router = new Router({ prefix: '/api/v4' });

@@ -49,6 +49,10 @@ export function defaultConfig(): MockConfig {
       Enable: false,
       PerSec: 10,
       MaxBurst: 100,
+      MemoryStoreSize: 10000,
+      VaryByRemoteAddr: true,
+      VaryByUser: false,
+      VaryByHeader: '',
     },
   };
 }
