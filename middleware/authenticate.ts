@@ -93,7 +93,16 @@ function compileExclude(exclude: AuthenticateOptions['exclude']): ((ctx: Koa.Con
   };
 }
 
-/** Authenticate requests by Mattermost token. See the module documentation. */
+/**
+ * Authenticate requests by Mattermost token. See the module documentation.
+ * @example
+ * ```ts
+ * const requireSession = authenticate({ resolver });
+ * const optionalSession = authenticate({ resolver, required: false, ignoreInvalid: true });
+ * router.get('/users/me', requireSession, getMe);
+ * router.post('/users/login', optionalSession, login);
+ * ```
+ */
 export function authenticate(options: AuthenticateOptions): Koa.Middleware {
   const {
     resolver,

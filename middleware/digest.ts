@@ -11,7 +11,13 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 
-/** Lowercase hex SHA-256 of a UTF-8 string. */
+/**
+ * Lowercase hex SHA-256 of a UTF-8 string.
+ * @example
+ * ```ts
+ * sha256Hex('abc'); // 'ba7816bf…15ad'
+ * ```
+ */
 export function sha256Hex(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
 }
@@ -19,6 +25,10 @@ export function sha256Hex(secret: string): string {
 /**
  * Compare two strings in constant time (for equal lengths; a length mismatch returns false after
  * a dummy comparison of the same cost). Use it for digests, CSRF tokens, HMACs.
+ * @example
+ * ```ts
+ * safeEqual(sha256Hex(presented), row.digest);
+ * ```
  */
 export function safeEqual(a: string, b: string): boolean {
   const left = Buffer.from(a, 'utf8');
@@ -36,6 +46,10 @@ const ALPHABET = 'ybndrfg8ejkmcpqxot1uwisza345h769';
  * A deterministic 26-character Mattermost-format id derived from a value (the first 16 bytes of
  * its SHA-256, base32 with Mattermost's alphabet). Used for the session id of a PAT when the
  * store does not mint sessions itself.
+ * @example
+ * ```ts
+ * deriveId(`session:${tokenId}`); // same input, same id
+ * ```
  */
 export function deriveId(value: string): string {
   const bytes = createHash('sha256').update(value, 'utf8').digest().subarray(0, 16);

@@ -48,7 +48,13 @@ interface HttpErrorLike {
 
 const asFlag = (flag: Flag) => (typeof flag === 'function' ? flag : () => flag);
 
-/** Map a non-AppError (http-errors, koa-bodyparser, ctx.throw) to a registry error. */
+/**
+ * Map a non-AppError (http-errors, koa-bodyparser, ctx.throw) to a registry error.
+ * @example
+ * ```ts
+ * toAppError(Object.assign(new Error('too big'), { status: 413, expose: true })).id; // 'api.context.request_body_too_large.app_error'
+ * ```
+ */
 export function toAppError(err: unknown): AppError {
   if (isAppError(err)) return err;
   const e = (typeof err === 'object' && err !== null ? err : {}) as HttpErrorLike;
@@ -84,7 +90,13 @@ function headersOf(value: unknown): Record<string, string> {
   return out;
 }
 
-/** Serialise an AppError as Mattermost does (keys in Go struct order). */
+/**
+ * Serialise an AppError as Mattermost does (keys in Go struct order).
+ * @example
+ * ```ts
+ * JSON.stringify(renderAppError(new AppError('api.context.404.app_error'), ctx.state.requestId ?? ''));
+ * ```
+ */
 export function renderAppError(err: AppError, requestId: string, options: { developerMode?: boolean; hardened?: boolean } = {}): AppErrorBody {
   if (options.hardened === true && err.status >= 500) {
     return { id: '', message: 'Internal Server Error', detailed_error: '', request_id: requestId, status_code: 500 };
@@ -98,6 +110,14 @@ export function renderAppError(err: AppError, requestId: string, options: { deve
   };
 }
 
+/**
+ * Render every error thrown downstream as Mattermost's JSON error body.
+ * @example
+ * ```ts
+ * app.use(requestId());
+ * app.use(errorBoundary({ logger }));
+ * ```
+ */
 export function errorBoundary(options: ErrorBoundaryOptions = {}): Koa.Middleware {
   const { developerMode = false, hardened = false, logger = silentLogger } = options;
   const isDeveloper = asFlag(developerMode);

@@ -57,7 +57,13 @@ function parseCookieValue(raw: string): string | undefined {
   return value;
 }
 
-/** The value of cookie `name` as Go's `r.Cookie(name)` reads it, or undefined when absent. */
+/**
+ * The value of cookie `name` as Go's `r.Cookie(name)` reads it, or undefined when absent.
+ * @example
+ * ```ts
+ * readCookie(ctx.headers.cookie, 'MMCSRF');
+ * ```
+ */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (header === undefined || !header.includes(name)) return undefined;
   for (const part of header.split(';')) {
@@ -72,7 +78,14 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
-/** Where and what the request's token is, following Mattermost's rules; undefined when none. */
+/**
+ * Where and what the request's token is, following Mattermost's rules; undefined when none.
+ * @example
+ * ```ts
+ * const found = extractToken(ctx);
+ * if (found?.source === 'query') ctx.throw(400);
+ * ```
+ */
 export function extractToken(ctx: TokenCarrier): ExtractedToken | undefined {
   const { headers } = ctx;
   const cookie = readCookie(headers.cookie, SESSION_COOKIE);

@@ -150,7 +150,13 @@ const ROLE_SETS = new Map<string, ReadonlySet<Permission>>(
 );
 const EMPTY: ReadonlySet<Permission> = new Set();
 
-/** True when `value` is a permission id this package knows. */
+/**
+ * True when `value` is a permission id this package knows (narrows to {@link Permission}).
+ * @example
+ * ```ts
+ * if (isPermission(input)) requirePermission(input);
+ * ```
+ */
 export function isPermission(value: string): value is Permission {
   return PERMISSION_SET.has(value);
 }
@@ -169,6 +175,10 @@ function remember<V>(memo: Map<string, V>, key: string, value: V): V {
 /**
  * Parse a roles string like Go's `strings.Fields` (memoized; the same string yields the same
  * frozen array, which makes later permission checks O(1)).
+ * @example
+ * ```ts
+ * rolesOf(' system_user  system_user_access_token'); // ['system_user', 'system_user_access_token']
+ * ```
  */
 export function rolesOf(roles: string): readonly string[] {
   const hit = parsedRoles.get(roles);
@@ -183,7 +193,13 @@ function unionOf(roles: readonly string[]): ReadonlySet<Permission> {
   return out;
 }
 
-/** The permissions granted by a list of roles or a space-separated roles string (unknown roles grant nothing). */
+/**
+ * The permissions granted by a list of roles or a space-separated roles string (unknown roles grant nothing).
+ * @example
+ * ```ts
+ * permissionsOf('system_user system_post_all').has('create_post'); // true
+ * ```
+ */
 export function permissionsOf(roles: readonly string[] | string): ReadonlySet<Permission> {
   if (typeof roles === 'string') {
     const hit = setsByString.get(roles);
@@ -200,13 +216,26 @@ export function permissionsOf(roles: readonly string[] | string): ReadonlySet<Pe
 /** Anything that carries roles: a principal, a roles array or a roles string. */
 export type RoleSubject = Pick<Principal, 'roles'> | readonly string[] | string;
 
-/** Whether the subject's roles grant `permission`. */
+/**
+ * Whether the subject's roles grant `permission`.
+ * @example
+ * ```ts
+ * hasPermission(ctx.state.auth ?? '', 'manage_system');
+ * hasPermission('system_user system_user_access_token', 'create_user_access_token'); // true
+ * ```
+ */
 export function hasPermission(subject: RoleSubject, permission: Permission): boolean {
   const roles = typeof subject === 'string' || Array.isArray(subject) ? subject : (subject as Pick<Principal, 'roles'>).roles;
   return permissionsOf(roles as readonly string[] | string).has(permission);
 }
 
-/** The first of `permissions` the subject lacks, or undefined when it has them all. */
+/**
+ * The first of `permissions` the subject lacks, or undefined when it has them all.
+ * @example
+ * ```ts
+ * missingPermission('system_user', ['view_members', 'manage_system']); // 'manage_system'
+ * ```
+ */
 export function missingPermission(subject: RoleSubject, permissions: readonly Permission[]): Permission | undefined {
   for (const permission of permissions) if (!hasPermission(subject, permission)) return permission;
   return undefined;
@@ -215,6 +244,10 @@ export function missingPermission(subject: RoleSubject, permissions: readonly Pe
 /**
  * Koa middleware: 401 when the request is anonymous, 403 `api.context.permissions.app_error`
  * (detailed `userId=…, permission=<first missing>`) unless the principal has every permission.
+ * @example
+ * ```ts
+ * router.get('/users/tokens', requireSession, requirePermission('manage_system'), listAllTokens);
+ * ```
  */
 export function requirePermission(...permissions: Permission[]): Koa.Middleware {
   for (const permission of permissions) {

@@ -31,7 +31,13 @@ export interface PrincipalCarrier {
   readonly state: { auth?: Principal };
 }
 
-/** The `WWW-Authenticate` challenge of a 401 (RFC 6750). */
+/**
+ * The `WWW-Authenticate` challenge of a 401 (RFC 6750).
+ * @example
+ * ```ts
+ * bearerChallenge('mattermost', 'invalid_token'); // 'Bearer realm="mattermost", error="invalid_token"'
+ * ```
+ */
 export function bearerChallenge(realm: string, error?: 'invalid_token' | 'invalid_request'): string {
   return error === undefined ? `Bearer realm="${realm}"` : `Bearer realm="${realm}", error="${error}"`;
 }
@@ -39,6 +45,10 @@ export function bearerChallenge(realm: string, error?: 'invalid_token' | 'invali
 /**
  * The authenticated principal, or a thrown 401 `api.context.session_expired.app_error` (with
  * `WWW-Authenticate: Bearer realm="mattermost"`) when the request is anonymous.
+ * @example
+ * ```ts
+ * router.get('/me', (ctx) => { ctx.body = { id: getPrincipal(ctx).userId }; });
+ * ```
  */
 export function getPrincipal(ctx: PrincipalCarrier, realm = 'mattermost'): Principal {
   const principal = ctx.state.auth;

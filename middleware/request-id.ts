@@ -27,6 +27,13 @@ export interface RequestIdOptions {
 /** Header name the error boundary and `requestId()` use. */
 export const REQUEST_ID_HEADER = 'X-Request-ID';
 
+/**
+ * Set a fresh request id on `ctx.state.requestId` and the `X-Request-ID` response header.
+ * @example
+ * ```ts
+ * app.use(requestId());
+ * ```
+ */
 export function requestId(options: RequestIdOptions = {}): Koa.Middleware {
   const { header = REQUEST_ID_HEADER, trustIncoming = false, generate = newId } = options;
   const incomingName = header.toLowerCase();

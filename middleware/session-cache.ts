@@ -84,7 +84,13 @@ function removeFrom(index: Map<string, Set<string>>, key: string | undefined, to
   if (set.size === 0) index.delete(key);
 }
 
-/** Put a session cache in front of `inner`. */
+/**
+ * Put a session cache in front of `inner`.
+ * @example
+ * ```ts
+ * const resolver = cachedResolver(storeResolver(store), { hooks, ttlMs: 10 * 60_000 });
+ * ```
+ */
 export function cachedResolver(inner: TokenResolver, options: CachedResolverOptions = {}): CachedResolver {
   const { hooks, ttlMs = 60_000, maxEntries = 100_000, negativeTtlMs = 0, now = Date.now } = options;
   const entries = new Map<string, Entry>();

@@ -36,7 +36,13 @@ export interface StoreResolverOptions {
   now?: () => number;
 }
 
-/** Build a resolver that authenticates personal access tokens against `store`. */
+/**
+ * Build a resolver that authenticates personal access tokens against `store`.
+ * @example
+ * ```ts
+ * const principal = await storeResolver(store).resolve(secret, { source: 'header-bearer' });
+ * ```
+ */
 export function storeResolver(store: TokenStore, options: StoreResolverOptions = {}): TokenResolver {
   const { now = Date.now, logger = silentLogger } = options;
 
