@@ -242,11 +242,15 @@ export function listTeams(deps: TeamDeps, caller: Caller, page: number, perPage:
 /** Decode a `POST /teams/{id}/members` body: not an object → 400 `api.team.add_team_member.invalid_body.app_error`; `team_id` must match the URL, `user_id` must be valid (400). */
 export function parseTeamMemberInput(body: unknown, teamId: string): { user_id: string } {
   if (!isObject(body)) throw new AppError('api.team.add_team_member.invalid_body.app_error');
+  for (const key of ['team_id', 'user_id', 'roles']) {
+    const value = body[key];
+    if (value !== undefined && value !== null && typeof value !== 'string') throw new AppError('api.team.add_team_member.invalid_body.app_error');
+  }
   const bodyTeam = typeof body.team_id === 'string' ? body.team_id : '';
-  if (body.team_id !== undefined && typeof body.team_id !== 'string') throw new AppError('api.team.add_team_member.invalid_body.app_error');
+  const userId = typeof body.user_id === 'string' ? body.user_id : '';
   if (bodyTeam !== teamId) throw invalidBodyParam('team_id');
-  if (typeof body.user_id !== 'string' || !isValidId(body.user_id)) throw invalidBodyParam('user_id');
-  return { user_id: body.user_id };
+  if (!isValidId(userId)) throw invalidBodyParam('user_id');
+  return { user_id: userId };
 }
 
 /**
