@@ -1,7 +1,9 @@
 import { expect } from 'chai';
+import Koa from 'koa';
+import { errorBoundary } from '../../middleware/error-boundary.js';
 import { createHookBus, type HookEventMeta } from '../../middleware/hooks.js';
 import { isValidId } from '../../middleware/ids.js';
-import { recordingLogger } from '../support/koa-harness.js';
+import { listen, recordingLogger } from '../support/koa-harness.js';
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -73,5 +75,29 @@ describe('hook bus', () => {
     offAny(); // idempotent
     bus.emit('session.revoked', { userId: 'u', sessionId: 's' });
     expect(ran).to.deep.equal(['a', 'b', 'any', 'b']);
+  });
+});
+
+describe('hook bus inside a request', () => {
+  it('a route that emits answers normally although hooks throw, reject or hang', async () => {
+    const log = recordingLogger();
+    const bus = createHookBus({ logger: log, hangTimeoutMs: 10_000 });
+    bus.on('token.revoked', () => { throw new Error('sync'); });
+    bus.on('token.revoked', () => Promise.reject(new Error('async')));
+    bus.on('token.revoked', () => new Promise<void>(() => {}));
+    const app = new Koa();
+    app.use(errorBoundary());
+    app.use((ctx) => {
+      bus.emit('token.revoked', { tokenId: 't', userId: 'u' });
+      ctx.body = { status: 'OK' };
+    });
+    const h = await listen(app);
+    try {
+      await h.http.post('/revoke').expect(200, { status: 'OK' });
+      await wait(5);
+      expect(log.lines.map((l) => l.message).sort()).to.deep.equal(['hook failed', 'hook threw']);
+    } finally {
+      await h.close();
+    }
   });
 });
