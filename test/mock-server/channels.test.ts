@@ -107,3 +107,23 @@ describe('mock server: channels', () => {
     expectPermission(await t.http.get(`${API}/users/me/teams/${UNKNOWN_ID}/channels`).set(bearer(t.user)), 'view_team');
   });
 });
+
+describe('content routes: malformed input is a 4xx, never a 5xx', () => {
+  let t: TestMock;
+  before(async () => { t = await startContentMock(); });
+  after(async () => { await t.mock.close(); });
+
+  it('answers every odd body on every write route with a Mattermost 4xx', async () => {
+    const team = t.mock.seeded.team?.id ?? '';
+    const ts = t.mock.seeded.channels['town-square'].id;
+    const bodies = ['', 'null', '[]', '{}', '"s"', '{"a":', '[1,2]', '{"user_id":[],"channel_id":{},"message":[],"username":null,"name":7}'];
+    const routes = ['/bots', `/bots/${UNKNOWN_ID}/assign/me`, '/teams', `/teams/${team}/members`, '/channels', '/channels/direct', `/channels/${ts}/members`, '/posts'];
+    for (const path of routes) {
+      for (const body of bodies) {
+        const res = await t.http.post(`${API}${path}`).set(bearer(t.admin)).set('Content-Type', 'application/json').send(body);
+        expect(res.status, `${path} ${body}: ${res.text}`).to.be.within(400, 499);
+        expect(res.body.id, `${path} ${body}`).to.be.a('string').and.not.equal('');
+      }
+    }
+  });
+});
