@@ -61,6 +61,9 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 const refuse = (id: ErrorId, detailed: string, cause?: unknown) => new AppError(id, { detailed, cause });
 
+/** An oversized body is drained (discarded) up to this much more, so the client reads our 413. */
+const DRAIN_BYTES = 1024 * 1024;
+
 /** Read the request body as UTF-8, at most `limit` bytes; `undefined` when larger. */
 function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
@@ -72,9 +75,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | undefin
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) { req.pause(); done(undefined); } else chunks.push(chunk);
+      if (size <= limit) chunks.push(chunk);
+      else if (size > limit + DRAIN_BYTES) { req.pause(); done(undefined); }
     };
-    const onEnd = () => done(Buffer.concat(chunks).toString('utf8'));
+    const onEnd = () => done(size > limit ? undefined : Buffer.concat(chunks).toString('utf8'));
     const onError = (e: Error) => done(undefined, refuse('api.events.malformed.app_error', `body: ${e.message}`));
     const onClose = () => done(undefined, refuse('api.events.malformed.app_error', 'body: connection closed'));
     req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);

@@ -129,12 +129,17 @@ export function createEventSender(options: EventSenderOptions): EventSender {
       logger.error('event signing failed', { event: d.event, eventId: d.meta.eventId, error: err instanceof Error ? err.message : String(err) });
       return 'refused';
     }
+    // One controller per attempt, aborted by its timeout or by close(); listeners are removed after.
+    const attemptAbort = new AbortController();
+    const onClose = () => attemptAbort.abort(new Error('event sender closed'));
+    closing.signal.addEventListener('abort', onClose, { once: true });
+    const timer = setTimeout(() => attemptAbort.abort(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
     try {
       const res = await fetchImpl(url, {
         method: 'POST',
         headers: { 'Content-Type': EVENT_MEDIA_TYPE, Accept: 'application/json' },
         body: jws,
-        signal: AbortSignal.any([closing.signal, AbortSignal.timeout(timeoutMs)]),
+        signal: attemptAbort.signal,
       });
       await res.body?.cancel().catch(() => undefined);
       if (res.status >= 200 && res.status < 300) return 'delivered';
@@ -144,6 +149,9 @@ export function createEventSender(options: EventSenderOptions): EventSender {
     } catch (err) {
       logger.warn('event delivery failed', { target: url, event: d.event, eventId: d.meta.eventId, error: err instanceof Error ? err.message : String(err) });
       return 'retry';
+    } finally {
+      clearTimeout(timer);
+      closing.signal.removeEventListener('abort', onClose);
     }
   };
 

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { request as httpRequest } from 'node:http';
 import { SignJWT, UnsecuredJWT, base64url, type JWK } from 'jose';
 import Koa from 'koa';
 import { authenticate } from '../../middleware/authenticate.js';
@@ -243,6 +244,21 @@ describe('signed events', () => {
     it('answers 413 for a body over 64 KiB', async () => {
       const res = await post(app.url, 'a'.repeat(70 * 1024));
       expect(await errorOf(res)).to.include({ status: 413, id: 'api.context.request_body_too_large.app_error' });
+      expect(received).to.have.length(0);
+    });
+
+    it('answers 413 for a chunked body that grows over 64 KiB, without hanging', async () => {
+      const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest(`${app.url}${PATH}`, { method: 'POST', headers: { 'Content-Type': EVENT_MEDIA_TYPE } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (c: string) => { text += c; }).on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        });
+        req.on('error', reject);
+        for (let i = 0; i < 10; i++) req.write('a'.repeat(8 * 1024));
+        req.end();
+      });
+      expect(status).to.equal(413);
+      expect(JSON.parse(body)).to.include({ id: 'api.context.request_body_too_large.app_error', status_code: 413 });
       expect(received).to.have.length(0);
     });
 
