@@ -304,9 +304,12 @@ export class Durability {
 
   async #replace(item: ReplaceItem): Promise<void> {
     // An earlier compaction's snapshot must land before this one (never after it).
-    if (this.#compaction) {
-      await this.#compaction.done;
+    const compaction = this.#compaction;
+    if (compaction) {
+      await compaction.done;
       this.#compaction = undefined;
+      // Its snapshot landed (or not); either way this one supersedes it and its journal rewrite.
+      if (compaction.error === undefined) this.#snapshots += 1;
     }
     try {
       await item.write();

@@ -155,6 +155,32 @@ describe('store (files)', () => {
     expect(again.stats().journalEntries).to.equal(9);
   });
 
+  it('concurrent commits, compactions and a replaceAll interleave without losing or reviving anything', async () => {
+    const file = join(await tempDir(), 'db.json');
+    const store = await openAt(file, { compactEntries: 3, fsync: false });
+    const work: Promise<void>[] = [];
+    for (let round = 0; round < 30; round++) {
+      for (let i = 0; i < 10; i++) work.push(store.commit([putToken(`r${round}-${i}`, `user${i % 3}`)]));
+      if (round % 4 === 1) work.push(store.commit([{ op: 'delete', collection: 'tokens', key: `r${round - 1}-0` }]));
+      if (round === 12) {
+        const data = seedData();
+        data.tokens.push(token('kept', 'u1'));
+        work.push(store.replaceAll(data));
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(work);
+    await store.flush();
+    expect(store.stats().snapshots).to.be.at.least(3);
+    const expected = [...store.all('tokens')].map((t) => t.id);
+    expect(expected[0]).to.equal('kept');
+    expect(expected).to.not.include('r3-0');
+    await closeAll();
+    const again = await openAt(file);
+    expect([...again.all('tokens')].map((t) => t.id)).to.deep.equal(expected);
+    expect(again.findMany('tokens', 'user_id', 'user1').map((t) => t.id)).to.deep.equal(expected.filter((id) => id.endsWith('-1') || id.endsWith('-4') || id.endsWith('-7')));
+  });
+
   it('replays many batches', async () => {
     const file = join(await tempDir(), 'db.json');
     const store = await openAt(file, { fsync: false });
