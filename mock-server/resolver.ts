@@ -34,7 +34,7 @@ export interface MockResolverOptions {
 }
 
 /** The mock's token store: O(1) lookups through the store's indexes. */
-export function mockTokenStore(store: Store, now: () => number): TokenStore {
+export function mockTokenStore(store: Store, now: () => number, hooks?: HookBus): TokenStore {
   return {
     findTokenByDigest: (digest) => store.findOne('tokens', 'digest', digest),
     findUserById: (userId) => store.get('users', userId),
@@ -45,7 +45,7 @@ export function mockTokenStore(store: Store, now: () => number): TokenStore {
       const row = store.get('tokens', token.id);
       const owner = store.get('users', user.id);
       if (row === undefined || owner === undefined) throw new AuthFailure('token_revoked', { tokenId: token.id, userId: user.id });
-      return sessionForToken({ store, now }, row, owner);
+      return sessionForToken({ store, now, hooks }, row, owner);
     },
   };
 }
@@ -74,7 +74,7 @@ export function mockResolver(options: MockResolverOptions): CachedResolver {
   const { store, hooks, now = Date.now, logger = silentLogger } = options;
   const minutes = store.config.ServiceSettings.SessionCacheInMinutes;
   const { ttlMs = (typeof minutes === 'number' && minutes > 0 ? minutes : 10) * 60_000 } = options;
-  const tokens = storeResolver(mockTokenStore(store, now), { now, logger });
+  const tokens = storeResolver(mockTokenStore(store, now, hooks), { now, logger });
   const inner: TokenResolver = {
     resolve(token: string, context: ResolveContext) {
       const session = store.findOne('sessions', 'token_digest', sha256Hex(token));

@@ -12,10 +12,14 @@
 import { AppError, invalidBodyParam, invalidUrlParam, permissionError } from '../../middleware/errors.js';
 import { isValidId, newId } from '../../middleware/ids.js';
 import type { Principal } from '../../middleware/types.js';
-import type { SessionRecord, TokenRecord, UserRecord } from '../db/schema.js';
+import type { HookBus } from '../../middleware/hooks.js';
+import type { Mutation, SessionRecord, TokenRecord, UserRecord } from '../db/schema.js';
 import { UniqueViolationError } from '../db/errors.js';
 import type { MockContext } from '../context.js';
 import { canActOnUser } from './access.js';
+
+/** Sessions a user may hold; minting one more revokes the least recently used. */
+export const MAX_SESSIONS_PER_USER = 500;
 
 /** `SessionUserAccessTokenExpiryHours` (876 000 h = 100 years) in ms. */
 export const PAT_SESSION_LIFETIME_MS = 3_153_600_000_000;
@@ -76,9 +80,13 @@ export function sessionJson(s: SessionRecord, teamMembers: TeamMemberJson[]): Se
  * otherwise minted (`props.type = 'UserAccessToken'`, expiry mint time + 100 years, clamped to the
  * token's own expiry). Two concurrent first uses mint one row (the unique digest index decides).
  */
-export async function sessionForToken(server: Pick<MockContext, 'store' | 'now'>, token: TokenRecord, user: UserRecord): Promise<string> {
+export async function sessionForToken(server: Pick<MockContext, 'store' | 'now'> & { hooks?: HookBus }, token: TokenRecord, user: UserRecord): Promise<string> {
   const existing = server.store.findOne('sessions', 'token_digest', token.digest);
   if (existing !== undefined) return existing.id;
+  // Mattermost trims a user's sessions to MAX_SESSIONS_PER_USER (least recently used go) before saving.
+  const trimmed = server.store.findMany('sessions', 'user_id', user.id);
+  const evict = trimmed.length < MAX_SESSIONS_PER_USER ? []
+    : trimmed.sort((a, b) => a.last_activity_at - b.last_activity_at).slice(0, trimmed.length - MAX_SESSIONS_PER_USER + 1);
   const now = server.now();
   let expiresAt = now + PAT_SESSION_LIFETIME_MS;
   if (token.expires_at > 0 && token.expires_at < expiresAt) expiresAt = token.expires_at;
@@ -89,7 +97,11 @@ export async function sessionForToken(server: Pick<MockContext, 'store' | 'now'>
     device_id: '', roles: user.roles, is_oauth: false, props,
   };
   try {
-    await server.store.commit([{ op: 'put', collection: 'sessions', record }]);
+    await server.store.commit([
+      ...evict.map((s): Mutation => ({ op: 'delete', collection: 'sessions', key: s.id })),
+      { op: 'put', collection: 'sessions', record },
+    ]);
+    for (const s of evict) server.hooks?.emit('session.revoked', { userId: s.user_id, sessionId: s.id });
   } catch (err) {
     if (err instanceof UniqueViolationError) {
       const winner = server.store.findOne('sessions', 'token_digest', token.digest);

@@ -88,14 +88,33 @@ function isInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value);
 }
 
+const isNil = (value: unknown): value is null | undefined => value === undefined || value === null;
+
+/**
+ * Go's typed decode of a token body: known fields must have their JSON types (a JSON `null`
+ * leaves the zero value, as Go does), unknown fields are ignored. 400 `invalid_body_param` naming
+ * `name` otherwise.
+ */
+function decodeTokenBody(body: Record<string, unknown>, name: string): { description: string; tokenId: string; expiresAt: number } {
+  for (const key of ['id', 'token', 'token_id', 'user_id', 'description']) {
+    if (!isNil(body[key]) && typeof body[key] !== 'string') throw invalidBodyParam(name);
+  }
+  if (!isNil(body.is_active) && typeof body.is_active !== 'boolean') throw invalidBodyParam(name);
+  if (!isNil(body.expires_at) && !isInteger(body.expires_at)) throw invalidBodyParam(name);
+  return {
+    description: (body.description as string | null | undefined) ?? '',
+    tokenId: (body.token_id as string | null | undefined) ?? '',
+    expiresAt: (body.expires_at as number | null | undefined) ?? 0,
+  };
+}
+
 /** POST /users/{user_id}/tokens (§1.1). `body` is the decoded JSON (undefined when it is not an object). */
 export async function createToken(server: MockContext, caller: Principal, userParam: string, body: Record<string, unknown> | undefined): Promise<FullTokenJson> {
   const userId = resolveUserParam(caller, userParam);
   if (server.store.get('users', userId) === undefined) throw userMissing();
   if (caller.isOAuth === true) throw permissionError(caller.userId, 'create_user_access_token', ', attempted access by oauth app');
   if (body === undefined) throw invalidBodyParam('user_access_token');
-  const { description = '', expires_at: expiresAt = 0 } = body;
-  if (typeof description !== 'string' || !isInteger(expiresAt)) throw invalidBodyParam('user_access_token');
+  const { description, expiresAt } = decodeTokenBody(body, 'user_access_token');
   if (description === '') throw invalidBodyParam('description');
   requirePerm(caller, 'create_user_access_token');
   if (!canActOnUserOrBot(server, caller, userId)) throw permissionError(caller.userId, 'edit_other_users');
@@ -153,7 +172,7 @@ export function listAllTokens(server: MockContext, caller: Principal, page: numb
 export function searchTokens(server: MockContext, caller: Principal, body: Record<string, unknown> | undefined): SanitizedTokenJson[] {
   requirePerm(caller, 'manage_system');
   if (body === undefined) throw invalidBodyParam('user_access_token_search');
-  const { term = '' } = body;
+  const term = isNil(body.term) ? '' : body.term;
   if (typeof term !== 'string') throw invalidBodyParam('user_access_token_search');
   if (term === '') throw invalidBodyParam('term');
   const found = new Map<string, TokenRecord>();
@@ -204,8 +223,7 @@ export async function enableToken(server: MockContext, caller: Principal, tokenI
 /** [NEW] POST /users/tokens/rotate (§1.9): new secret (and expiry), same id; old secret dead at once. */
 export async function rotateToken(server: MockContext, caller: Principal, body: Record<string, unknown> | undefined): Promise<FullTokenJson> {
   if (body === undefined) throw invalidBodyParam('rotate_user_access_token');
-  const { token_id: tokenId = '', expires_at: expiresAt = 0 } = body;
-  if (typeof tokenId !== 'string' || !isInteger(expiresAt)) throw invalidBodyParam('rotate_user_access_token');
+  const { tokenId, expiresAt } = decodeTokenBody(body, 'rotate_user_access_token');
   if (tokenId === '') throw invalidBodyParam('token_id');
   if (caller.isOAuth === true) throw permissionError(caller.userId, 'create_user_access_token', ', attempted access by oauth app');
   requirePerm(caller, 'create_user_access_token');

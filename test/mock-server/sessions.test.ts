@@ -39,6 +39,25 @@ describe('mock server: sessions', () => {
     expect(session?.expires_at).to.equal(expiresAt);
   });
 
+  it('keeps at most 500 sessions per user: minting a PAT session revokes the least recently used', async () => {
+    const now = Date.now();
+    await t.mock.store.commit(Array.from({ length: 499 }, (_, i) => ({
+      op: 'put' as const,
+      collection: 'sessions' as const,
+      record: {
+        id: `filler${String(i).padStart(20, '0')}`, token_digest: `digest-${i}`, user_id: t.adminId, create_at: now - 10_000 + i,
+        expires_at: now + 3_600_000, last_activity_at: now - 10_000 + i, device_id: '', roles: 'system_admin system_user', is_oauth: false, props: {},
+      },
+    })));
+    expect(t.mock.store.findMany('sessions', 'user_id', t.adminId)).to.have.lengthOf(500);
+    const pat = await createPat(t, t.admin);
+    expect(await meStatus(t, pat.token)).to.equal(200);
+    const sessions = t.mock.store.findMany('sessions', 'user_id', t.adminId);
+    expect(sessions).to.have.lengthOf(500);
+    expect(t.mock.store.get('sessions', `filler${'0'.repeat(20)}`), 'least recently used is gone').to.equal(undefined);
+    expect(await meStatus(t, t.admin), 'the fresh login session stays').to.equal(200);
+  });
+
   it('400 malformed id, 403 edit_other_users for someone else\'s sessions, admins may list them', async () => {
     expectError(await t.http.get(`${API}/users/123/sessions`).set(bearer(t.user)), 400, 'api.context.invalid_url_param.app_error');
     expectPermission(await t.http.get(`${API}/users/${t.adminId}/sessions`).set(bearer(t.user)), 'edit_other_users');

@@ -45,17 +45,19 @@ describe('mock server: personal access tokens', () => {
     });
 
     it('400 user_access_token for a body that is not a JSON object or has wrong types', async () => {
-      for (const body of ['not json', '[]', '"str"', '42', '{"description":5}', '{"description":"x","expires_at":"soon"}', '{"description":"x","expires_at":1.5}']) {
+      for (const body of ['not json', '[]', '"str"', '42', '{"description":5}', '{"description":"x","expires_at":"soon"}', '{"description":"x","expires_at":1.5}', '{"description":"x","is_active":"yes"}']) {
         const res = await t.http.post(`${API}/users/me/tokens`).set(bearer(t.admin)).set('Content-Type', 'application/json').send(body);
         expectError(res, 400, 'api.context.invalid_body_param.app_error');
         expect(res.body.message).to.equal('Invalid or missing user_access_token in request body.');
       }
     });
 
-    it('400 description before the permission check', async () => {
-      const res = await t.http.post(`${API}/users/me/tokens`).set(bearer(t.user)).send({ description: '' });
-      expectError(res, 400, 'api.context.invalid_body_param.app_error');
-      expect(res.body.message).to.equal('Invalid or missing description in request body.');
+    it('400 description before the permission check (missing, empty or null, as Go decodes it)', async () => {
+      for (const body of [{ description: '' }, {}, { description: null, expires_at: null }]) {
+        const res = await t.http.post(`${API}/users/me/tokens`).set(bearer(t.user)).send(body);
+        expectError(res, 400, 'api.context.invalid_body_param.app_error');
+        expect(res.body.message).to.equal('Invalid or missing description in request body.');
+      }
     });
 
     it('403 create_user_access_token without the role; with it, 200', async () => {
