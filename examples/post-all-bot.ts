@@ -17,7 +17,7 @@
  * Exit codes: 0 everything behaved as documented, 1 something did not (one line on stderr),
  * 2 wrong usage. The token is never printed (only its id).
  */
-import { attempt, connect, describeError, outcome, type Client } from './lib/client.js';
+import { attempt, connect, describeError, outcome, secretOf, type Client } from './lib/client.js';
 import { EXIT, ExampleFailure, check, isMain, runMain, type Print } from './lib/cli.js';
 import { startDemo, type DemoServer } from './lib/demo.js';
 
@@ -100,7 +100,7 @@ async function runDemo(print: Print, server?: DemoServer): Promise<PostAllResult
       { kind: 'private', channelId: privateOne.id, label: '~private-1 (private)' },
       { kind: 'direct', channelId: dm.id, label: `@${me.username} <-> @${user1.username} (direct message)` },
     ];
-    return await postAll({ print, bot: connect(demo.url, pat.token), admin, targets });
+    return await postAll({ print, bot: connect(demo.url, secretOf(pat)), admin, targets });
   } finally {
     await demo.close();
   }

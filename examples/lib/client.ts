@@ -13,6 +13,7 @@
 // @mattermost/client is CommonJS without statically detectable named exports: take the default.
 import mattermostClient from '@mattermost/client';
 import type { Client4 as Client4Type } from '@mattermost/client';
+import type { UserAccessToken } from '@mattermost/types/users';
 
 export const { Client4, ClientError } = mattermostClient;
 export type Client = Client4Type;
@@ -60,4 +61,10 @@ export function outcome(result: Attempt<unknown>): string {
 export function describeError(err: unknown): string {
   if (err instanceof ClientError) return `${err.status_code ?? '?'} ${err.server_error_id ?? ''}: ${err.message}`;
   return err instanceof Error ? err.message : String(err);
+}
+
+/** The secret of a just-created token (only the create answer carries it). */
+export function secretOf(token: UserAccessToken): string {
+  if (typeof token.token !== 'string' || token.token === '') throw new Error(`the server returned token ${token.id} without its secret`);
+  return token.token;
 }

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { run } from '../../examples/post-all-bot.js';
 import { ExampleFailure } from '../../examples/lib/cli.js';
-import { login, type Client } from '../../examples/lib/client.js';
+import { login, secretOf, type Client } from '../../examples/lib/client.js';
 import { startMockServer, type MockServer } from '../../mock-server/index.js';
 import { bareEnv, collector, runExample } from './support/run-example.js';
 
@@ -80,7 +80,7 @@ describe('examples/post-all-bot', () => {
       const bot = await admin.createBot({ username: 'ext-bot', display_name: 'ext' });
       botId = bot.user_id;
       await admin.updateUserRoles(botId, 'system_user system_post_all');
-      token = (await admin.createUserAccessToken(botId, 'ext')).token;
+      token = secretOf(await admin.createUserAccessToken(botId, 'ext'));
       dmId = (await admin.createDirectChannel([mock.seeded.sysadmin.id, mock.seeded.user1.id])).id;
     });
 
