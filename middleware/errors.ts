@@ -67,6 +67,7 @@ export const ERRORS = {
   'app.user.get_by_username.app_error': { status: 404, message: 'Unable to find an existing account matching your username for this team. This team may require an invite from the team owner to join.' },
   'app.session.get.app_error': { status: 400, message: 'We encountered an error finding the session.' },
   'api.user.create_user.signup_email_disabled.app_error': { status: 501, message: 'User sign-up with email is disabled.' },
+  'api.user.delete_user.not_enabled.app_error': { status: 401, message: 'Permanent user deletion feature is not enabled. Please contact your System Administrator.' },
 
   // Bots
   'store.sql_bot.get.missing.app_error': { status: 404, message: 'Bot does not exist.' },

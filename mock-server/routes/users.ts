@@ -1,6 +1,7 @@
 /**
  * User routes: login (no session needed; `Token` header, cookies for `X-Requested-With:
- * XMLHttpRequest`), logout, create, get (by id, `me`, username), patch, active, roles.
+ * XMLHttpRequest`), logout, create, get (by id, `me`, username), delete (deactivate or
+ * `?permanent=true`), patch, active, roles.
  *
  * @example
  * ```ts
@@ -15,7 +16,7 @@ import type { MockContext } from '../context.js';
 import { sendJson, statusOk } from '../respond.js';
 import { login } from '../services/login.js';
 import { logout } from '../services/sessions.js';
-import { createUser, getUser, getUserByUsername, patchUser, updateActive, updateRoles } from '../services/users.js';
+import { createUser, deleteUser, getUser, getUserByUsername, patchUser, updateActive, updateRoles } from '../services/users.js';
 import { alnumParam } from './params.js';
 
 const isXhr = (ctx: Context) => ctx.get('X-Requested-With') === 'XMLHttpRequest';
@@ -64,6 +65,11 @@ export function userRoutes(router: Router, server: MockContext): void {
     const user = getUser(server, getPrincipal(ctx), alnumParam(ctx, 'user_id'));
     ctx.set('ETag', `${String(user.update_at)}.${user.id}`);
     sendJson(ctx, user);
+  });
+
+  router.delete('/users/:user_id', auth, async (ctx) => {
+    await deleteUser(server, getPrincipal(ctx), alnumParam(ctx, 'user_id'), ctx.query.permanent === 'true');
+    statusOk(ctx);
   });
 
   router.put('/users/:user_id/patch', auth, async (ctx) => {

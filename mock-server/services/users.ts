@@ -294,3 +294,40 @@ export async function updateRoles(server: MockContext, caller: Principal, param:
   server.hooks.emit('user.roles_changed', { userId: id, roles: normalized });
   server.logger.info('user roles changed', { user_id: id, roles: normalized, by: caller.userId });
 }
+
+/**
+ * DELETE /users/{user_id}: without `permanent` the same deactivation as `PUT /users/{id}/active`;
+ * with `permanent=true` (needs `ServiceSettings.EnableAPIUserDeletion`) the user, its tokens, its
+ * sessions, its memberships and its bot record are deleted (its posts are kept).
+ */
+export async function deleteUser(server: MockContext, caller: Principal, param: string, permanent: boolean): Promise<void> {
+  const id = userIdParam(caller, param);
+  if (!canActOnUser(server, caller, id)) throw permissionError(caller.userId, 'edit_other_users');
+  if (id === caller.userId && server.store.config.TeamSettings.EnableUserDeactivation !== true && !can(caller, 'manage_system')) {
+    throw new AppError('api.user.update_active.not_enable.app_error', { detailed: `userId=${id}` });
+  }
+  const user = server.store.get('users', id);
+  if (user === undefined) throw missing();
+  if (isSystemAdminRoles(user.roles) && !can(caller, 'manage_system')) throw permissionError(caller.userId, 'manage_system');
+  if (!permanent) {
+    await setActive(server, user, false, caller.userId);
+    return;
+  }
+  if (server.store.config.ServiceSettings.EnableAPIUserDeletion !== true) {
+    throw new AppError('api.user.delete_user.not_enabled.app_error', { detailed: `userId=${id}` });
+  }
+  const { store } = server;
+  const tokens = store.findMany('tokens', 'user_id', id);
+  const mutations: Mutation[] = [
+    ...store.findMany('sessions', 'user_id', id).map((s): Mutation => ({ op: 'delete', collection: 'sessions', key: s.id })),
+    ...tokens.map((t): Mutation => ({ op: 'delete', collection: 'tokens', key: t.id })),
+    ...store.findMany('teamMembers', 'user_id', id).map((m): Mutation => ({ op: 'delete', collection: 'teamMembers', key: `${m.team_id}:${m.user_id}` })),
+    ...store.findMany('channelMembers', 'user_id', id).map((m): Mutation => ({ op: 'delete', collection: 'channelMembers', key: `${m.channel_id}:${m.user_id}` })),
+  ];
+  if (store.get('bots', id) !== undefined) mutations.push({ op: 'delete', collection: 'bots', key: id });
+  mutations.push({ op: 'delete', collection: 'users', key: id });
+  await store.commit(mutations);
+  for (const t of tokens) server.hooks.emit('token.revoked', { tokenId: t.id, userId: id });
+  server.hooks.emit('user.deactivated', { userId: id });
+  server.logger.info('user permanently deleted', { user_id: id, tokens: tokens.length, by: caller.userId });
+}

@@ -142,6 +142,37 @@ describe('mock server: users', () => {
     });
   });
 
+  describe('DELETE /users/{id}', () => {
+    it('without permanent: deactivation (sessions gone, tokens kept and revived on reactivation)', async () => {
+      const pat = await createPat(t, t.admin, t.userId);
+      expect(await meStatus(t, pat.token)).to.equal(200);
+      expectPermission(await t.http.delete(`${API}/users/${t.adminId}`).set(bearer(t.user)), 'edit_other_users');
+      expectError(await t.http.delete(`${API}/users/me`).set(bearer(t.user)), 401, 'api.user.update_active.not_enable.app_error');
+      expectError(await t.http.delete(`${API}/users/${UNKNOWN_ID}`).set(bearer(t.admin)), 404, 'app.user.missing_account.const');
+      const res = await t.http.delete(`${API}/users/${t.userId}`).set(bearer(t.admin));
+      expect(res.status).to.equal(200);
+      expect(res.body).to.deep.equal({ status: 'OK' });
+      expect(await meStatus(t, pat.token)).to.equal(401);
+      expect(t.mock.store.get('tokens', pat.id)).to.not.equal(undefined);
+      await t.http.put(`${API}/users/${t.userId}/active`).set(bearer(t.admin)).send({ active: true }).expect(200);
+      expect(await meStatus(t, pat.token)).to.equal(200);
+    });
+
+    it('permanent=true needs EnableAPIUserDeletion, then deletes the user, its tokens and sessions', async () => {
+      const pat = await createPat(t, t.admin, t.userId);
+      expect(await meStatus(t, pat.token)).to.equal(200);
+      expectError(await t.http.delete(`${API}/users/${t.userId}?permanent=true`).set(bearer(t.admin)), 401, 'api.user.delete_user.not_enabled.app_error');
+      await t.http.put(`${API}/config/patch`).set(bearer(t.admin)).send({ ServiceSettings: { EnableAPIUserDeletion: true } }).expect(200);
+      await t.http.delete(`${API}/users/${t.userId}?permanent=true`).set(bearer(t.admin)).expect(200);
+      expect(await meStatus(t, pat.token)).to.equal(401);
+      expect(t.mock.store.get('users', t.userId)).to.equal(undefined);
+      expect(t.mock.store.get('tokens', pat.id)).to.equal(undefined);
+      expect(t.mock.store.findMany('sessions', 'user_id', t.userId)).to.deep.equal([]);
+      expect(t.mock.store.findMany('teamMembers', 'user_id', t.userId)).to.deep.equal([]);
+      expectError(await t.http.get(`${API}/users/${t.userId}`).set(bearer(t.admin)), 404, 'app.user.missing_account.const');
+    });
+  });
+
   describe('PUT /users/{id}/roles', () => {
     it('validates roles, license, permission, user, role existence and the last admin, in order', async () => {
       const put = (session: string, id: string, roles: unknown) => t.http.put(`${API}/users/${id}/roles`).set(bearer(session)).send({ roles });
