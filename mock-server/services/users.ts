@@ -272,7 +272,10 @@ function checkRolesExist(roles: string): void {
 /** PUT /users/{user_id}/roles (§2.4). */
 export async function updateRoles(server: MockContext, caller: Principal, param: string, roles: string | undefined): Promise<void> {
   const id = userIdParam(caller, param);
-  const newRoles = roles ?? '';
+  // No `roles` string (bad JSON, not an object, a non-string value): 400, not "strip every role"
+  // (Go's MapFromJSON would yield "" here and wipe the user's roles).
+  if (roles === undefined) throw invalidBodyParam('roles');
+  const newRoles = roles;
   if (!validRoles(newRoles)) throw invalidBodyParam('roles');
   for (const role of rolesOf(newRoles)) {
     if (LICENSED_ROLES.has(role)) throw new AppError('api.user.update_user_roles.license.app_error');
