@@ -56,9 +56,16 @@ export function runMain(main: () => Promise<unknown>): void {
     () => { process.exitCode = EXIT.ok; },
     (err: unknown) => {
       const code = err instanceof ExampleFailure ? err.exitCode : EXIT.failed;
-      const reason = err instanceof Error ? err.message : String(err);
+      const reason = err instanceof ExampleFailure ? err.message : describe(err);
       process.stderr.write(`error: ${reason.split('\n')[0]}\n`);
       process.exitCode = code;
     },
   );
+}
+
+/** One line about an unexpected error; a Client4 error shows the server's status and error id. */
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const { status_code: status, server_error_id: id } = err as Error & { status_code?: unknown; server_error_id?: unknown };
+  return typeof status === 'number' ? `${status} ${String(id ?? '')}: ${err.message}` : err.message;
 }
