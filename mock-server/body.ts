@@ -38,12 +38,35 @@ export function bodyReader(options: BodyReaderOptions = {}): Middleware {
     ctx.state.rawBody = '';
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && ctx.method !== 'OPTIONS') {
       const raw = await readLimited(ctx, limit);
+      // Go's decoder refuses JSON nested deeper than 10000; deep nesting would also overflow the
+      // stack of every recursive step after parsing (clone, merge, serialize) and answer 500.
+      if (tooDeep(raw, MAX_DEPTH)) throw invalidBodyParam('body');
       ctx.state.rawBody = raw;
       const parsed = tryParse(raw);
       if (parsed !== undefined) (ctx.request as { body?: unknown }).body = parsed;
     }
     await next();
   };
+}
+
+/** Deepest JSON nesting a body may have. */
+const MAX_DEPTH = 512;
+
+/** Whether `raw` opens more than `max` nested arrays/objects (brackets inside strings ignored). One pass, no parse. */
+function tooDeep(raw: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped char
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
 }
 
 function tooLarge(): AppError {
