@@ -10,7 +10,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -115,17 +115,19 @@ async function lowdbBaseline(dir: string, tokens: number): Promise<void> {
   report(`lowdb rewrite per write @${tokens / 1000}k`, ms(times.reduce((a, b) => a + b, 0) / times.length));
 }
 
-async function openChild(file: string): Promise<{ openMs: number; rssMb: number; heapMb: number; tokens: number }> {
+interface OpenFigures { openMs: number; cpuMs: number; rssMb: number; heapMb: number; tokens: number }
+
+async function openChild(file: string): Promise<OpenFigures> {
   const self = fileURLToPath(import.meta.url);
   const run = spawnSync(process.execPath, ['--import', 'tsx', self, '--open-child', file], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (run.status !== 0) throw new Error(`open child failed: ${run.stderr}`);
-  return JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as { openMs: number; rssMb: number; heapMb: number; tokens: number };
+  return JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as OpenFigures;
 }
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'mmpat-bench-'));
   try {
-    process.stderr.write(`store-write benchmark (${quick ? 'quick' : 'full'}), node ${process.version}\n`);
+    process.stderr.write(`store-write benchmark (${quick ? 'quick' : 'full'}), node ${process.version}, ${cpus().length} CPUs, load average ${loadavg()[0]?.toFixed(1)}\n`);
     for (const n of quick ? [1_000, 10_000] : [1_000, 10_000, 100_000]) await lowdbBaseline(dir, n);
 
     for (const fsync of [true, false]) {
@@ -150,7 +152,17 @@ async function main(): Promise<void> {
     });
 
     // Compaction under load: the longest event-loop stall vs one serialization of the data.
-    await withStore(dir, 100_000, { compactEntries: 200 }, async (store) => {
+    // Cost of one acknowledged append with and without fsync (sequential, no batching).
+    for (const fsync of [true, false]) {
+      await withStore(dir, 1_000, { fsync }, async (store) => {
+        const n = quick ? 300 : 2_000;
+        const t0 = performance.now();
+        for (let i = 0; i < n; i++) await store.commit([{ op: 'put', collection: 'tokens', record: newToken(1000) }]);
+        report(`sequential commit, fsync ${fsync ? 'on' : 'off'}`, `${ms((performance.now() - t0) / n)} per commit`);
+      });
+    }
+
+    await withStore(dir, 100_000, { compactEntries: 20 }, async (store) => {
       const t0 = performance.now();
       JSON.stringify(store.stats().counts.tokens > 0 ? [...store.all('tokens')] : []);
       const oneSerialization = performance.now() - t0;
@@ -169,22 +181,25 @@ async function main(): Promise<void> {
     });
     const opened = await openChild(join(dir, `db-${big}.json`));
     report(`open ${big / 1000}k tokens (snapshot + 2000-line journal)`,
-      `${ms(opened.openMs)}; RSS ${opened.rssMb} MB (heap ${opened.heapMb} MB)`, big >= 1_000_000 ? '<= 5000 ms' : '', big >= 1_000_000 ? opened.openMs <= 5000 : undefined);
+      `${ms(opened.openMs)} (CPU ${ms(opened.cpuMs)}); RSS ${opened.rssMb} MB (heap ${opened.heapMb} MB)`, big >= 1_000_000 ? '<= 5000 ms' : '', big >= 1_000_000 ? opened.openMs <= 5000 : undefined);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  console.log('\nstore-write results');
+  console.log(`\nstore-write results (load average at the end: ${loadavg()[0]?.toFixed(1)}; wall times include waiting for a CPU)`);
   console.table(rows);
 }
 
 async function openChildMain(file: string): Promise<void> {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const store = await openStore({ file, initialData: () => dataWith(0) });
   const openMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   const memory = process.memoryUsage();
   const tokens = store.count('tokens');
   await store.close();
-  console.log(JSON.stringify({ openMs, tokens, rssMb: Math.round(memory.rss / 2 ** 20), heapMb: Math.round(memory.heapUsed / 2 ** 20) }));
+  console.log(JSON.stringify({ openMs, cpuMs, tokens, rssMb: Math.round(memory.rss / 2 ** 20), heapMb: Math.round(memory.heapUsed / 2 ** 20) }));
 }
 
 const childAt = process.argv.indexOf('--open-child');
