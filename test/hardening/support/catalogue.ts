@@ -39,7 +39,6 @@ export interface Endpoint {
 }
 
 const me = () => 'me';
-const admin = (s: Seeds) => s.adminId;
 const user = (s: Seeds) => s.userId;
 const team = (s: Seeds) => s.teamId;
 const channel = (s: Seeds) => s.channelId;
