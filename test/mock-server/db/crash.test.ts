@@ -1,12 +1,24 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '../../../mock-server/db/store.js';
-import { seedData } from './fixtures/data.js';
+import { StoreCorruptError } from '../../../mock-server/db/errors.js';
+import type { Mutation, Store } from '../../../mock-server/db/schema.js';
+import { seedData, token } from './fixtures/data.js';
 import { useTempDirs } from './fixtures/tmp.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/store-child.ts', import.meta.url));
+
+function putToken(id: string): Mutation {
+  return { op: 'put', collection: 'tokens', record: token(id, 'u1') };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(() => { throw new Error('expected a rejection'); }, (err: unknown) => err);
+}
 
 /** Small seeded PRNG (mulberry32): the kill moments vary, but the same way on every run. */
 function prng(seed: number): () => number {
@@ -74,5 +86,122 @@ describe('store crash safety (SIGKILL under load)', () => {
     // The kills must have landed under load, not only at start-up.
     expect(acknowledged.length).to.be.above(1000);
     expect(killedBeforeReady).to.be.below(20);
+  });
+});
+
+describe('store damaged files', () => {
+  const tempDir = useTempDirs();
+  const open: Store[] = [];
+  afterEach(async () => {
+    for (const store of open.splice(0)) await store.close();
+  });
+
+  async function openAt(file: string): Promise<Store> {
+    const store = await openStore({ file, initialData: seedData });
+    open.push(store);
+    return store;
+  }
+
+  async function closeAll(): Promise<void> {
+    for (const store of open.splice(0)) await store.close();
+  }
+
+  it('tolerates a torn last journal line, cuts it away, and appends cleanly after it', async () => {
+    const file = join(await tempDir(), 'db.json');
+    const store = await openAt(file);
+    await store.commit([putToken('t1')]);
+    await store.commit([putToken('t2')]);
+    await closeAll();
+    const intact = await readFile(`${file}.journal`);
+    await appendFile(`${file}.journal`, '{"seq":3,"commits":[[3,[{"op":"put","collection":"tok');
+    const again = await openAt(file);
+    expect([...again.all('tokens')].map((t) => t.id)).to.deep.equal(['t1', 't2']);
+    expect(await readFile(`${file}.journal`)).to.deep.equal(intact);
+    await again.commit([putToken('t3')]);
+    await closeAll();
+    expect((await openAt(file)).count('tokens')).to.equal(3);
+  });
+
+  it('tolerates a last line with a bad checksum or a zero-filled tail', async () => {
+    const file = join(await tempDir(), 'db.json');
+    const store = await openAt(file);
+    await store.commit([putToken('t1')]);
+    await store.commit([putToken('t2')]);
+    await closeAll();
+    const journal = await readFile(`${file}.journal`, 'utf8');
+    const lines = journal.split('\n');
+    await writeFile(`${file}.journal`, `${lines[0]}\n${(lines[1] ?? '').replace('t2', 'tX')}\n`);
+    expect((await openAt(file)).count('tokens')).to.equal(1);
+    await closeAll();
+    await appendFile(`${file}.journal`, Buffer.alloc(512));
+    expect((await openAt(file)).count('tokens')).to.equal(1);
+  });
+
+  describe('refuses damaged files without touching them', () => {
+    async function damaged(damage: (file: string) => Promise<void>): Promise<{ file: string; err: unknown; unchanged: boolean }> {
+      const file = join(await tempDir(), 'db.json');
+      const store = await openAt(file);
+      for (let i = 0; i < 3; i++) await store.commit([putToken(`t${i}`)]);
+      await closeAll();
+      await damage(file);
+      const before = [await readFile(file).catch(() => undefined), await readFile(`${file}.journal`).catch(() => undefined)];
+      const err = await rejection(openStore({ file, initialData: seedData }));
+      const after = [await readFile(file).catch(() => undefined), await readFile(`${file}.journal`).catch(() => undefined)];
+      expect(existsSync(`${file}.lock`), 'lock released').to.equal(false);
+      return { file, err, unchanged: JSON.stringify(before) === JSON.stringify(after) };
+    }
+
+    it('a corrupt snapshot', async () => {
+      const { file, err, unchanged } = await damaged(async (f) => {
+        const text = await readFile(f, 'utf8');
+        await writeFile(f, text.slice(0, text.length / 2));
+      });
+      expect(err).to.be.instanceOf(StoreCorruptError);
+      expect((err as StoreCorruptError).file).to.equal(file);
+      expect((err as Error).message).to.contain(file).and.contain('invalid JSON').and.contain('left untouched');
+      expect(unchanged).to.equal(true);
+    });
+
+    it('an empty snapshot', async () => {
+      const { err, unchanged } = await damaged((f) => writeFile(f, ''));
+      expect((err as Error).message).to.contain('empty');
+      expect(unchanged).to.equal(true);
+    });
+
+    it('a snapshot of the wrong shape', async () => {
+      const { err, unchanged } = await damaged((f) => writeFile(f, JSON.stringify({ version: 1, seq: 0, config: {}, users: {} })));
+      expect(err).to.be.instanceOf(StoreCorruptError);
+      expect((err as Error).message).to.contain('users is not an array');
+      expect(unchanged).to.equal(true);
+    });
+
+    it('a damaged line before the last one', async () => {
+      const { file, err, unchanged } = await damaged(async (f) => {
+        const lines = (await readFile(`${f}.journal`, 'utf8')).split('\n');
+        lines[1] = (lines[1] ?? '').replace('"t1"', '"tZ"');
+        await writeFile(`${f}.journal`, lines.join('\n'));
+      });
+      expect(err).to.be.instanceOf(StoreCorruptError);
+      expect((err as StoreCorruptError).file).to.equal(`${file}.journal`);
+      expect((err as StoreCorruptError).line).to.equal(2);
+      expect((err as Error).message).to.contain('line 2').and.contain('checksum mismatch');
+      expect(unchanged).to.equal(true);
+    });
+
+    it('a missing line (sequence gap)', async () => {
+      const { err, unchanged } = await damaged(async (f) => {
+        const lines = (await readFile(`${f}.journal`, 'utf8')).split('\n');
+        lines.splice(1, 1);
+        await writeFile(`${f}.journal`, lines.join('\n'));
+      });
+      expect((err as Error).message).to.contain('commit 2 is missing');
+      expect(unchanged).to.equal(true);
+    });
+
+    it('a journal without its snapshot', async () => {
+      const { err } = await damaged((f) => writeFile(f, '').then(() => import('node:fs/promises')).then((fs) => fs.rm(f)));
+      expect(err).to.be.instanceOf(StoreCorruptError);
+      expect((err as Error).message).to.contain('snapshot is missing');
+    });
   });
 });
