@@ -1,0 +1,78 @@
+/**
+ * Deterministic benchmark data: token secrets, a synchronous in-memory {@link TokenStore} holding
+ * any number of tokens (SHA-256 digests only, as the middleware expects), and HS256 JWTs for the
+ * JWT-based comparison points. The runner and the server processes derive the same secrets from
+ * the same indexes, so no secret list crosses a process boundary.
+ *
+ * @example
+ * ```ts
+ * const store = syncTokenStore(1_000_000);           // 1M tokens, 10k users
+ * const secrets = spreadIndexes(1_000_000, 1000).map(secretOf); // 1000 secrets spread over the range
+ * ```
+ */
+import { SignJWT } from 'jose';
+import { sha256Hex } from '../../middleware/digest.js';
+import type { StoredToken, StoredUser, TokenStore } from '../../middleware/types.js';
+
+/** The 26-character secret of token number `i` (Mattermost ids and tokens are 26 chars). */
+export const secretOf = (i: number): string => `bench${i.toString(36).padStart(21, '0')}`;
+export const tokenIdOf = (i: number): string => `t${i.toString(36).padStart(25, '0')}`;
+export const userIdOf = (i: number): string => `u${i.toString(36).padStart(25, '0')}`;
+export const usernameOf = (i: number): string => `bench-user-${i}`;
+
+/** A secret no store holds (same shape as the real ones). */
+export const UNKNOWN_SECRET = `zzzzzz${'0'.repeat(20)}`;
+
+/** HS256 key shared by the JWT comparison points (32 bytes). */
+export const JWT_SECRET = 'mattermost-pat-benchmark-hs256-key-32b!';
+
+/** `k` indexes spread evenly over `[0, n)` (the tokens the load presents). */
+export function spreadIndexes(n: number, k: number): number[] {
+  const count = Math.min(n, k);
+  const step = n / count;
+  return Array.from({ length: count }, (_, j) => Math.floor(j * step));
+}
+
+/** A synchronous TokenStore with its maps exposed (benchmarks and the servers' self-checks). */
+export interface BenchTokenStore extends TokenStore {
+  readonly byDigest: Map<string, StoredToken>;
+  readonly users: Map<string, StoredUser>;
+}
+
+/**
+ * `n` active, non-expiring tokens over `min(n, 10 000)` users, every method synchronous (plain
+ * `Map` lookups): the fastest store `storeResolver()` can have, so the figures measure the
+ * middleware and not a database.
+ */
+export function syncTokenStore(n: number): BenchTokenStore {
+  const userCount = Math.max(1, Math.min(n, 10_000));
+  const users = new Map<string, StoredUser>();
+  for (let u = 0; u < userCount; u++) {
+    const id = userIdOf(u);
+    users.set(id, { id, username: usernameOf(u), roles: 'system_user system_user_access_token', delete_at: 0, is_bot: false });
+  }
+  const byDigest = new Map<string, StoredToken>();
+  for (let i = 0; i < n; i++) {
+    const digest = sha256Hex(secretOf(i));
+    byDigest.set(digest, {
+      id: tokenIdOf(i), digest, user_id: userIdOf(i % userCount), description: 'benchmark', is_active: true, expires_at: 0,
+    });
+  }
+  return {
+    byDigest,
+    users,
+    findTokenByDigest: (digest) => byDigest.get(digest),
+    findUserById: (userId) => users.get(userId),
+    userAccessTokensEnabled: () => true,
+  };
+}
+
+/** An HS256 JWT for token number `i` (`sub` = its user, far-future `exp`), as koa-jwt or jose verify it. */
+export function jwtOf(i: number): Promise<string> {
+  return new SignJWT({ username: usernameOf(i % 10_000) })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(userIdOf(i % 10_000))
+    .setIssuedAt(1_700_000_000)
+    .setExpirationTime(4_000_000_000)
+    .sign(new TextEncoder().encode(JWT_SECRET));
+}

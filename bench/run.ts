@@ -1,0 +1,289 @@
+/**
+ * The benchmark (issue 5): `npm run bench` (full: 3 rounds of 8 s per target, ~7 min) or
+ * `npm run bench -- --quick` (one round of 2 s, smaller plain-Node timings, under a minute with
+ * `--no-store`). Prints tables of figures and ratios; never fails on a figure (exit code 0 unless
+ * something crashed). Options: `--quick`, `--no-store` (skip bench/store-write.ts),
+ * `--rounds N`, `--duration S`, `--out FILE` (also write the report there).
+ *
+ * Every server runs in its own process (`bench/servers/serve.ts`), every load in another
+ * (`bench/lib/load-worker.ts`: autocannon, 50 connections, against 127.0.0.1); ratios are against
+ * a bare Koa route measured in the same run, round by round (the order rotates each round), and
+ * the figures are medians over the rounds.
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { startServer, type ChildServer } from './lib/child.js';
+import { jwtOf, secretOf, spreadIndexes, UNKNOWN_SECRET } from './lib/fixtures.js';
+import { createPat, httpClient, login } from './lib/http.js';
+import { bearerRequests, runLoad, type LoadResult } from './lib/load.js';
+import type { MicroRow } from './lib/micro.js';
+import { fixed, machine, median, ms, percentile, table, thousands, verdict } from './lib/report.js';
+import { revocationLatency, revokeUnderLoad, type RevokeUnderLoadResult } from './lib/revocation.js';
+import type { TargetOptions } from './servers/targets.js';
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(name);
+const option = (name: string): string | undefined => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
+const quick = flag('--quick');
+const ROUNDS = Number(option('--rounds') ?? (quick ? 1 : 3));
+const DURATION = Number(option('--duration') ?? (quick ? 2 : 8));
+const WARM_S = quick ? 1 : 2;
+const CONNECTIONS = 50;
+const BIG = 1_000_000;
+const EVENT_SECRET = 'bench-event-secret-0123456789abcdef-0123456789';
+
+const out: string[] = [];
+/** Print and keep for `--out`. */
+function say(text = ''): void {
+  out.push(text);
+  process.stdout.write(`${text}\n`);
+}
+const progress = (text: string) => process.stderr.write(`[bench] ${text}\n`);
+
+interface Measured {
+  name: string;
+  what: string;
+  server: ChildServer;
+  tokens: string[];
+  rounds: LoadResult[];
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** One request per token, then an unknown token and none: the target must answer 200, 401, 401. */
+async function prime(m: Measured): Promise<void> {
+  const client = httpClient(m.server.url, 1);
+  try {
+    for (const token of m.tokens) {
+      const res = await client.request('GET', '/', token);
+      if (res.status !== 200) throw new Error(`${m.name}: a valid token got ${res.status} ${res.body}`);
+    }
+    if (m.name !== 'bare') {
+      for (const token of [UNKNOWN_SECRET, undefined]) {
+        const res = await client.request('GET', '/', token);
+        if (res.status !== 401) throw new Error(`${m.name}: ${token === undefined ? 'no token' : 'an unknown token'} got ${res.status}`);
+      }
+    }
+  } finally {
+    client.close();
+  }
+}
+
+function load(m: Measured, duration: number): Promise<LoadResult> {
+  return runLoad({ url: m.server.url, connections: CONNECTIONS, duration, requests: bearerRequests(m.tokens) });
+}
+
+function childOutput(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
+    child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; process.stderr.write(c); });
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  say(`# mattermost-pat benchmark (${quick ? 'quick' : 'full'}): ${new Date().toISOString()}`);
+  say();
+  say('```');
+  say(machine());
+  say(`rounds ${ROUNDS} x ${DURATION} s per target, ${CONNECTIONS} connections, warm-up ${WARM_S} s; command: tsx bench/run.ts ${argv.join(' ')}`.trim());
+  say('```');
+
+  // The mock (upstream of the remote resolver, target of the revocation runs) and, on a port
+  // chosen first, the second app that receives the mock's signed events.
+  const receiverPort = await freePort();
+  progress('starting the mock server');
+  const mock = await startServer({ kind: 'mock', webhooks: [`http://127.0.0.1:${receiverPort}/mattermost-pat/events`], webhookSecret: EVENT_SECRET });
+  const receiver = await startServer({ kind: 'receiver', upstream: mock.url, eventSecret: EVENT_SECRET, port: receiverPort });
+  const api = httpClient(mock.url, 4);
+  const admin = await login(api, 'sysadmin', 'Sys@dmin-sample1');
+  const pats = await Promise.all(Array.from({ length: 100 }, (_, i) => createPat(api, admin, `bench remote ${i}`)));
+  const patSecrets = pats.map((p) => p.token);
+
+  const small = spreadIndexes(1000, 1000).map(secretOf);
+  const jwts = await Promise.all(spreadIndexes(1000, 1000).map(jwtOf));
+  const specs: Array<{ name: string; what: string; options: TargetOptions; tokens: string[] }> = [
+    { name: 'bare', what: 'bare Koa route, no authentication', options: { kind: 'bare' }, tokens: small },
+    { name: 'map', what: 'raw Map.get(secret), 1k tokens', options: { kind: 'map' }, tokens: small },
+    { name: 'sha-map', what: 'SHA-256 per request + Map, 1k tokens', options: { kind: 'sha-map' }, tokens: small },
+    { name: 'jose', what: 'jose jwtVerify HS256', options: { kind: 'jose' }, tokens: jwts },
+    { name: 'koa-jwt', what: 'koa-jwt HS256', options: { kind: 'koa-jwt' }, tokens: jwts },
+    { name: 'passport', what: 'koa-passport + passport-http-bearer (SHA-256 + Map)', options: { kind: 'passport' }, tokens: small },
+    { name: 'mw-1k', what: 'authenticate + storeResolver + warm cache, 1k tokens', options: { kind: 'middleware', tokens: 1000 }, tokens: small },
+    { name: 'mw-1M', what: 'authenticate + storeResolver + warm cache, 1M tokens', options: { kind: 'middleware', tokens: BIG }, tokens: spreadIndexes(BIG, 1000).map(secretOf) },
+    { name: 'remote', what: 'authenticate + remoteResolver (mock upstream), warm cache, 100 tokens', options: { kind: 'remote', upstream: mock.url }, tokens: patSecrets },
+  ];
+  const targets: Measured[] = [];
+  const startup: string[][] = [];
+  for (const spec of specs) {
+    progress(`starting ${spec.name}`);
+    const server = await startServer(spec.options);
+    targets.push({ name: spec.name, what: spec.what, server, tokens: spec.tokens, rounds: [] });
+    startup.push([spec.name, ms(server.ready.buildMs, 0), `${server.ready.rssMb} MB`]);
+  }
+
+  try {
+    for (const m of targets) {
+      progress(`priming and warming ${m.name}`);
+      await prime(m);
+      await load(m, WARM_S);
+    }
+    for (let r = 0; r < ROUNDS; r++) {
+      const order = targets.map((_, i) => targets[(i + r) % targets.length] as Measured);
+      for (const m of order) {
+        progress(`round ${r + 1}/${ROUNDS}: ${m.name}`);
+        m.rounds.push(await load(m, DURATION));
+      }
+    }
+    const stats = new Map<string, Record<string, number>>();
+    for (const m of targets) stats.set(m.name, await m.server.stats());
+    reportThroughput(targets, stats, startup);
+  } finally {
+    await Promise.all(targets.map((m) => m.server.close()));
+  }
+
+  // Item 2: a cold remote resolver, 10k requests over 100 distinct tokens.
+  progress('remote resolver: 10k requests over 100 tokens from a cold cache');
+  const cold = await startServer({ kind: 'remote', upstream: mock.url });
+  const burst = await runLoad({ url: cold.url, connections: CONNECTIONS, amount: 10_000, requests: bearerRequests(patSecrets) });
+  const coldStats = await cold.stats();
+  await cold.close();
+
+  // Item 3 on the mock: revoke under load.
+  const revokeRounds = quick ? 3 : 10;
+  const loopers = 50;
+  const underLoad: RevokeUnderLoadResult[] = [];
+  for (let r = 0; r < revokeRounds; r++) {
+    progress(`revocation under load ${r + 1}/${revokeRounds}`);
+    const pat = await createPat(api, admin, `bench revoke ${r}`);
+    underLoad.push(await revokeUnderLoad({ url: mock.url, admin, token: pat.token, tokenId: pat.id, loopers, beforeMs: 400, afterMs: 400 }));
+  }
+
+  // Item 3 through the second app.
+  const latencyCount = quick ? 20 : 100;
+  progress(`revocation latency through the second app (${latencyCount} revocations)`);
+  const latency = await revocationLatency({ mockUrl: mock.url, appUrl: receiver.url, admin, revocations: latencyCount });
+  api.close();
+  await receiver.close();
+  await mock.close();
+  reportRevocation(burst, coldStats, underLoad, loopers, latency.map((s) => s.latencyMs), latency.map((s) => s.acceptedAfter));
+
+  progress('plain Node timings');
+  const micro = await childOutput(['--import', 'tsx', fileURLToPath(new URL('./lib/micro.ts', import.meta.url)), '--tokens', String(quick ? 100_000 : BIG)]);
+  if (micro.code === 0) {
+    const rows = JSON.parse(micro.stdout.trim().split('\n').pop() ?? '[]') as MicroRow[];
+    say();
+    say('## Plain Node timings (no HTTP; median of 5 batches)');
+    say();
+    say(table(['operation', 'per call'], rows.map((r) => [r.name, r.ns >= 1e6 ? ms(r.ns / 1e6) : r.ns >= 1000 ? `${fixed(r.ns / 1000)} µs` : `${fixed(r.ns, 0)} ns`])));
+  } else {
+    say(`plain Node timings failed (exit ${micro.code})`);
+  }
+
+  if (!flag('--no-store')) {
+    progress('lowdb write path: bench/store-write.ts (storage helper)');
+    const args = ['--import', 'tsx', fileURLToPath(new URL('./store-write.ts', import.meta.url)), ...(quick ? ['--quick'] : [])];
+    const store = await childOutput(args);
+    say();
+    say(`## Write path on lowdb (bench/store-write.ts${quick ? ' --quick' : ''}, exit ${store.code})`);
+    say();
+    const lines = store.stderr.split('\n').filter((l) => l.startsWith('  ')).map((l) => l.trim());
+    say(table(['scenario', 'figure'], lines.map((l) => { const i = l.indexOf(': '); return [l.slice(0, i), l.slice(i + 2)]; })));
+  }
+
+  say();
+  say(`total ${fixed((Date.now() - started) / 1000, 0)} s`);
+  const file = option('--out');
+  if (file !== undefined) writeFileSync(file, `${out.join('\n')}\n`);
+}
+
+function reportThroughput(targets: Measured[], stats: Map<string, Record<string, number>>, startup: string[][]): void {
+  const bare = targets.find((m) => m.name === 'bare') as Measured;
+  const rps = (m: Measured) => median(m.rounds.map((r) => r.rps));
+  const ratio = (m: Measured, base: Measured) => median(m.rounds.map((r, i) => r.rps / (base.rounds[i]?.rps ?? NaN)));
+  const dp99 = (m: Measured) => median(m.rounds.map((r, i) => r.p99 - (bare.rounds[i]?.p99 ?? NaN)));
+  const flawed = (m: Measured) => m.rounds.some((r) => r.non2xx > 0 || r.errors > 0 || r.timeouts > 0);
+
+  say();
+  say(`## Throughput (${CONNECTIONS} connections, ${ROUNDS} x ${DURATION} s, medians; ratio and Δp99 paired with bare round by round)`);
+  say();
+  say(table(
+    ['target', 'what', 'req/s', 'x bare', 'p50', 'p99', 'Δp99 vs bare', 'per round req/s', 'ok'],
+    targets.map((m) => [
+      m.name, m.what, thousands(rps(m)), fixed(ratio(m, bare)), ms(median(m.rounds.map((r) => r.p50))), ms(median(m.rounds.map((r) => r.p99))),
+      m === bare ? '' : ms(dp99(m)), m.rounds.map((r) => thousands(r.rps)).join(' / '), flawed(m) ? 'NON-2xx/ERRORS' : 'all 2xx',
+    ]),
+  ));
+  say();
+  say(table(['server', 'start-up', 'RSS at start', 'RSS / counters after the rounds'], startup.map(([name, build, rss]) => {
+    const s = stats.get(name ?? '') ?? {};
+    return [name ?? '', build ?? '', rss ?? '', Object.entries(s).map(([k, v]) => `${k} ${v}`).join(', ')];
+  })));
+
+  const big = targets.find((m) => m.name === 'mw-1M') as Measured;
+  const one = targets.find((m) => m.name === 'mw-1k') as Measured;
+  const remote = targets.find((m) => m.name === 'remote') as Measured;
+  say();
+  say('## Targets');
+  say();
+  say(table(['item', 'target', 'measured', 'verdict'], [
+    ['1', 'mw-1M ≥ 0.90 x bare req/s', fixed(ratio(big, bare)), verdict(ratio(big, bare), 0.9, 'min')],
+    ['1', 'mw-1M p99 within 1 ms of bare', `Δp99 ${ms(dp99(big))}`, verdict(dp99(big), 1, 'max', ' ms')],
+    ['2', 'remote ≥ 0.85 x bare req/s', fixed(ratio(remote, bare)), verdict(ratio(remote, bare), 0.85, 'min')],
+    ['5', 'mw-1M / mw-1k req/s ≥ 0.95', fixed(ratio(big, one)), verdict(ratio(big, one), 0.95, 'min')],
+  ]));
+}
+
+function reportRevocation(burst: LoadResult, coldStats: Record<string, number>, underLoad: RevokeUnderLoadResult[], loopers: number, latencies: number[], acceptedAfter: number[]): void {
+  const sum = (f: (r: RevokeUnderLoadResult) => number) => underLoad.reduce((n, r) => n + f(r), 0);
+  const calls = coldStats.upstreamCalls ?? NaN;
+  say();
+  say('## Remote resolver from a cold cache (item 2)');
+  say();
+  say(table(['figure', 'value', 'verdict'], [
+    ['requests (all 2xx?)', `${burst.total} (${burst.ok2xx} 2xx, ${burst.non2xx} other, ${burst.errors} errors)`, burst.ok2xx === 10_000 ? 'ok' : 'NOT ALL 2xx'],
+    ['distinct tokens', '100', ''],
+    ['upstream calls (GET /api/v4/users/me on the mock)', String(calls), verdict(calls, 100, 'max')],
+    ['req/s from cold', thousands(burst.rps), ''],
+  ]));
+  say();
+  say(`## Revocation (item 3)`);
+  say();
+  say(`On the mock itself: ${underLoad.length} revocations, each under ${loopers} concurrent clients using the token back to back (400 ms before the revoke, 400 ms after its answer).`);
+  say();
+  say(table(['figure', 'value', 'verdict'], [
+    ['requests', thousands(sum((r) => r.requests)), ''],
+    ['accepted, started before the revoke answer', thousands(sum((r) => r.acceptedBefore)), ''],
+    ['  of which answered after it (in flight, raced the revoke)', thousands(sum((r) => r.inFlightAccepted)), ''],
+    ['refused, started before the revoke answer (revoke already effective)', thousands(sum((r) => r.refusedBefore)), ''],
+    ['refused, started after the revoke answer', thousands(sum((r) => r.refusedAfter)), ''],
+    ['errors (neither 200 nor 401)', thousands(sum((r) => r.otherAfter + r.otherBefore)), ''],
+    ['ACCEPTED, started after the revoke answer', String(sum((r) => r.acceptedAfterRevoke)), sum((r) => r.acceptedAfterRevoke) === 0 ? 'met (zero)' : 'MISSED'],
+  ]));
+  say();
+  say(`Through a second Koa app (remoteResolver + eventReceiver, the mock's HS256-signed webhook pointed at it): ${latencies.length} revocations; time from the revoke answer (at the client) to the first 401 from the second app, probing back to back.`);
+  say();
+  say(table(['p50', 'p99', 'max', 'revocations with ≥ 1 request accepted after the revoke answer', 'such requests in total'], [[
+    ms(percentile(latencies, 50)), ms(percentile(latencies, 99)), ms(Math.max(...latencies)),
+    String(acceptedAfter.filter((n) => n > 0).length), String(acceptedAfter.reduce((a, b) => a + b, 0)),
+  ]]));
+}
+
+await main();
