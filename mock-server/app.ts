@@ -41,7 +41,15 @@ export interface CreateAppOptions {
 /** Mattermost's `X-Version-Id`: version.build.hash.enterprise. */
 const VERSION_ID = `${MOCK_VERSION}.${MOCK_VERSION}.mattermost-pat-mock.false`;
 
-/** Build the Koa app. */
+/**
+ * Build the Koa app.
+ *
+ * @example
+ * ```ts
+ * const app = createApp({ server, routes: routeModules(), bodyLimit: 1 << 20 });
+ * http.createServer(app.callback()).listen(8065);
+ * ```
+ */
 export function createApp(options: CreateAppOptions): Koa {
   const { server, routes, bodyLimit = 1024 * 1024, developerMode = false, jwks } = options;
   const app = new Koa();

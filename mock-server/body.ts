@@ -31,7 +31,14 @@ declare module 'koa' {
   }
 }
 
-/** Read the request body (bounded) into `ctx.state.rawBody`; also sets `ctx.request.body` to the parsed JSON when it parses. */
+/**
+ * Read the request body (bounded) into `ctx.state.rawBody`; also sets `ctx.request.body` to the parsed JSON when it parses.
+ *
+ * @example
+ * ```ts
+ * app.use(bodyReader({ limit: 1024 * 1024 })); // 413 beyond the limit
+ * ```
+ */
 export function bodyReader(options: BodyReaderOptions = {}): Middleware {
   const { limit = 1024 * 1024 } = options;
   return async function readBody(ctx, next) {
@@ -108,7 +115,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The raw body string ('' when none or not read). */
+/**
+ * The raw body string ('' when none or not read).
+ *
+ * @example
+ * ```ts
+ * const text = rawBody(ctx); // '' when the request had no body
+ * ```
+ */
 export function rawBody(ctx: Context): string {
   return ctx.state.rawBody ?? '';
 }
@@ -116,6 +130,11 @@ export function rawBody(ctx: Context): string {
 /**
  * Typed decode of a JSON object body (Go `json.NewDecoder(r.Body).Decode(&struct)`): a missing
  * body, invalid JSON, an array or a scalar → 400 `invalid_body_param` naming `name`.
+ *
+ * @example
+ * ```ts
+ * const user = jsonObject(ctx, 'user'); // 400 'Invalid or missing user in request body.' unless an object
+ * ```
  */
 export function jsonObject(ctx: Context, name: string): Record<string, unknown> {
   const parsed = tryParse(rawBody(ctx));
@@ -123,7 +142,14 @@ export function jsonObject(ctx: Context, name: string): Record<string, unknown> 
   return parsed;
 }
 
-/** Like {@link jsonObject} but `undefined` instead of throwing. */
+/**
+ * Like {@link jsonObject} but `undefined` instead of throwing.
+ *
+ * @example
+ * ```ts
+ * const body = maybeJsonObject(ctx); // undefined for '[]', 'null', 'not json'
+ * ```
+ */
 export function maybeJsonObject(ctx: Context): Record<string, unknown> | undefined {
   const parsed = tryParse(rawBody(ctx));
   return isObject(parsed) ? parsed : undefined;
@@ -133,6 +159,11 @@ export function maybeJsonObject(ctx: Context): Record<string, unknown> | undefin
  * Mattermost's `model.MapFromJSON`: a JSON object of strings. Invalid JSON, arrays or scalars
  * become `{}`; non-string values are dropped (Go would fail the whole decode and return `{}`,
  * so a body with any non-string value is `{}` too).
+ *
+ * @example
+ * ```ts
+ * const { token_id = '' } = stringMap(ctx); // '{"token_id":5}' and 'junk' both give {}
+ * ```
  */
 export function stringMap(ctx: Context): Record<string, string> {
   const parsed = tryParse(rawBody(ctx));

@@ -91,7 +91,16 @@ export type MockApp = Omit<MockServer, 'url' | 'port'> & { readonly server: Mock
 
 const DEFAULT_DB = './.mattermost-mock/db.json';
 
-/** Assemble store, hook bus, logs, resolver and app without listening. */
+/**
+ * Assemble store, hook bus, logs, resolver and app without listening.
+ *
+ * @example
+ * ```ts
+ * const mock = await createMockApp({ inMemory: true });
+ * await request(mock.app.callback()).get('/api/v4/system/ping').expect(200);
+ * await mock.close();
+ * ```
+ */
 export async function createMockApp(options: MockServerOptions = {}): Promise<MockApp> {
   const {
     dbFile = DEFAULT_DB, inMemory = false, seed = defaultSeed(), reset = false, webhooks = [], webhookSecret,

@@ -21,10 +21,24 @@ export interface LogBufferOptions {
   now?: () => number;
 }
 
-/** Mattermost's default and maximum `logs_per_page`. */
+/**
+ * Mattermost's default and maximum `logs_per_page`.
+ *
+ * @example
+ * ```ts
+ * logs.lines(0, LOGS_PER_PAGE_MAX);
+ * ```
+ */
 export const LOGS_PER_PAGE_MAX = 10000;
 
-/** Create a bounded log buffer. */
+/**
+ * Create a bounded log buffer.
+ *
+ * @example
+ * ```ts
+ * const logs = createLogBuffer({ capacity: 100, echo: true });
+ * ```
+ */
 export function createLogBuffer(options: LogBufferOptions = {}): LogBuffer {
   const { capacity = LOGS_PER_PAGE_MAX, echo = false, now = Date.now } = options;
   const ring: string[] = [];
@@ -56,7 +70,15 @@ export function createLogBuffer(options: LogBufferOptions = {}): LogBuffer {
   };
 }
 
-/** A {@link Logger} writing to a log buffer. */
+/**
+ * A {@link Logger} writing to a log buffer.
+ *
+ * @example
+ * ```ts
+ * const logger = bufferLogger(logs);
+ * logger.warn('token refused', { token_id: tokenId, reason: 'token_disabled' });
+ * ```
+ */
 export function bufferLogger(logs: LogBuffer): Logger {
   return {
     info: (message, fields) => logs.write('info', message, fields),

@@ -23,7 +23,14 @@ function derive(password: string, salt: Buffer): Promise<Buffer> {
   });
 }
 
-/** Hash a password with a fresh random salt. */
+/**
+ * Hash a password with a fresh random salt.
+ *
+ * @example
+ * ```ts
+ * const stored = await hashPassword('S3cret-pass'); // 'scrypt$…$…'
+ * ```
+ */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(SALT_LENGTH);
   const key = await derive(password, salt);
@@ -37,6 +44,11 @@ const DUMMY = hashPassword(randomBytes(18).toString('base64'));
  * Check `password` against a stored hash in constant time. An empty or malformed `stored`
  * (e.g. bots, which have no password) still costs one scrypt run and returns false, so the time
  * taken does not reveal whether the account exists.
+ *
+ * @example
+ * ```ts
+ * if (!(await verifyPassword(given, user.password_hash))) throw invalidCredentials();
+ * ```
  */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const parts = stored.split('$');

@@ -33,7 +33,14 @@ export interface MockResolverOptions {
   ttlMs?: number;
 }
 
-/** The mock's token store: O(1) lookups through the store's indexes. */
+/**
+ * The mock's token store: O(1) lookups through the store's indexes.
+ *
+ * @example
+ * ```ts
+ * const resolver = storeResolver(mockTokenStore(store, Date.now, hooks));
+ * ```
+ */
 export function mockTokenStore(store: Store, now: () => number, hooks?: HookBus): TokenStore {
   return {
     findTokenByDigest: (digest) => store.findOne('tokens', 'digest', digest),
@@ -69,7 +76,16 @@ function loginPrincipal(store: Store, session: SessionRecord, now: number): Prin
   };
 }
 
-/** Build the mock's cached resolver. */
+/**
+ * Build the mock's cached resolver.
+ *
+ * @example
+ * ```ts
+ * const resolver = mockResolver({ store, hooks });
+ * app.use(authenticate({ resolver }));
+ * hooks.emit('token.revoked', { tokenId, userId }); // evicted at once
+ * ```
+ */
 export function mockResolver(options: MockResolverOptions): CachedResolver {
   const { store, hooks, now = Date.now, logger = silentLogger } = options;
   const minutes = store.config.ServiceSettings.SessionCacheInMinutes;

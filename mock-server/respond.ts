@@ -19,7 +19,14 @@ export interface SendJsonOptions {
   newline?: boolean;
 }
 
-/** Write `value` as JSON with `Content-Type: application/json`. */
+/**
+ * Write `value` as JSON with `Content-Type: application/json`.
+ *
+ * @example
+ * ```ts
+ * sendJson(ctx, post, { status: 201, newline: true });
+ * ```
+ */
 export function sendJson(ctx: Context, value: unknown, options: SendJsonOptions = {}): void {
   const { status = 200, newline = false } = options;
   ctx.status = status;
@@ -27,7 +34,15 @@ export function sendJson(ctx: Context, value: unknown, options: SendJsonOptions 
   ctx.body = JSON.stringify(value) + (newline ? '\n' : '');
 }
 
-/** Mattermost's `ReturnStatusOK`: 200 `{"status":"OK"}`. */
+/**
+ * Mattermost's `ReturnStatusOK`: 200 `{"status":"OK"}`.
+ *
+ * @example
+ * ```ts
+ * await revokeToken(server, caller, tokenId);
+ * statusOk(ctx);
+ * ```
+ */
 export function statusOk(ctx: Context): void {
   sendJson(ctx, { status: 'OK' });
 }
@@ -36,6 +51,11 @@ export function statusOk(ctx: Context): void {
  * Mattermost's `page`/`per_page` query parsing: `page` default 0, `per_page` default 60 and at
  * most 200 (larger values clamp to 200); negative or garbage values fall back to the default.
  * `pageSize` is accepted as a legacy alias of `per_page`.
+ *
+ * @example
+ * ```ts
+ * const { page, perPage } = pageParams(ctx); // ?page=2&per_page=500 → { page: 2, perPage: 200 }
+ * ```
  */
 export function pageParams(ctx: Context, defaults: { perPage?: number; maxPerPage?: number } = {}): { page: number; perPage: number } {
   const { perPage: defPerPage = 60, maxPerPage = 200 } = defaults;

@@ -78,7 +78,14 @@ export interface SeededLogin {
   roles: string;
 }
 
-/** Thrown for an unreadable or invalid seed. */
+/**
+ * Thrown for an unreadable or invalid seed.
+ *
+ * @example
+ * ```ts
+ * try { await loadSeedFile('seed.json'); } catch (err) { if (err instanceof SeedError) console.error(err.message); }
+ * ```
+ */
 export class SeedError extends Error {
   constructor(message: string) {
     super(message);
@@ -86,7 +93,15 @@ export class SeedError extends Error {
   }
 }
 
-/** The default seed. */
+/**
+ * The default seed.
+ *
+ * @example
+ * ```ts
+ * const seed = defaultSeed();
+ * await startMockServer({ seed: { ...seed, bots: [{ username: 'ci-bot', owner: 'sysadmin' }] } });
+ * ```
+ */
 export function defaultSeed(): SeedInput {
   return {
     users: [
@@ -127,7 +142,14 @@ function list(input: Record<string, unknown>, key: string): Record<string, unkno
   return v.map((item, i) => (isObj(item) ? item : fail(`${key}[${i}]`, 'must be an object')));
 }
 
-/** Check an untrusted value (e.g. a parsed seed file) and return it as a {@link SeedInput}. */
+/**
+ * Check an untrusted value (e.g. a parsed seed file) and return it as a {@link SeedInput}.
+ *
+ * @example
+ * ```ts
+ * const seed = validateSeed(JSON.parse(text)); // SeedError: invalid seed: users[0].username: …
+ * ```
+ */
 export function validateSeed(input: unknown): SeedInput {
   if (!isObj(input)) fail('root', 'must be a JSON object');
   const usernames = new Set<string>();
@@ -200,7 +222,14 @@ export function validateSeed(input: unknown): SeedInput {
   return { users, bots, teams, channels, config: input.config as SeedInput['config'] };
 }
 
-/** Read and validate a seed JSON file. */
+/**
+ * Read and validate a seed JSON file.
+ *
+ * @example
+ * ```ts
+ * const seed = await loadSeedFile('./seed.json');
+ * ```
+ */
 export async function loadSeedFile(file: string): Promise<SeedInput> {
   let text: string;
   try {
@@ -233,7 +262,14 @@ function seedHash(username: string, password: string): Promise<string> {
 /** Default team-channel member notify props. */
 const CHANNEL_NOTIFY = { desktop: 'default', email: 'default', mark_unread: 'all', push: 'default', ignore_channel_mentions: 'default' };
 
-/** A new user record with Mattermost's defaults. */
+/**
+ * A new user record with Mattermost's defaults.
+ *
+ * @example
+ * ```ts
+ * const user = newUserRecord({ username: 'alice', roles: 'system_user' }, Date.now());
+ * ```
+ */
 export function newUserRecord(fields: Partial<UserRecord> & { username: string }, now: number): UserRecord {
   return {
     id: newId(),
@@ -266,7 +302,15 @@ export function newUserRecord(fields: Partial<UserRecord> & { username: string }
   };
 }
 
-/** Turn a (validated) seed into the database's initial data, hashing passwords. */
+/**
+ * Turn a (validated) seed into the database's initial data, hashing passwords.
+ *
+ * @example
+ * ```ts
+ * const { data, logins } = await buildSeed(defaultSeed());
+ * const store = await openStore({ inMemory: true, initialData: () => data });
+ * ```
+ */
 export async function buildSeed(input: SeedInput, now = Date.now()): Promise<{ data: MockData; logins: SeededLogin[] }> {
   const seed = validateSeed(input);
   const users: UserRecord[] = [];

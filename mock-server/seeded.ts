@@ -40,7 +40,15 @@ export interface SeededInfo {
 
 const NOBODY: SeededUser = { id: '', username: '', password: '', roles: '' };
 
-/** Read the seeded records back from the store. */
+/**
+ * Read the seeded records back from the store.
+ *
+ * @example
+ * ```ts
+ * const info = seededInfo(store, defaultSeed());
+ * info.user1.id; // id of user-1 in this database
+ * ```
+ */
 export function seededInfo(store: Store, seed: SeedInput): SeededInfo {
   const users: Record<string, SeededUser> = {};
   for (const u of seed.users ?? []) {

@@ -15,7 +15,14 @@ import type { MockContext } from '../context.js';
 import { sendJson } from '../respond.js';
 import { clientConfig, patchConfig, readConfig, updateConfig } from '../services/config.js';
 
-/** Register the config routes. */
+/**
+ * Register the config routes.
+ *
+ * @example
+ * ```ts
+ * configRoutes(router, server);
+ * ```
+ */
 export function configRoutes(router: Router, server: MockContext): void {
   const auth = server.requireSession;
   router.get('/config', auth, (ctx) => {

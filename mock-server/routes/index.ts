@@ -20,7 +20,14 @@ import { teamRoutes } from './teams.js';
 import { tokenRoutes } from './tokens.js';
 import { userRoutes } from './users.js';
 
-/** Every route module, in registration order. */
+/**
+ * Every route module, in registration order.
+ *
+ * @example
+ * ```ts
+ * for (const register of routeModules()) register(router, server);
+ * ```
+ */
 export function routeModules(): RouteModule[] {
   return [tokenRoutes, sessionRoutes, userRoutes, configRoutes, systemRoutes, logRoutes, botRoutes, teamRoutes, channelRoutes, postRoutes];
 }

@@ -20,7 +20,14 @@ function intParam(raw: unknown, fallback: number): number {
   return Number.isSafeInteger(n) ? n : fallback;
 }
 
-/** Register the log route. */
+/**
+ * Register the log route.
+ *
+ * @example
+ * ```ts
+ * logRoutes(router, server);
+ * ```
+ */
 export function logRoutes(router: Router, server: MockContext): void {
   router.get('/logs', server.requireSession, (ctx) => {
     requirePerm(getPrincipal(ctx), 'get_logs');

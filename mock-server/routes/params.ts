@@ -10,7 +10,14 @@
  */
 import { AppError } from '../../middleware/errors.js';
 
-/** The route parameter `name`, or a 404 when it is not `[A-Za-z0-9]+`. */
+/**
+ * The route parameter `name`, or a 404 when it is not `[A-Za-z0-9]+`.
+ *
+ * @example
+ * ```ts
+ * alnumParam(ctx, 'user_id'); // 'not-valid!' → 404 api.context.404.app_error
+ * ```
+ */
 export function alnumParam(ctx: { params: Record<string, string | undefined> }, name: string): string {
   const value = ctx.params[name] ?? '';
   if (!/^[A-Za-z0-9]+$/.test(value)) throw new AppError('api.context.404.app_error');

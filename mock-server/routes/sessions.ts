@@ -15,7 +15,14 @@ import { sendJson, statusOk } from '../respond.js';
 import { listSessions, revokeAllSessions, revokeSession } from '../services/sessions.js';
 import { alnumParam } from './params.js';
 
-/** Register the session routes. */
+/**
+ * Register the session routes.
+ *
+ * @example
+ * ```ts
+ * sessionRoutes(router, server);
+ * ```
+ */
 export function sessionRoutes(router: Router, server: MockContext): void {
   const auth = server.requireSession;
   router.get('/users/:user_id/sessions', auth, (ctx) => {

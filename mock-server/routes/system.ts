@@ -12,7 +12,14 @@ import type { MockContext } from '../context.js';
 import { sendJson } from '../respond.js';
 import { MOCK_VERSION } from '../services/config.js';
 
-/** Register the system routes. */
+/**
+ * Register the system routes.
+ *
+ * @example
+ * ```ts
+ * systemRoutes(router, server);
+ * ```
+ */
 export function systemRoutes(router: Router, server: MockContext): void {
   router.get('/system/ping', server.optionalSession, (ctx) => {
     sendJson(ctx, {

@@ -29,7 +29,14 @@ import {
 } from '../services/tokens.js';
 import { alnumParam } from './params.js';
 
-/** Register the token routes. */
+/**
+ * Register the token routes.
+ *
+ * @example
+ * ```ts
+ * tokenRoutes(router, server); // before userRoutes
+ * ```
+ */
 export function tokenRoutes(router: Router, server: MockContext): void {
   const auth = server.requireSession;
 

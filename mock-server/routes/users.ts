@@ -28,7 +28,14 @@ function cookie(name: string, value: string, expiresAt: number, now: number, htt
 
 const EXPIRED = (name: string, httpOnly: boolean) => `${name}=; Path=/; Max-Age=0${httpOnly ? '; HttpOnly' : ''}`;
 
-/** Register the user routes. */
+/**
+ * Register the user routes.
+ *
+ * @example
+ * ```ts
+ * userRoutes(new Router({ prefix: '/api/v4' }), server);
+ * ```
+ */
 export function userRoutes(router: Router, server: MockContext): void {
   const auth = server.requireSession;
 

@@ -16,10 +16,24 @@ import type { MockConfig } from '../db/schema.js';
 import type { MockContext } from '../context.js';
 import { requirePerm } from './access.js';
 
-/** The mock's Mattermost version (reported in client config and `X-Version-Id`). */
+/**
+ * The mock's Mattermost version (reported in client config and `X-Version-Id`).
+ *
+ * @example
+ * ```ts
+ * ctx.set('X-Version-Id', `${MOCK_VERSION}.${MOCK_VERSION}.mock.false`);
+ * ```
+ */
 export const MOCK_VERSION = '10.11.0';
 
-/** Mattermost's defaults for the settings the mock understands (`config.go` SetDefaults). */
+/**
+ * Mattermost's defaults for the settings the mock understands (`config.go` SetDefaults).
+ *
+ * @example
+ * ```ts
+ * defaultConfig().ServiceSettings.EnableUserAccessTokens; // false
+ * ```
+ */
 export function defaultConfig(): MockConfig {
   return {
     ServiceSettings: {
@@ -95,7 +109,14 @@ function deepMerge(base: Json, patch: Json): Json {
   return out;
 }
 
-/** Dotted keys whose values differ between `a` and `b`. */
+/**
+ * Dotted keys whose values differ between `a` and `b`.
+ *
+ * @example
+ * ```ts
+ * changedKeys({ A: { x: 1 } }, { A: { x: 2 } }); // ['A.x']
+ * ```
+ */
 export function changedKeys(a: Json, b: Json, prefix = ''): string[] {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   const out: string[] = [];
@@ -109,7 +130,14 @@ export function changedKeys(a: Json, b: Json, prefix = ''): string[] {
   return out;
 }
 
-/** `defaults` with `partial` deep-merged on top (used by seeds: omitted settings keep Mattermost's defaults). */
+/**
+ * `defaults` with `partial` deep-merged on top (used by seeds: omitted settings keep Mattermost's defaults).
+ *
+ * @example
+ * ```ts
+ * configFrom({ ServiceSettings: { EnableUserAccessTokens: true } });
+ * ```
+ */
 export function configFrom(partial: unknown): MockConfig {
   const base = defaultConfig() as unknown as Json;
   if (partial === undefined) return base as unknown as MockConfig;
@@ -127,12 +155,26 @@ async function commitConfig(server: MockContext, next: MockConfig): Promise<stri
   return keys;
 }
 
-/** The whole config (a copy). */
+/**
+ * The whole config (a copy).
+ *
+ * @example
+ * ```ts
+ * getConfig(server).TeamSettings.SiteName;
+ * ```
+ */
 export function getConfig(server: MockContext): MockConfig {
   return structuredClone(server.store.config);
 }
 
-/** GET /config: the whole config, for callers with `manage_system`. */
+/**
+ * GET /config: the whole config, for callers with `manage_system`.
+ *
+ * @example
+ * ```ts
+ * sendJson(ctx, readConfig(server, caller)); // 403 manage_system otherwise
+ * ```
+ */
 export function readConfig(server: MockContext, caller: Principal): MockConfig {
   requirePerm(caller, 'manage_system');
   return getConfig(server);
@@ -141,6 +183,11 @@ export function readConfig(server: MockContext, caller: Principal): MockConfig {
 /**
  * `PUT /config`: the body is a whole config; omitted settings take Mattermost's defaults (as
  * Go's decode into a fresh struct + SetDefaults does). Returns the new config.
+ *
+ * @example
+ * ```ts
+ * await updateConfig(server, admin, { TeamSettings: { SiteName: 'Mock' } });
+ * ```
  */
 export async function updateConfig(server: MockContext, caller: Principal, body: unknown): Promise<MockConfig> {
   if (!isObject(body)) throw invalidBodyParam('config');
@@ -150,7 +197,14 @@ export async function updateConfig(server: MockContext, caller: Principal, body:
   return getConfig(server);
 }
 
-/** `PUT /config/patch`: deep-merge `patch` onto the current config. Returns the new config. */
+/**
+ * `PUT /config/patch`: deep-merge `patch` onto the current config. Returns the new config.
+ *
+ * @example
+ * ```ts
+ * await patchConfig(server, admin, { ServiceSettings: { EnableUserAccessTokens: false } });
+ * ```
+ */
 export async function patchConfig(server: MockContext, caller: Principal, patch: unknown): Promise<MockConfig> {
   if (!isObject(patch)) throw invalidBodyParam('config');
   const current = server.store.config as unknown as Json;
@@ -163,7 +217,14 @@ export async function patchConfig(server: MockContext, caller: Principal, patch:
 
 const str = (value: unknown): string => (typeof value === 'boolean' ? (value ? 'true' : 'false') : String(value ?? ''));
 
-/** `GET /config/client?format=old`: Mattermost's client config, every value a string. */
+/**
+ * `GET /config/client?format=old`: Mattermost's client config, every value a string.
+ *
+ * @example
+ * ```ts
+ * clientConfig(server).EnableUserAccessTokens; // 'true' or 'false'
+ * ```
+ */
 export function clientConfig(server: MockContext): Record<string, string> {
   const { ServiceSettings: s, TeamSettings: t } = server.store.config;
   return {

@@ -38,7 +38,14 @@ function findUser(server: MockContext, id: string, loginId: string): UserRecord 
   return server.store.findOne('users', 'username', key) ?? server.store.findOne('users', 'email', key);
 }
 
-/** Authenticate a login request (a Mattermost string map) and create the session. */
+/**
+ * Authenticate a login request (a Mattermost string map) and create the session.
+ *
+ * @example
+ * ```ts
+ * const { token } = await login(server, { login_id: 'user-1', password: 'SampleUs@r-1' }, { browser: true });
+ * ```
+ */
 export async function login(server: MockContext, props: Record<string, string>, client: LoginClient = {}): Promise<LoginResult> {
   const { id = '', login_id: loginId = '', password = '', device_id: deviceId = '' } = props;
   if (password === '') throw new AppError('api.user.login.blank_pwd.app_error');

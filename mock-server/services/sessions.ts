@@ -18,10 +18,24 @@ import { UniqueViolationError } from '../db/errors.js';
 import type { MockContext } from '../context.js';
 import { canActOnUser } from './access.js';
 
-/** Sessions a user may hold; minting one more revokes the least recently used. */
+/**
+ * Sessions a user may hold; minting one more revokes the least recently used.
+ *
+ * @example
+ * ```ts
+ * store.findMany('sessions', 'user_id', userId).length <= MAX_SESSIONS_PER_USER; // true
+ * ```
+ */
 export const MAX_SESSIONS_PER_USER = 500;
 
-/** `SessionUserAccessTokenExpiryHours` (876 000 h = 100 years) in ms. */
+/**
+ * `SessionUserAccessTokenExpiryHours` (876 000 h = 100 years) in ms.
+ *
+ * @example
+ * ```ts
+ * session.expires_at === session.create_at + PAT_SESSION_LIFETIME_MS; // for a token without expiry
+ * ```
+ */
 export const PAT_SESSION_LIFETIME_MS = 3_153_600_000_000;
 
 /** Mattermost's TeamMember JSON. */
@@ -66,7 +80,14 @@ function teamMembersOf(server: MockContext, userId: string): TeamMemberJson[] {
     });
 }
 
-/** Session JSON as listings show it. */
+/**
+ * Session JSON as listings show it.
+ *
+ * @example
+ * ```ts
+ * sessionJson(row, []); // { id, token: '', …, props, team_members: [], local: false }
+ * ```
+ */
 export function sessionJson(s: SessionRecord, teamMembers: TeamMemberJson[]): SessionJson {
   return {
     id: s.id, token: '', create_at: s.create_at, expires_at: s.expires_at, last_activity_at: s.last_activity_at,
@@ -79,6 +100,11 @@ export function sessionJson(s: SessionRecord, teamMembers: TeamMemberJson[]): Se
  * The session row of a personal access token: reused when one exists for the token's digest,
  * otherwise minted (`props.type = 'UserAccessToken'`, expiry mint time + 100 years, clamped to the
  * token's own expiry). Two concurrent first uses mint one row (the unique digest index decides).
+ *
+ * @example
+ * ```ts
+ * const sessionId = await sessionForToken({ store, now: Date.now }, tokenRow, owner);
+ * ```
  */
 export async function sessionForToken(server: Pick<MockContext, 'store' | 'now'> & { hooks?: HookBus }, token: TokenRecord, user: UserRecord): Promise<string> {
   const existing = server.store.findOne('sessions', 'token_digest', token.digest);
@@ -112,7 +138,14 @@ export async function sessionForToken(server: Pick<MockContext, 'store' | 'now'>
   return record.id;
 }
 
-/** GET /users/{user_id}/sessions (§2.5): newest activity first. */
+/**
+ * GET /users/{user_id}/sessions (§2.5): newest activity first.
+ *
+ * @example
+ * ```ts
+ * listSessions(server, caller, 'me');
+ * ```
+ */
 export function listSessions(server: MockContext, caller: Principal, userParam: string): SessionJson[] {
   const userId = userParam === 'me' ? caller.userId : userParam;
   if (!isValidId(userId)) throw invalidUrlParam('user_id');
@@ -123,7 +156,14 @@ export function listSessions(server: MockContext, caller: Principal, userParam: 
     .map((s) => sessionJson(s, members));
 }
 
-/** Delete sessions (one commit), then emit `session.revoked` for each. */
+/**
+ * Delete sessions (one commit), then emit `session.revoked` for each.
+ *
+ * @example
+ * ```ts
+ * await deleteSessions(server, store.findMany('sessions', 'user_id', userId), admin.userId);
+ * ```
+ */
 export async function deleteSessions(server: MockContext, sessions: readonly SessionRecord[], by: string): Promise<void> {
   if (sessions.length === 0) return;
   await server.store.commit(sessions.map((s) => ({ op: 'delete', collection: 'sessions', key: s.id })));
@@ -133,7 +173,14 @@ export async function deleteSessions(server: MockContext, sessions: readonly Ses
   }
 }
 
-/** POST /users/{user_id}/sessions/revoke `{session_id}`. */
+/**
+ * POST /users/{user_id}/sessions/revoke `{session_id}`.
+ *
+ * @example
+ * ```ts
+ * await revokeSession(server, caller, 'me', sessionId);
+ * ```
+ */
 export async function revokeSession(server: MockContext, caller: Principal, userParam: string, sessionId: string): Promise<void> {
   const userId = userParam === 'me' ? caller.userId : userParam;
   if (!isValidId(userId)) throw invalidUrlParam('user_id');
@@ -145,7 +192,14 @@ export async function revokeSession(server: MockContext, caller: Principal, user
   await deleteSessions(server, [session], caller.userId);
 }
 
-/** POST /users/{user_id}/sessions/revoke/all. */
+/**
+ * POST /users/{user_id}/sessions/revoke/all.
+ *
+ * @example
+ * ```ts
+ * await revokeAllSessions(server, admin, userId);
+ * ```
+ */
 export async function revokeAllSessions(server: MockContext, caller: Principal, userParam: string): Promise<void> {
   const userId = userParam === 'me' ? caller.userId : userParam;
   if (!isValidId(userId)) throw invalidUrlParam('user_id');
@@ -153,7 +207,14 @@ export async function revokeAllSessions(server: MockContext, caller: Principal, 
   await deleteSessions(server, server.store.findMany('sessions', 'user_id', userId), caller.userId);
 }
 
-/** POST /users/logout: delete the calling session (with a PAT: only its session; the token stays). */
+/**
+ * POST /users/logout: delete the calling session (with a PAT: only its session; the token stays).
+ *
+ * @example
+ * ```ts
+ * await logout(server, ctx.state.auth);
+ * ```
+ */
 export async function logout(server: MockContext, caller: Principal | undefined): Promise<void> {
   if (caller === undefined) return;
   const session = server.store.get('sessions', caller.sessionId);

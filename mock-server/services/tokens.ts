@@ -41,6 +41,14 @@ export interface FullTokenJson {
 
 const DAY_MS = 86_400_000;
 
+/**
+ * Token JSON for reads: no secret, and no `token` key at all.
+ *
+ * @example
+ * ```ts
+ * sendJson(ctx, sanitizedToken(row)); // {"id","user_id","description","is_active","expires_at"}
+ * ```
+ */
 export function sanitizedToken(t: TokenRecord): SanitizedTokenJson {
   return { id: t.id, user_id: t.user_id, description: t.description, is_active: t.is_active, expires_at: t.expires_at };
 }
@@ -52,7 +60,14 @@ function fullToken(t: TokenRecord, secret: string): FullTokenJson {
 const userMissing = (status?: number) => new AppError('app.user.missing_account.const', status === undefined ? {} : { status });
 const tokenMissing = () => new AppError('app.user_access_token.get_by_user.app_error');
 
-/** `me` → the caller; anything else must be a valid id (400 invalid_url_param `user_id`). */
+/**
+ * `me` → the caller; anything else must be a valid id (400 invalid_url_param `user_id`).
+ *
+ * @example
+ * ```ts
+ * resolveUserParam(caller, 'me'); // caller.userId; '123' → 400 invalid_url_param user_id
+ * ```
+ */
 export function resolveUserParam(caller: Principal, param: string): string {
   const id = param === 'me' ? caller.userId : param;
   if (!isValidId(id)) throw invalidUrlParam('user_id');
@@ -108,7 +123,14 @@ function decodeTokenBody(body: Record<string, unknown>, name: string): { descrip
   };
 }
 
-/** POST /users/{user_id}/tokens (§1.1). `body` is the decoded JSON (undefined when it is not an object). */
+/**
+ * POST /users/{user_id}/tokens (§1.1). `body` is the decoded JSON (undefined when it is not an object).
+ *
+ * @example
+ * ```ts
+ * const { id, token } = await createToken(server, caller, 'me', { description: 'ci' });
+ * ```
+ */
 export async function createToken(server: MockContext, caller: Principal, userParam: string, body: Record<string, unknown> | undefined): Promise<FullTokenJson> {
   const userId = resolveUserParam(caller, userParam);
   if (server.store.get('users', userId) === undefined) throw userMissing();
@@ -134,7 +156,14 @@ export async function createToken(server: MockContext, caller: Principal, userPa
   return fullToken(record, secret);
 }
 
-/** GET /users/tokens/{token_id} (§1.5). */
+/**
+ * GET /users/tokens/{token_id} (§1.5).
+ *
+ * @example
+ * ```ts
+ * const token = getToken(server, caller, tokenId); // 404 app.user_access_token.get_by_user.app_error when unknown
+ * ```
+ */
 export function getToken(server: MockContext, caller: Principal, tokenId: string): SanitizedTokenJson {
   if (!isValidId(tokenId)) throw invalidUrlParam('token_id');
   requirePerm(caller, 'read_user_access_token');
@@ -144,7 +173,14 @@ export function getToken(server: MockContext, caller: Principal, tokenId: string
   return sanitizedToken(token);
 }
 
-/** GET /users/{user_id}/tokens (§1.2): one user's tokens in creation order, `page` is a page index. */
+/**
+ * GET /users/{user_id}/tokens (§1.2): one user's tokens in creation order, `page` is a page index.
+ *
+ * @example
+ * ```ts
+ * listUserTokens(server, caller, 'me', 0, 60);
+ * ```
+ */
 export function listUserTokens(server: MockContext, caller: Principal, userParam: string, page: number, perPage: number): SanitizedTokenJson[] {
   const userId = resolveUserParam(caller, userParam);
   requirePerm(caller, 'read_user_access_token');
@@ -153,7 +189,14 @@ export function listUserTokens(server: MockContext, caller: Principal, userParam
   return server.store.findMany('tokens', 'user_id', userId).slice(start, start + perPage).map(sanitizedToken);
 }
 
-/** GET /users/tokens (§1.3): every token on the server, in creation order. */
+/**
+ * GET /users/tokens (§1.3): every token on the server, in creation order.
+ *
+ * @example
+ * ```ts
+ * listAllTokens(server, admin, 1, 100); // second page of 100
+ * ```
+ */
 export function listAllTokens(server: MockContext, caller: Principal, page: number, perPage: number): SanitizedTokenJson[] {
   requirePerm(caller, 'manage_system');
   const start = page * perPage;
@@ -168,7 +211,14 @@ export function listAllTokens(server: MockContext, caller: Principal, page: numb
   return out;
 }
 
-/** POST /users/tokens/search (§1.4): exact match on token id, user id or username; creation order. */
+/**
+ * POST /users/tokens/search (§1.4): exact match on token id, user id or username; creation order.
+ *
+ * @example
+ * ```ts
+ * searchTokens(server, admin, { term: 'user-1' }); // that user's tokens
+ * ```
+ */
 export function searchTokens(server: MockContext, caller: Principal, body: Record<string, unknown> | undefined): SanitizedTokenJson[] {
   requirePerm(caller, 'manage_system');
   if (body === undefined) throw invalidBodyParam('user_access_token_search');
@@ -196,7 +246,14 @@ function tokenForChange(server: MockContext, caller: Principal, tokenId: string,
   return token;
 }
 
-/** POST /users/tokens/revoke (§1.6): token and its sessions deleted in one commit. */
+/**
+ * POST /users/tokens/revoke (§1.6): token and its sessions deleted in one commit.
+ *
+ * @example
+ * ```ts
+ * await revokeToken(server, caller, tokenId); // the next request with it: 401
+ * ```
+ */
 export async function revokeToken(server: MockContext, caller: Principal, tokenId: string): Promise<void> {
   const token = tokenForChange(server, caller, tokenId, 'revoke_user_access_token');
   await server.store.commit([...sessionDeletes(server, token.id), { op: 'delete', collection: 'tokens', key: token.id }]);
@@ -204,7 +261,14 @@ export async function revokeToken(server: MockContext, caller: Principal, tokenI
   server.logger.info('personal access token revoked', { token_id: token.id, user_id: token.user_id, by: caller.userId });
 }
 
-/** POST /users/tokens/disable (§1.7): `is_active=false`, its sessions deleted; idempotent. */
+/**
+ * POST /users/tokens/disable (§1.7): `is_active=false`, its sessions deleted; idempotent.
+ *
+ * @example
+ * ```ts
+ * await disableToken(server, caller, tokenId);
+ * ```
+ */
 export async function disableToken(server: MockContext, caller: Principal, tokenId: string): Promise<void> {
   const token = tokenForChange(server, caller, tokenId, 'revoke_user_access_token');
   await server.store.commit([...sessionDeletes(server, token.id), { op: 'put', collection: 'tokens', record: { ...token, is_active: false } }]);
@@ -212,7 +276,14 @@ export async function disableToken(server: MockContext, caller: Principal, token
   server.logger.info('personal access token disabled', { token_id: token.id, user_id: token.user_id, by: caller.userId });
 }
 
-/** POST /users/tokens/enable (§1.8): `is_active=true` (gated on `create_user_access_token`); idempotent. */
+/**
+ * POST /users/tokens/enable (§1.8): `is_active=true` (gated on `create_user_access_token`); idempotent.
+ *
+ * @example
+ * ```ts
+ * await enableToken(server, caller, tokenId); // the same secret works again
+ * ```
+ */
 export async function enableToken(server: MockContext, caller: Principal, tokenId: string): Promise<void> {
   const token = tokenForChange(server, caller, tokenId, 'create_user_access_token');
   await server.store.commit([{ op: 'put', collection: 'tokens', record: { ...token, is_active: true } }]);
@@ -220,7 +291,14 @@ export async function enableToken(server: MockContext, caller: Principal, tokenI
   server.logger.info('personal access token enabled', { token_id: token.id, user_id: token.user_id, by: caller.userId });
 }
 
-/** [NEW] POST /users/tokens/rotate (§1.9): new secret (and expiry), same id; old secret dead at once. */
+/**
+ * [NEW] POST /users/tokens/rotate (§1.9): new secret (and expiry), same id; old secret dead at once.
+ *
+ * @example
+ * ```ts
+ * const { token } = await rotateToken(server, caller, { token_id: tokenId, expires_at: Date.now() + 864e5 });
+ * ```
+ */
 export async function rotateToken(server: MockContext, caller: Principal, body: Record<string, unknown> | undefined): Promise<FullTokenJson> {
   if (body === undefined) throw invalidBodyParam('rotate_user_access_token');
   const { tokenId, expiresAt } = decodeTokenBody(body, 'rotate_user_access_token');
@@ -254,14 +332,28 @@ function nonCompliant(server: MockContext, days: number): TokenRecord[] {
   return out;
 }
 
-/** [NEW] GET /users/tokens/non_compliant/count (§1.10). */
+/**
+ * [NEW] GET /users/tokens/non_compliant/count (§1.10).
+ *
+ * @example
+ * ```ts
+ * countNonCompliant(server, admin); // { count: 0 } without a lifetime policy
+ * ```
+ */
 export function countNonCompliant(server: MockContext, caller: Principal): { count: number } {
   requirePerm(caller, 'manage_system');
   const days = policyDays(server);
   return { count: days > 0 ? nonCompliant(server, days).length : 0 };
 }
 
-/** [NEW] POST /users/tokens/non_compliant/revoke (§1.10): hard-deletes them and their sessions. */
+/**
+ * [NEW] POST /users/tokens/non_compliant/revoke (§1.10): hard-deletes them and their sessions.
+ *
+ * @example
+ * ```ts
+ * await revokeNonCompliant(server, admin); // { count: 3 }
+ * ```
+ */
 export async function revokeNonCompliant(server: MockContext, caller: Principal): Promise<{ count: number }> {
   requirePerm(caller, 'manage_system');
   const days = policyDays(server);

@@ -31,6 +31,11 @@ export type UserJson = Record<string, unknown> & { id: string; username: string;
  * User JSON. `full` (self, or a caller with `manage_system`): `Sanitize` — no password or MFA
  * secret, `auth_data: ""`. Otherwise the profile view (`SanitizeProfile`): also no notify props,
  * `email_verified`, `last_password_update`, `failed_attempts`.
+ *
+ * @example
+ * ```ts
+ * sendJson(ctx, userJson(user)); // no password fields, auth_data ''
+ * ```
  */
 export function userJson(u: UserRecord, full = true): UserJson {
   const out: UserJson = {
@@ -68,7 +73,14 @@ export function userJson(u: UserRecord, full = true): UserJson {
   return out;
 }
 
-/** Which view the caller gets of `target`. */
+/**
+ * Which view the caller gets of `target`.
+ *
+ * @example
+ * ```ts
+ * const view = userJsonFor(caller, other); // profile view unless self or manage_system
+ * ```
+ */
 export function userJsonFor(caller: Principal, u: UserRecord): UserJson {
   return userJson(u, caller.userId === u.id || can(caller, 'manage_system'));
 }
@@ -82,7 +94,14 @@ function userIdParam(caller: Principal | undefined, param: string): string {
   return id;
 }
 
-/** GET /users/{user_id} (and /users/me). */
+/**
+ * GET /users/{user_id} (and /users/me).
+ *
+ * @example
+ * ```ts
+ * const me = getUser(server, caller, 'me');
+ * ```
+ */
 export function getUser(server: MockContext, caller: Principal, param: string): UserJson {
   const id = userIdParam(caller, param);
   const user = server.store.get('users', id);
@@ -93,7 +112,14 @@ export function getUser(server: MockContext, caller: Principal, param: string): 
 const USERNAME = /^[a-z][a-z0-9.\-_]{2,21}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
-/** GET /users/username/{username}. */
+/**
+ * GET /users/username/{username}.
+ *
+ * @example
+ * ```ts
+ * const admin = getUserByUsername(server, caller, 'sysadmin');
+ * ```
+ */
 export function getUserByUsername(server: MockContext, caller: Principal, username: string): UserJson {
   if (!USERNAME.test(username)) throw invalidUrlParam('username');
   const user = server.store.findOne('users', 'username', username.toLowerCase());
@@ -132,6 +158,11 @@ function mapUnique(err: unknown): never {
  * POST /users: anyone may sign up while `TeamSettings.EnableUserCreation` is on (anonymous or
  * not; `EnableOpenServer` and invites are not modelled); only callers with `manage_system` may
  * set `roles` (and may create users while sign-up is off). 201 with the new user.
+ *
+ * @example
+ * ```ts
+ * const user = await createUser(server, undefined, { username: 'alice', email: 'a@example.com', password: 'Alice-pass1' });
+ * ```
  */
 export async function createUser(server: MockContext, caller: Principal | undefined, body: Record<string, unknown> | undefined): Promise<UserJson> {
   if (body === undefined) throw invalidBodyParam('user');
@@ -173,7 +204,14 @@ export async function createUser(server: MockContext, caller: Principal | undefi
   return caller === undefined ? userJson(record, true) : userJsonFor(caller, record);
 }
 
-/** PUT /users/{user_id}/patch: username, email, names, position, nickname, locale, props, notify_props, timezone. */
+/**
+ * PUT /users/{user_id}/patch: username, email, names, position, nickname, locale, props, notify_props, timezone.
+ *
+ * @example
+ * ```ts
+ * await patchUser(server, caller, 'me', { nickname: 'al' });
+ * ```
+ */
 export async function patchUser(server: MockContext, caller: Principal, param: string, body: Record<string, unknown> | undefined): Promise<UserJson> {
   const id = userIdParam(caller, param);
   if (body === undefined) throw invalidBodyParam('user');
@@ -204,7 +242,14 @@ export async function patchUser(server: MockContext, caller: Principal, param: s
   return userJsonFor(caller, next);
 }
 
-/** PUT /users/{user_id}/active (§2.3). */
+/**
+ * PUT /users/{user_id}/active (§2.3).
+ *
+ * @example
+ * ```ts
+ * await updateActive(server, admin, userId, { active: false }); // sessions gone, tokens kept
+ * ```
+ */
 export async function updateActive(server: MockContext, caller: Principal, param: string, body: Record<string, unknown> | undefined): Promise<void> {
   const id = userIdParam(caller, param);
   const active = body?.active;
@@ -225,6 +270,11 @@ export async function updateActive(server: MockContext, caller: Principal, param
 /**
  * Activate or deactivate a user. Deactivation: `delete_at = now`, every session deleted (tokens
  * kept), and, with `DisableBotsWhenOwnerIsDeactivated`, the bots the user owns deactivated too.
+ *
+ * @example
+ * ```ts
+ * await setActive(server, user, true, admin.userId); // 'user.activated'
+ * ```
  */
 export async function setActive(server: MockContext, user: UserRecord, active: boolean, by: string): Promise<void> {
   const now = server.now();
@@ -256,7 +306,15 @@ const LICENSED_ROLES = new Set(['system_user_manager', 'system_read_only_admin',
 /** Roles the mock knows (built-in roles, plus the licensed ones for the existence check). */
 const KNOWN_ROLES = new Set([...Object.keys(ROLE_PERMISSIONS), ...LICENSED_ROLES, 'system_custom_group_admin', 'team_guest', 'channel_guest']);
 
-/** `model.IsValidUserRoles`: `[a-z0-9_]` names of at most 64 chars, and not `system_admin` alone. */
+/**
+ * `model.IsValidUserRoles`: `[a-z0-9_]` names of at most 64 chars, and not `system_admin` alone.
+ *
+ * @example
+ * ```ts
+ * validRoles('system_user system_user_access_token'); // true
+ * validRoles('system_admin'); // false
+ * ```
+ */
 export function validRoles(roles: string): boolean {
   const list = rolesOf(roles.trim());
   if (!list.every((r) => r.length <= 64 && /^[a-z0-9_]+$/.test(r))) return false;
@@ -269,7 +327,14 @@ function checkRolesExist(roles: string): void {
   }
 }
 
-/** PUT /users/{user_id}/roles (§2.4). */
+/**
+ * PUT /users/{user_id}/roles (§2.4).
+ *
+ * @example
+ * ```ts
+ * await updateRoles(server, admin, userId, 'system_user system_user_access_token');
+ * ```
+ */
 export async function updateRoles(server: MockContext, caller: Principal, param: string, roles: string | undefined): Promise<void> {
   const id = userIdParam(caller, param);
   // No `roles` string (bad JSON, not an object, a non-string value): 400, not "strip every role"
@@ -302,6 +367,11 @@ export async function updateRoles(server: MockContext, caller: Principal, param:
  * DELETE /users/{user_id}: without `permanent` the same deactivation as `PUT /users/{id}/active`;
  * with `permanent=true` (needs `ServiceSettings.EnableAPIUserDeletion`) the user, its tokens, its
  * sessions, its memberships and its bot record are deleted (its posts are kept).
+ *
+ * @example
+ * ```ts
+ * await deleteUser(server, admin, userId, true); // needs EnableAPIUserDeletion
+ * ```
  */
 export async function deleteUser(server: MockContext, caller: Principal, param: string, permanent: boolean): Promise<void> {
   const id = userIdParam(caller, param);
