@@ -96,7 +96,7 @@ export class Durability {
     file: string; low: Low<SnapshotData | null>; journal: FileHandle; journalBytes: number; journalEntries: number;
     snapshots: number; release: () => void; options: DurabilityOptions;
   }) {
-    const { fsync = true, compactEntries = 10_000, compactBytes = 64 * 1024 * 1024, onCompactionError = () => undefined } = init.options;
+    const { fsync = true, compactEntries = 10_000, compactBytes = 64 * 1024 * 1024, onCompactionError } = init.options;
     this.file = init.file;
     this.journalFile = `${init.file}.journal`;
     this.#low = init.low;
@@ -108,7 +108,14 @@ export class Durability {
     this.#fsync = fsync;
     this.#compactEntries = compactEntries;
     this.#compactBytes = compactBytes;
-    this.#onCompactionError = onCompactionError;
+    // A throwing listener must not break the writer loop.
+    this.#onCompactionError = (err) => {
+      try {
+        onCompactionError?.(err);
+      } catch {
+        // ignored
+      }
+    };
   }
 
   /** Give the engine access to the current data (for compaction); may start a due compaction. */
@@ -200,9 +207,9 @@ export class Durability {
           await this.#replace(head);
           continue;
         }
-        const batch: CommitItem[] = [];
-        while (this.#queue[0]?.kind === 'commit') batch.push(this.#queue.shift() as CommitItem);
-        await this.#appendBatch(batch);
+        let end = 1;
+        while (this.#queue[end]?.kind === 'commit') end += 1;
+        await this.#appendBatch(this.#queue.splice(0, end) as CommitItem[]);
         this.#maybeCompact();
       }
     } finally {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore, type StoreOptions } from '../../../mock-server/db/store.js';
@@ -179,6 +179,23 @@ describe('store (files)', () => {
     const again = await openAt(file);
     expect([...again.all('tokens')].map((t) => t.id)).to.deep.equal(expected);
     expect(again.findMany('tokens', 'user_id', 'user1').map((t) => t.id)).to.deep.equal(expected.filter((id) => id.endsWith('-1') || id.endsWith('-4') || id.endsWith('-7')));
+  });
+
+  it('a failing compaction is reported and commits carry on', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'db.json');
+    const errors: unknown[] = [];
+    const store = await openAt(file, { compactEntries: 2, onCompactionError: (err) => { errors.push(err); } });
+    // A directory where the snapshot's temp file goes makes every snapshot write fail.
+    await mkdir(join(dir, '.db.json.tmp'));
+    for (let i = 0; i < 6; i++) await store.commit([putToken(`t${i}`)]);
+    await store.flush();
+    expect(errors).to.have.length.at.least(1);
+    expect(store.stats().snapshots).to.equal(1);
+    expect(store.stats().journalEntries).to.equal(6);
+    await closeAll();
+    await rm(join(dir, '.db.json.tmp'), { recursive: true });
+    expect((await openAt(file)).count('tokens')).to.equal(6);
   });
 
   it('replays many batches', async () => {
