@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * const table = new Table<TokenRecord>((r) => r.id, INDEXES.tokens);
+ * const table = new Table<TokenRecord>('tokens', (r) => r.id, INDEXES.tokens);
  * table.put(token);
  * table.findOne('digest', token.digest); // token
  * table.findMany('user_id', token.user_id); // [token]
