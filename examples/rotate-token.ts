@@ -146,6 +146,9 @@ async function runDemo(flags: Flags, print: Print, now: () => number, server?: D
     const second = await rotate({ url: demo.url, credential, flags: { ...base, maxAgeMs: 0 }, print, now });
     print('\n# run 3: the same command from cron with --max-age 30d: nothing to do');
     const third = await rotate({ url: demo.url, credential, flags: { ...base, maxAgeMs: 30 * 86_400_000 }, print, now });
+    const left = await demo.admin.getUserAccessTokensForUser(third.userId, 0, 200);
+    check(left.length === 1 && left[0]!.id === third.tokenId, `@rotating-bot should hold exactly token ${third.tokenId}, it holds ${left.map((t) => t.id).join(', ') || 'none'}`);
+    print(`\ndemo: 3 runs: ${[first, second, third].map((r) => r.action).join(', ')}; @rotating-bot holds exactly one token (${third.tokenId})`);
     return { runs: [first, second, third] };
   } finally {
     if (tmp !== undefined) await rm(tmp, { recursive: true, force: true });

@@ -214,6 +214,7 @@ describe('examples/rotate-token', () => {
     expect(res.stdout).to.match(/^revoked old token [a-z0-9]{26}$/m);
     expect(res.stdout).to.include('proved: the previous token is refused (401 api.context.session_expired.app_error)');
     expect(res.stdout).to.match(/^token [a-z0-9]{26} is 0 min old \(< --max-age\) and works: nothing to do$/m);
+    expect(res.stdout.trimEnd().split('\n').at(-1)).to.match(/^demo: 3 runs: created, rotated, unchanged; @rotating-bot holds exactly one token \([a-z0-9]{26}\)$/);
   });
 
   it('as a process with --token-file: the file is 0600 and its secret is not in the output', async () => {
