@@ -7,7 +7,7 @@
  * await writeFileAtomic('/data/db.json', json, { fsync: true });
  * ```
  */
-import { open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
@@ -35,6 +35,28 @@ export function fsyncDir(dir: string): void {
   }
 }
 
+/** UTF-8 encoding of a string written per this many characters. */
+const CHUNK_CHARS = 1 << 20;
+
+/**
+ * Write a (possibly huge) string as UTF-8 a chunk at a time: encoding a 200 MB snapshot in one
+ * `Buffer.from` would stall the event loop a second time after its serialization.
+ */
+async function writeStringInChunks(handle: FileHandle, text: string): Promise<void> {
+  for (let start = 0; start < text.length;) {
+    let end = Math.min(start + CHUNK_CHARS, text.length);
+    // Never split a surrogate pair (it would encode as two U+FFFD).
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end -= 1;
+    const buffer = Buffer.from(text.slice(start, end), 'utf8');
+    for (let written = 0; written < buffer.length;) {
+      const { bytesWritten } = await handle.write(buffer, written, buffer.length - written);
+      written += bytesWritten;
+    }
+    start = end;
+  }
+}
+
 export interface AtomicWriteOptions {
   /** fsync the data and the directory (default true). */
   fsync?: boolean;
@@ -49,7 +71,8 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, {
   await rm(temp, { force: true });
   const handle = await open(temp, 'wx', FILE_MODE);
   try {
-    await handle.writeFile(data);
+    if (typeof data === 'string') await writeStringInChunks(handle, data);
+    else await handle.writeFile(data);
     if (fsync) await handle.sync();
   } catch (err) {
     await handle.close();

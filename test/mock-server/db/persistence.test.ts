@@ -9,6 +9,7 @@ import { StoreLockedError, UniqueViolationError } from '../../../mock-server/db/
 import type { Mutation, Store } from '../../../mock-server/db/schema.js';
 import { config, emptyData, seedData, token, user } from './fixtures/data.js';
 import { useTempDirs } from './fixtures/tmp.js';
+import { writeFileAtomic } from '../../../mock-server/db/fsutil.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/store-child.ts', import.meta.url));
 
@@ -283,5 +284,20 @@ describe('store (files)', () => {
     expect((await readFile(`${file}.lock`, 'utf8')).trim()).to.equal(String(process.pid));
     await closeAll();
     expect(existsSync(`${file}.lock`)).to.equal(false);
+  });
+});
+
+describe('writeFileAtomic', () => {
+  const tempDir = useTempDirs();
+
+  it('writes big strings in chunks without splitting a surrogate pair, mode 0600, no temp file left', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'big.json');
+    const text = `${'x'.repeat((1 << 20) - 1)}😀${'é中😀\n'.repeat(300_000)}`;
+    await writeFile(file, 'old', { mode: 0o644 });
+    await writeFileAtomic(file, text);
+    expect(await readFile(file, 'utf8')).to.equal(text);
+    expect((await stat(file)).mode & 0o777).to.equal(0o600);
+    expect(await readdir(dir)).to.deep.equal(['big.json']);
   });
 });
