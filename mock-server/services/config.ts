@@ -102,7 +102,7 @@ function checkShape(input: Json, reference: Json, path: string[] = []): void {
 function deepMerge(base: Json, patch: Json): Json {
   const out: Json = { ...base };
   for (const [key, value] of Object.entries(patch)) {
-    if (value === null) continue;
+    if (value === null || key === '__proto__') continue;
     const current = out[key];
     out[key] = isObject(current) && isObject(value) ? deepMerge(current, value) : structuredClone(value);
   }

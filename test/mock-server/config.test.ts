@@ -60,6 +60,16 @@ describe('mock server: config', () => {
     expect(changes, 'no change, no event').to.have.lengthOf(1);
   });
 
+  it('a "__proto__" key in a patch is dropped, never merged into the config\'s prototype', async () => {
+    const res = await t.http.put(`${API}/config/patch`).set(bearer(t.admin)).set('Content-Type', 'application/json')
+      .send('{"TeamSettings":{"__proto__":{"polluted":true},"SiteName":"Safe"}}');
+    expect(res.status).to.equal(200);
+    const teamSettings = t.mock.store.config.TeamSettings as Record<string, unknown>;
+    expect(teamSettings.polluted).to.equal(undefined);
+    expect(Object.getPrototypeOf(teamSettings)).to.equal(Object.prototype);
+    expect(teamSettings.SiteName).to.equal('Safe');
+  });
+
   it('GET /config/client?format=old needs no session and gives strings', async () => {
     const res = await t.http.get(`${API}/config/client?format=old`);
     expect(res.status).to.equal(200);
