@@ -84,7 +84,7 @@ function isObject(value: unknown): value is Json {
  */
 function checkShape(input: Json, reference: Json, path: string[] = []): void {
   for (const [key, value] of Object.entries(input)) {
-    const ref = reference[key];
+    const ref = Object.hasOwn(reference, key) ? reference[key] : undefined;
     if (path.length === 0 && !isObject(value)) throw invalidBodyParam('config');
     if (ref === undefined || value === null) continue;
     if (isObject(ref)) {

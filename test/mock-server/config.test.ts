@@ -62,12 +62,13 @@ describe('mock server: config', () => {
 
   it('a "__proto__" key in a patch is dropped, never merged into the config\'s prototype', async () => {
     const res = await t.http.put(`${API}/config/patch`).set(bearer(t.admin)).set('Content-Type', 'application/json')
-      .send('{"TeamSettings":{"__proto__":{"polluted":true},"SiteName":"Safe"}}');
+      .send('{"TeamSettings":{"__proto__":{"polluted":true},"constructor":"kept as an unknown setting","SiteName":"Safe"}}');
     expect(res.status).to.equal(200);
     const teamSettings = t.mock.store.config.TeamSettings as Record<string, unknown>;
     expect(teamSettings.polluted).to.equal(undefined);
     expect(Object.getPrototypeOf(teamSettings)).to.equal(Object.prototype);
     expect(teamSettings.SiteName).to.equal('Safe');
+    expect(Object.hasOwn(teamSettings, 'constructor')).to.equal(true);
   });
 
   it('GET /config/client?format=old needs no session and gives strings', async () => {
