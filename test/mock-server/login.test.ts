@@ -43,6 +43,17 @@ describe('mock server: login and logout', () => {
     expectError(withCsrf, 403, 'api.context.permissions.app_error');
   });
 
+  it('cookie + X-Requested-With passes the CSRF check unless ExperimentalStrictCSRFEnforcement is on', async () => {
+    const res = await t.http.post(`${API}/users/login`).set('X-Requested-With', 'XMLHttpRequest').send({ login_id: 'sysadmin', password: 'Sys@dmin-sample1' });
+    const cookie = `MMAUTHTOKEN=${String(res.headers.token)}`;
+    const patch = (strict: boolean) => t.http.put(`${API}/config/patch`).set('Cookie', cookie).set('X-Requested-With', 'XMLHttpRequest')
+      .send({ ServiceSettings: { ExperimentalStrictCSRFEnforcement: strict } });
+    expect((await patch(true)).status).to.equal(200);
+    expectError(await patch(false), 401, 'api.context.session_expired.app_error');
+    await t.http.put(`${API}/config/patch`).set(bearer(t.admin)).send({ ServiceSettings: { ExperimentalStrictCSRFEnforcement: false } }).expect(200);
+    expect((await patch(false)).status).to.equal(200);
+  });
+
   it('masks unknown users and wrong passwords as one 401 and counts failed attempts', async () => {
     for (const body of [{ login_id: 'nobody', password: 'whatever1' }, { login_id: 'user-1', password: 'wrong-password' }]) {
       const res = await t.http.post(`${API}/users/login`).send(body);
