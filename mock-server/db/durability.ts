@@ -257,7 +257,9 @@ export class Durability {
     if (Date.now() < this.#compactRetryAt) return;
     const { seq, data } = this.#source();
     this.#low.data = { ...data, seq };
-    const written = this.#low.write(); // serializes now (the one stall), writes in the background
+    // The data is captured now (fresh arrays of frozen records: exactly commit `seq`); lowdb's
+    // write serializes and writes it chunk by chunk in the background while commits go on.
+    const written = this.#low.write();
     this.#low.data = null;
     const compaction: Compaction = { seq, tail: [], settled: false, error: undefined, done: Promise.resolve() };
     compaction.done = written.then(

@@ -63,16 +63,18 @@ export interface AtomicWriteOptions {
 }
 
 /**
- * Replace `file` with `data`: write a 0600 temp file, fsync it, rename it over `file`, fsync
- * the directory. A crash leaves either the old or the new file, never a mix.
+ * Replace `file` with `data` (bytes, a string, or strings produced one at a time): write a 0600
+ * temp file, fsync it, rename it over `file`, fsync the directory. A crash leaves either the old
+ * or the new file, never a mix.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, { fsync = true }: AtomicWriteOptions = {}): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Uint8Array | Iterable<string>, { fsync = true }: AtomicWriteOptions = {}): Promise<void> {
   const temp = tempFileFor(file);
   await rm(temp, { force: true });
   const handle = await open(temp, 'wx', FILE_MODE);
   try {
     if (typeof data === 'string') await writeStringInChunks(handle, data);
-    else await handle.writeFile(data);
+    else if (data instanceof Uint8Array) await handle.writeFile(data);
+    else for (const chunk of data) await writeStringInChunks(handle, chunk);
     if (fsync) await handle.sync();
   } catch (err) {
     await handle.close();

@@ -1,8 +1,9 @@
 /**
  * The snapshot: the whole database as one lowdb JSON file, plus `seq`, the number of the last
  * commit it contains (journal entries up to `seq` are already in it). Read and written through
- * lowdb's `Low` with {@link SnapshotFile}, an adapter that writes atomically with fsync and mode
- * 0600 and refuses, with a {@link StoreCorruptError}, a file it cannot read back.
+ * lowdb's `Low` with {@link SnapshotFile}, an adapter that serializes in chunks, writes
+ * atomically with fsync and mode 0600, and refuses, with a {@link StoreCorruptError}, a file it
+ * cannot read back.
  *
  * @example
  * ```ts
@@ -50,10 +51,30 @@ export function parseSnapshot(file: string, text: string): SnapshotData {
   return data as unknown as SnapshotData;
 }
 
-/** Serialize a snapshot (compact JSON: a 1M-record file stays fast to write and parse). */
-export function serializeSnapshot(data: SnapshotData): string {
-  const { version, seq, config, ...collections } = data;
-  return JSON.stringify({ version, seq, config, ...collections });
+/** Records serialized per chunk: a few milliseconds of work between two turns of the event loop. */
+const RECORDS_PER_CHUNK = 4096;
+
+/**
+ * A snapshot as compact JSON, in chunks (the text is exactly `JSON.stringify` of the snapshot
+ * with its keys in snapshot order). The writer yields to the event loop between chunks, so
+ * writing a million-record snapshot never stalls requests for more than one chunk. The arrays
+ * must not change meanwhile: the store hands over fresh arrays of frozen records.
+ */
+export function* snapshotChunks(data: SnapshotData): Generator<string> {
+  yield `{"version":${JSON.stringify(data.version)},"seq":${JSON.stringify(data.seq)},"config":${JSON.stringify(data.config)}`;
+  for (const name of COLLECTIONS) {
+    const records: readonly unknown[] = data[name];
+    if (records.length === 0) {
+      yield `,${JSON.stringify(name)}:[]`;
+      continue;
+    }
+    for (let start = 0; start < records.length; start += RECORDS_PER_CHUNK) {
+      const json = JSON.stringify(records.slice(start, start + RECORDS_PER_CHUNK));
+      yield `${start === 0 ? `,${JSON.stringify(name)}:[` : ','}${json.slice(1, -1)}`;
+    }
+    yield ']';
+  }
+  yield '}';
 }
 
 export interface SnapshotFileOptions {
@@ -81,11 +102,10 @@ export class SnapshotFile implements Adapter<SnapshotData | null> {
     return parseSnapshot(this.file, text);
   }
 
-  /** Serializes synchronously (the one event-loop stall of a snapshot), then writes in the background. */
+  /** Serializes and writes chunk by chunk, yielding to the event loop in between. */
   write(data: SnapshotData | null): Promise<void> {
     if (data === null) return Promise.resolve();
-    const text = serializeSnapshot(data);
-    return writeFileAtomic(this.file, text, { fsync: this.#fsync });
+    return writeFileAtomic(this.file, snapshotChunks(data), { fsync: this.#fsync });
   }
 }
 

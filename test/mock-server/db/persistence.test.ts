@@ -130,6 +130,21 @@ describe('store (files)', () => {
     expect([...again.all('tokens')].map((t) => t.id).slice(0, 2)).to.deep.equal(['t1', 't2']);
   });
 
+  it('writes the snapshot as plain compact JSON (chunked serialization is byte-exact)', async () => {
+    const file = join(await tempDir(), 'db.json');
+    const store = await openAt(file, { compactEntries: 1 });
+    const many = Array.from({ length: 10_000 }, (_, i) => putToken(`t${i}`, i % 2 ? 'u1' : 'u2'));
+    await store.commit([...many, { op: 'put', collection: 'users', record: user('u3', 'émoji-😀', { props: { note: '"quoted"\n\u2028' } }) }]);
+    await store.flush();
+    const text = await readFile(file, 'utf8');
+    const parsed = JSON.parse(text) as Record<string, unknown> & { seq: number; tokens: { id: string }[] };
+    expect(text).to.equal(JSON.stringify(parsed));
+    expect(Object.keys(parsed)).to.deep.equal(['version', 'seq', 'config', 'users', 'bots', 'tokens', 'sessions', 'teams', 'teamMembers', 'channels', 'channelMembers', 'posts']);
+    expect(parsed.seq).to.equal(1);
+    expect(parsed.tokens.map((t) => t.id)).to.deep.equal([...store.all('tokens')].map((t) => t.id));
+    expect(parsed.users).to.deep.equal([...store.all('users')]);
+  });
+
   it('survives a crash between the snapshot rename and the journal swap (old journal replays, skipping what the snapshot holds)', async () => {
     const file = join(await tempDir(), 'db.json');
     const journal = `${file}.journal`;
