@@ -301,6 +301,15 @@ describe('mock server: personal access tokens', () => {
     });
   });
 
+  describe('[NEW] rotate, owner gone', () => {
+    it('404 app.user.missing_account.const when the token\'s owner row is missing', async () => {
+      const created = await createPat(t, t.admin, t.userId);
+      await t.mock.store.commit([{ op: 'delete', collection: 'users', key: t.userId }]);
+      expectError(await t.http.post(`${API}/users/tokens/rotate`).set(bearer(t.admin)).send({ token_id: created.id }), 404, 'app.user.missing_account.const');
+      expect(await meStatus(t, created.token), 'owner missing: refused').to.equal(401);
+    });
+  });
+
   describe('[NEW] non-compliant tokens', () => {
     it('count 0 and revoke 400 without a policy; with one, counts and revokes tokens without a fitting expiry', async () => {
       const keep = await createPat(t, t.admin, 'me', { description: 'soon', expires_at: Date.now() + DAY });
