@@ -219,7 +219,15 @@ function headerValue(ctx: Koa.Context, name: string): string {
   return (Array.isArray(raw) ? raw[0] ?? '' : raw ?? '').toLowerCase();
 }
 
-/** Mattermost-style API rate limiting and failed-authentication throttling. See the module documentation. */
+/**
+ * Mattermost-style API rate limiting and failed-authentication throttling. See the module documentation.
+ *
+ * @example
+ * ```ts
+ * app.use(rateLimit({ settings: () => store.config.RateLimitSettings, logger }));
+ * // 429 {"id":"api.context.rate_limited.app_error",…} + Retry-After once a client is over its limit
+ * ```
+ */
 export function rateLimit(options: RateLimitOptions = {}): Koa.Middleware {
   const {
     settings,
