@@ -172,7 +172,9 @@ async function main(): Promise<void> {
       await store.flush();
       delay.disable();
       report('100k tokens, 50 creators while compacting',
-        `${store.stats().snapshots - 1} compactions, p99 ${ms(percentile(lat, 99))}, longest stall ${ms(delay.max / 1e6)} (one serialization ${ms(oneSerialization)})`);
+        `${store.stats().snapshots - 1} compactions, p99 ${ms(percentile(lat, 99))}, event-loop delay p99 ${ms(delay.percentile(99) / 1e6)} / max ${ms(delay.max / 1e6)} `
+        + `(GC and CPU contention included; one serialization of the tokens: ${ms(oneSerialization)})`,
+        'stall < one serialization', delay.max / 1e6 < oneSerialization);
     });
 
     const big = quick ? 200_000 : 1_000_000;
