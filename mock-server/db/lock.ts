@@ -9,7 +9,8 @@
  * try { ... } finally { release(); }
  * ```
  */
-import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { StoreLockedError } from './errors.js';
 import { FILE_MODE } from './fsutil.js';
 
@@ -49,8 +50,24 @@ function tryCreate(lockFile: string): boolean {
   }
 }
 
+/** Remove `<lock>.<pid>.tmp` files left by processes killed while taking the lock. */
+function removeStrayTemps(lockFile: string): void {
+  const prefix = `${basename(lockFile)}.`;
+  for (const name of readdirSync(dirname(lockFile))) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const pid = Number(name.slice(prefix.length, -'.tmp'.length));
+    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || isAlive(pid)) continue;
+    try {
+      unlinkSync(join(dirname(lockFile), name));
+    } catch {
+      // another process cleaned it first
+    }
+  }
+}
+
 /** Take the lock or throw {@link StoreLockedError}; returns the function that releases it. */
 export function acquireLock(lockFile: string): () => void {
+  removeStrayTemps(lockFile);
   for (let attempt = 0; attempt < 3; attempt++) {
     if (tryCreate(lockFile)) {
       held.add(lockFile);

@@ -294,7 +294,9 @@ describe('store (files)', () => {
     const file = join(await tempDir(), 'db.json');
     const dead = spawnSync(process.execPath, ['-e', '0']).pid;
     await writeFile(`${file}.lock`, `${dead}\n`, { mode: 0o600 });
+    await writeFile(`${file}.lock.${dead}.tmp`, `${dead}\n`, { mode: 0o600 }); // killed while locking
     const store = await openAt(file);
+    expect(existsSync(`${file}.lock.${dead}.tmp`)).to.equal(false);
     await store.commit([putToken('t1')]);
     expect((await readFile(`${file}.lock`, 'utf8')).trim()).to.equal(String(process.pid));
     await closeAll();
