@@ -180,24 +180,28 @@ describe('examples/koa-app', () => {
       const admin = await login(mock.url, mock.seeded.sysadmin.username, mock.seeded.sysadmin.password);
       const token = secretOf(await admin.createUserAccessToken(mock.seeded.user1.id, 'serve test'));
       const child = spawn(process.execPath, ['--import', 'tsx', 'examples/koa-app.ts'], { cwd: ROOT, env: bareEnv({ MM_URL: mock.url, PORT: '0' }), stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-          stdout += chunk;
-          const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
-          if (m && /^koa-app: (MM_PAT_WEBHOOK_SECRET not set|receiving signed events)/m.test(stdout)) resolve(m[1]!);
+      try {
+        let stdout = '';
+        const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+        const url = await new Promise<string>((resolve, reject) => {
+          child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+            stdout += chunk;
+            const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+            if (m && /^koa-app: (MM_PAT_WEBHOOK_SECRET not set|receiving signed events)/m.test(stdout)) resolve(m[1]!);
+          });
+          child.on('close', () => reject(new Error(`exited early: ${stdout}`)));
         });
-        child.on('close', () => reject(new Error(`exited early: ${stdout}`)));
-      });
-      expect(stdout).to.include(`tokens checked against ${mock.url}`);
-      expect(stdout).to.include('MM_PAT_WEBHOOK_SECRET not set');
-      const res = await fetch(`${url}/api/me`, { headers: { Authorization: `Bearer ${token}` } });
-      expect(res.status).to.equal(200);
-      expect(((await res.json()) as { username: string }).username).to.equal('user-1');
-      child.kill('SIGTERM');
-      expect(await exited).to.equal(0);
-      expect(stdout).to.include('koa-app: stopped');
+        expect(stdout).to.include(`tokens checked against ${mock.url}`);
+        expect(stdout).to.include('MM_PAT_WEBHOOK_SECRET not set');
+        const res = await fetch(`${url}/api/me`, { headers: { Authorization: `Bearer ${token}` } });
+        expect(res.status).to.equal(200);
+        expect(((await res.json()) as { username: string }).username).to.equal('user-1');
+        child.kill('SIGTERM');
+        expect(await exited).to.equal(0);
+        expect(stdout).to.include('koa-app: stopped');
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      }
     } finally {
       await mock.close();
     }

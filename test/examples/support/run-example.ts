@@ -24,8 +24,11 @@ export function bareEnv(extra: Record<string, string> = {}): Record<string, stri
   return { ...env, ...extra };
 }
 
-/** Spawn `node --import tsx examples/<name>.ts ...args` from the repository root and wait for it. */
-export function runExample(name: string, args: readonly string[] = [], env: Record<string, string> = bareEnv(), timeoutMs = 30_000): Promise<ProcessResult> {
+/**
+ * Spawn `node --import tsx examples/<name>.ts ...args` from the repository root and wait for it.
+ * A process still running after `timeoutMs` (below mocha's 20 s) is killed: `code` null, `signal` SIGKILL.
+ */
+export function runExample(name: string, args: readonly string[] = [], env: Record<string, string> = bareEnv(), timeoutMs = 15_000): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', `examples/${name}.ts`, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
