@@ -51,7 +51,16 @@ export interface LifecycleResult {
   steps: Step[];
 }
 
-/** Run the example: the demo when MM_URL and MM_TOKEN are both unset, otherwise against that server. */
+/**
+ * Run the example: the demo when MM_URL and MM_TOKEN are both unset, otherwise against that server.
+ * Throws {@link ExampleFailure} (exit code 1, or 2 for usage) at the first step that is not as documented.
+ *
+ * @example
+ * ```ts
+ * const { steps } = await run({ env: {}, print: () => {} });
+ * steps[2]; // { step: '3. account reactivated, same token', me: 'ok', sessions: 1 }
+ * ```
+ */
 export async function run(options: LifecycleOptions = {}): Promise<LifecycleResult> {
   const { env = process.env, print = console.log } = options;
   if (env.MM_URL === undefined && env.MM_TOKEN === undefined) {

@@ -74,7 +74,15 @@ export interface Service {
   close(): void;
 }
 
-/** Build the service (not listening). */
+/**
+ * Build the service (not listening).
+ *
+ * @example
+ * ```ts
+ * const service = createService({ mattermostUrl: 'http://127.0.0.1:8065', eventSecret: process.env.MM_PAT_WEBHOOK_SECRET });
+ * http.createServer(service.app.callback()).listen(3000);
+ * ```
+ */
 export function createService(options: ServiceOptions): Service {
   const { mattermostUrl, eventSecret, ttlMs = 5 * 60_000, logger = silentLogger, print = console.log } = options;
   const hooks = createHookBus({ logger });
@@ -193,6 +201,11 @@ export interface DemoResult {
 /**
  * The demo: this service on a free port, a mock Mattermost delivering signed events to it, tokens
  * accepted, then revoked / deactivated on the mock and refused here at once.
+ *
+ * @example
+ * ```ts
+ * const { calls } = await runDemo({ print: () => {} });
+ * ```
  */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const { print = console.log, ttlMs = 5 * 60_000, eventTimeoutMs = 5_000 } = options;
@@ -299,7 +312,14 @@ async function serve(env: Record<string, string | undefined>, print: Print): Pro
   print('koa-app: stopped');
 }
 
-/** The program: `--demo` runs the demo, no argument serves. */
+/**
+ * The program: `--demo` runs the demo, no argument serves.
+ *
+ * @example
+ * ```ts
+ * await main(['--demo']);
+ * ```
+ */
 export async function main(argv: readonly string[] = process.argv.slice(2), env: Record<string, string | undefined> = process.env): Promise<void> {
   if (argv.length === 1 && argv[0] === '--demo') {
     await runDemo();

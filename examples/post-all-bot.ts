@@ -58,7 +58,16 @@ export interface PostAllOptions {
 const POST_ALL = 'system_post_all';               // System Console: "post:all"
 const POST_CHANNELS = 'system_post_all_public';   // System Console: "post:channels"
 
-/** Run the example: the demo when MM_URL and MM_TOKEN are both unset, otherwise against that server. */
+/**
+ * Run the example: the demo when MM_URL and MM_TOKEN are both unset, otherwise against that server.
+ * Throws {@link ExampleFailure} (exit code 1, or 2 for usage) when something is not as documented.
+ *
+ * @example
+ * ```ts
+ * const { posts, comparison } = await run({ env: {}, print: () => {} }); // the demo
+ * posts.length; // 3: public, private, direct
+ * ```
+ */
 export async function run(options: PostAllOptions = {}): Promise<PostAllResult> {
   const { env = process.env, print = console.log } = options;
   const url = env.MM_URL;

@@ -115,7 +115,19 @@ function parseFlags(argv: readonly string[]): Flags {
   };
 }
 
-/** Run the example: the demo when MM_URL and MM_TOKEN are both unset, otherwise one rotation. */
+/**
+ * Run the example: the demo when MM_URL and MM_TOKEN are both unset, otherwise one rotation.
+ * Throws {@link ExampleFailure} (exit code 1, or 2 for usage) when something is not as documented.
+ *
+ * @example
+ * ```ts
+ * const { runs } = await run({
+ *   argv: ['--user', 'my-bot', '--token-file', '/etc/my-bot/token', '--max-age', '30d'],
+ *   env: { MM_URL: 'https://chat.example.com', MM_TOKEN: adminToken },
+ * });
+ * runs[0].action; // 'rotated' | 'created' | 'unchanged'
+ * ```
+ */
 export async function run(options: RotateOptions = {}): Promise<RotateResult> {
   const { argv = process.argv.slice(2), env = process.env, print = console.log, now = Date.now } = options;
   const flags = parseFlags(argv);
