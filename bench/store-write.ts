@@ -17,6 +17,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import { openStore, type StoreOptions } from '../mock-server/db/store.js';
+import { snapshotChunks } from '../mock-server/db/snapshot.js';
 import type { MockData, Store, TokenRecord, UserRecord } from '../mock-server/db/schema.js';
 
 const quick = process.argv.includes('--quick');
@@ -176,6 +177,29 @@ async function main(): Promise<void> {
         + `(GC and CPU contention included; one serialization of the tokens: ${ms(oneSerialization)})`,
         'stall < one serialization', delay.max / 1e6 < oneSerialization);
     });
+
+    // The synchronous pieces of a compaction's snapshot: chunks, against one whole serialization.
+    for (const n of quick ? [100_000] : [100_000, 1_000_000]) {
+      tokenSerial = 0;
+      const data = { ...dataWith(n), seq: 0 };
+      let t0 = performance.now();
+      const whole = JSON.stringify(data).length;
+      const wholeMs = performance.now() - t0;
+      let longest = 0;
+      let chunks = 0;
+      let chars = 0;
+      const iterator = snapshotChunks(data);
+      for (;;) {
+        t0 = performance.now();
+        const next = iterator.next();
+        longest = Math.max(longest, performance.now() - t0);
+        if (next.done) break;
+        chunks += 1;
+        chars += next.value.length;
+      }
+      report(`snapshot serialization @${n / 1000}k tokens`, `longest chunk ${ms(longest)} of ${chunks} (whole JSON.stringify ${ms(wholeMs)}, same ${chars === whole ? 'size' : 'SIZE DIFFERS'})`,
+        'chunk << whole', longest < wholeMs / 4);
+    }
 
     const big = quick ? 200_000 : 1_000_000;
     await withStore(dir, big, { fsync: false }, async (store) => {
