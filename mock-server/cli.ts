@@ -117,12 +117,6 @@ async function main(): Promise<void> {
     process.stderr.write(`mattermost-pat-mock: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   }
-  process.stdout.write(`listening on ${mock.url}\n`);
-  if (mock.fresh) {
-    for (const u of Object.values(mock.seeded.users)) {
-      process.stdout.write(`seeded login: ${u.username} / ${u.password} (${u.roles})\n`);
-    }
-  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -137,6 +131,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Announce only once the signal handlers are in place: a supervisor may signal right after the line.
+  process.stdout.write(`listening on ${mock.url}\n`);
+  if (mock.fresh) {
+    for (const u of Object.values(mock.seeded.users)) {
+      process.stdout.write(`seeded login: ${u.username} / ${u.password} (${u.roles})\n`);
+    }
+  }
 }
 
 void main();
