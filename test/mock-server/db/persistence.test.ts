@@ -250,6 +250,7 @@ describe('store (files)', () => {
     await store.commit([putToken('t1')]);
     await closeAll();
     await writeFile(`${file}.journal`, 'garbage\nmore garbage\n');
+    await writeFile(file, '{"version":1,"users":[');
     const again = await openAt(file, { reset: true });
     expect(again.count('tokens')).to.equal(0);
     expect(again.count('users')).to.equal(2);

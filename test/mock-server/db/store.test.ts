@@ -185,6 +185,16 @@ describe('store (in memory)', () => {
     expect(Object.isFrozen(data.users[0])).to.equal(false);
   });
 
+  it('replaceAll with clashing data rejects and keeps the current data', async () => {
+    const store = await memoryStore();
+    const data = emptyData();
+    data.users.push(user('a', 'same'), user('b', 'SAME', { email: 'b@example.com' }));
+    const err = await store.replaceAll(data).then(() => undefined, (e: unknown) => e);
+    expect(err).to.be.instanceOf(UniqueViolationError);
+    expect(store.count('users')).to.equal(2);
+    expect(store.findOne('users', 'username', 'sysadmin')?.id).to.equal('u1');
+  });
+
   it('stats count records and report no disk activity', async () => {
     const store = await memoryStore();
     await store.commit([{ op: 'put', collection: 'tokens', record: token('t1', 'u1') }]);
