@@ -96,7 +96,11 @@ export class SnapshotFile implements Adapter<SnapshotData | null> {
     try {
       text = await readFile(this.file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return null;
+      if (code === 'ERR_STRING_TOO_LONG') {
+        throw new Error(`snapshot ${this.file} is too large to load: V8 strings hold at most ~512 MiB (about 2 million tokens)`, { cause: err });
+      }
       throw err;
     }
     return parseSnapshot(this.file, text);
