@@ -1,9 +1,10 @@
 /**
- * The benchmark (issue 5): `npm run bench` (full: 3 rounds of 8 s per target, ~7 min) or
- * `npm run bench -- --quick` (one round of 2 s, smaller plain-Node timings, under a minute with
- * `--no-store`). Prints tables of figures and ratios; never fails on a figure (exit code 0 unless
- * something crashed). Options: `--quick`, `--no-store` (skip bench/store-write.ts),
- * `--rounds N`, `--duration S`, `--out FILE` (also write the report there).
+ * The benchmark (issue 5): `npm run bench` (full: 3 rounds of 8 s per target, ~8 min) or
+ * `npm run bench -- --quick` (one round of 2 s, 100 tokens per load, smaller plain-Node timings,
+ * no store-write run: under a minute). Prints tables of figures and ratios; never fails on a
+ * figure (exit code 0 unless something crashed). Options: `--quick`, `--store` / `--no-store`
+ * (run bench/store-write.ts or not; default: full yes, quick no), `--rounds N`, `--duration S`,
+ * `--out FILE` (also write the report there).
  *
  * Every server runs in its own process (`bench/servers/serve.ts`), every load in another
  * (`bench/lib/load-worker.ts`: autocannon, 50 connections, against 127.0.0.1); ratios are against
@@ -18,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { startServer, type ChildServer } from './lib/child.js';
 import { jwtOf, secretOf, spreadIndexes, UNKNOWN_SECRET } from './lib/fixtures.js';
 import { createPat, httpClient, login } from './lib/http.js';
-import { bearerRequests, runLoad, type LoadResult } from './lib/load.js';
+import { bearerRequests, startLoadDriver, type LoadDriver, type LoadResult } from './lib/load.js';
 import type { MicroRow } from './lib/micro.js';
 import { fixed, machine, median, ms, percentile, table, thousands, verdict } from './lib/report.js';
 import { revocationLatency, revokeUnderLoad, type RevokeUnderLoadResult } from './lib/revocation.js';
@@ -30,7 +31,11 @@ const option = (name: string): string | undefined => { const i = argv.indexOf(na
 const quick = flag('--quick');
 const ROUNDS = Number(option('--rounds') ?? (quick ? 1 : 3));
 const DURATION = Number(option('--duration') ?? (quick ? 2 : 8));
-const WARM_S = quick ? 1 : 2;
+const WARM_S = quick ? 0.5 : 2;
+/** Distinct tokens each load presents (every connection cycles through them). */
+const LOAD_TOKENS = quick ? 100 : 1000;
+/** Quick runs skip bench/store-write.ts unless `--store`; full runs include it unless `--no-store`. */
+const STORE = quick ? flag('--store') : !flag('--no-store');
 const CONNECTIONS = 50;
 const BIG = 1_000_000;
 const EVENT_SECRET = 'bench-event-secret-0123456789abcdef-0123456789';
@@ -41,14 +46,18 @@ function say(text = ''): void {
   out.push(text);
   process.stdout.write(`${text}\n`);
 }
-const progress = (text: string) => process.stderr.write(`[bench] ${text}\n`);
+const t0 = Date.now();
+const progress = (text: string) => process.stderr.write(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${text}\n`);
+
+/** A load's figures plus the server's CPU time per response (µs), read around the load. */
+type Round = LoadResult & { cpuUs: number };
 
 interface Measured {
   name: string;
   what: string;
   server: ChildServer;
   tokens: string[];
-  rounds: LoadResult[];
+  rounds: Round[];
 }
 
 function freePort(): Promise<number> {
@@ -81,8 +90,13 @@ async function prime(m: Measured): Promise<void> {
   }
 }
 
-function load(m: Measured, duration: number): Promise<LoadResult> {
-  return runLoad({ url: m.server.url, connections: CONNECTIONS, duration, requests: bearerRequests(m.tokens) });
+let driver: LoadDriver;
+
+async function load(m: Measured, duration: number): Promise<Round> {
+  const before = (await m.server.stats()).cpuUs ?? NaN;
+  const result = await driver.run({ url: m.server.url, connections: CONNECTIONS, duration, requests: bearerRequests(m.tokens) });
+  const after = (await m.server.stats()).cpuUs ?? NaN;
+  return { ...result, cpuUs: (after - before) / result.total };
 }
 
 function childOutput(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -99,11 +113,12 @@ function childOutput(args: string[]): Promise<{ code: number; stdout: string; st
 
 async function main(): Promise<void> {
   const started = Date.now();
+  driver = startLoadDriver();
   say(`# mattermost-pat benchmark (${quick ? 'quick' : 'full'}): ${new Date().toISOString()}`);
   say();
   say('```');
   say(machine());
-  say(`rounds ${ROUNDS} x ${DURATION} s per target, ${CONNECTIONS} connections, warm-up ${WARM_S} s; command: tsx bench/run.ts ${argv.join(' ')}`.trim());
+  say(`rounds ${ROUNDS} x ${DURATION} s per target, ${CONNECTIONS} connections, ${LOAD_TOKENS} distinct tokens per load, warm-up ${WARM_S} s; command: tsx bench/run.ts ${argv.join(' ')}`.trim());
   say('```');
 
   // The mock (upstream of the remote resolver, target of the revocation runs) and, on a port
@@ -117,8 +132,9 @@ async function main(): Promise<void> {
   const pats = await Promise.all(Array.from({ length: 100 }, (_, i) => createPat(api, admin, `bench remote ${i}`)));
   const patSecrets = pats.map((p) => p.token);
 
-  const small = spreadIndexes(1000, 1000).map(secretOf);
-  const jwts = await Promise.all(spreadIndexes(1000, 1000).map(jwtOf));
+  const small = spreadIndexes(1000, LOAD_TOKENS).map(secretOf);
+  const jwts = await Promise.all(spreadIndexes(1000, LOAD_TOKENS).map(jwtOf));
+  const bigTokens = spreadIndexes(BIG, LOAD_TOKENS).map(secretOf);
   const specs: Array<{ name: string; what: string; options: TargetOptions; tokens: string[] }> = [
     { name: 'bare', what: 'bare Koa route, no authentication', options: { kind: 'bare' }, tokens: small },
     { name: 'map', what: 'raw Map.get(secret), 1k tokens', options: { kind: 'map' }, tokens: small },
@@ -127,7 +143,8 @@ async function main(): Promise<void> {
     { name: 'koa-jwt', what: 'koa-jwt HS256', options: { kind: 'koa-jwt' }, tokens: jwts },
     { name: 'passport', what: 'koa-passport + passport-http-bearer (SHA-256 + Map)', options: { kind: 'passport' }, tokens: small },
     { name: 'mw-1k', what: 'authenticate + storeResolver + warm cache, 1k tokens', options: { kind: 'middleware', tokens: 1000 }, tokens: small },
-    { name: 'mw-1M', what: 'authenticate + storeResolver + warm cache, 1M tokens', options: { kind: 'middleware', tokens: BIG }, tokens: spreadIndexes(BIG, 1000).map(secretOf) },
+    { name: 'mw-1M', what: 'authenticate + storeResolver + warm cache, 1M tokens (one object per token)', options: { kind: 'middleware', tokens: BIG }, tokens: bigTokens },
+    { name: 'mw-1M-packed', what: 'the same, 1M tokens in typed arrays (no object per token)', options: { kind: 'middleware', tokens: BIG, store: 'compact' }, tokens: bigTokens },
     { name: 'remote', what: 'authenticate + remoteResolver (mock upstream), warm cache, 100 tokens', options: { kind: 'remote', upstream: mock.url }, tokens: patSecrets },
   ];
   const targets: Measured[] = [];
@@ -162,7 +179,7 @@ async function main(): Promise<void> {
   // Item 2: a cold remote resolver, 10k requests over 100 distinct tokens.
   progress('remote resolver: 10k requests over 100 tokens from a cold cache');
   const cold = await startServer({ kind: 'remote', upstream: mock.url });
-  const burst = await runLoad({ url: cold.url, connections: CONNECTIONS, amount: 10_000, requests: bearerRequests(patSecrets) });
+  const burst = await driver.run({ url: cold.url, connections: CONNECTIONS, amount: 10_000, requests: bearerRequests(patSecrets) });
   const coldStats = await cold.stats();
   await cold.close();
 
@@ -197,7 +214,8 @@ async function main(): Promise<void> {
     say(`plain Node timings failed (exit ${micro.code})`);
   }
 
-  if (!flag('--no-store')) {
+  await driver.close();
+  if (STORE) {
     progress('lowdb write path: bench/store-write.ts (storage helper)');
     const args = ['--import', 'tsx', fileURLToPath(new URL('./store-write.ts', import.meta.url)), ...(quick ? ['--quick'] : [])];
     const store = await childOutput(args);
@@ -219,36 +237,42 @@ function reportThroughput(targets: Measured[], stats: Map<string, Record<string,
   const rps = (m: Measured) => median(m.rounds.map((r) => r.rps));
   const ratio = (m: Measured, base: Measured) => median(m.rounds.map((r, i) => r.rps / (base.rounds[i]?.rps ?? NaN)));
   const dp99 = (m: Measured) => median(m.rounds.map((r, i) => r.p99 - (bare.rounds[i]?.p99 ?? NaN)));
+  const cpuRatio = (m: Measured, base: Measured) => median(m.rounds.map((r, i) => (base.rounds[i]?.cpuUs ?? NaN) / r.cpuUs));
   const flawed = (m: Measured) => m.rounds.some((r) => r.non2xx > 0 || r.errors > 0 || r.timeouts > 0);
 
   say();
   say(`## Throughput (${CONNECTIONS} connections, ${ROUNDS} x ${DURATION} s, medians; ratio and Δp99 paired with bare round by round)`);
   say();
   say(table(
-    ['target', 'what', 'req/s', 'x bare', 'p50', 'p99', 'Δp99 vs bare', 'per round req/s', 'ok'],
+    ['target', 'what', 'req/s', 'x bare', 'p50', 'p99', 'Δp99 vs bare', 'server CPU/req', 'x bare by CPU', 'per round req/s', 'ok'],
     targets.map((m) => [
       m.name, m.what, thousands(rps(m)), fixed(ratio(m, bare)), ms(median(m.rounds.map((r) => r.p50))), ms(median(m.rounds.map((r) => r.p99))),
-      m === bare ? '' : ms(dp99(m)), m.rounds.map((r) => thousands(r.rps)).join(' / '), flawed(m) ? 'NON-2xx/ERRORS' : 'all 2xx',
+      m === bare ? '' : ms(dp99(m)), `${fixed(median(m.rounds.map((r) => r.cpuUs)), 1)} µs`, fixed(cpuRatio(m, bare)),
+      m.rounds.map((r) => thousands(r.rps)).join(' / '), flawed(m) ? 'NON-2xx/ERRORS' : 'all 2xx',
     ]),
   ));
   say();
   say(table(['server', 'start-up', 'RSS at start', 'RSS / counters after the rounds'], startup.map(([name, build, rss]) => {
     const s = stats.get(name ?? '') ?? {};
-    return [name ?? '', build ?? '', rss ?? '', Object.entries(s).map(([k, v]) => `${k} ${v}`).join(', ')];
+    return [name ?? '', build ?? '', rss ?? '', Object.entries(s).filter(([k]) => k !== 'cpuUs').map(([k, v]) => `${k} ${v}`).join(', ')];
   })));
 
-  const big = targets.find((m) => m.name === 'mw-1M') as Measured;
-  const one = targets.find((m) => m.name === 'mw-1k') as Measured;
-  const remote = targets.find((m) => m.name === 'remote') as Measured;
+  const named = (name: string) => targets.find((m) => m.name === name) as Measured;
+  const one = named('mw-1k');
+  const remote = named('remote');
+  const rows: string[][] = [];
+  for (const big of [named('mw-1M'), named('mw-1M-packed')]) {
+    rows.push(
+      ['1', `${big.name} ≥ 0.90 x bare req/s`, `${fixed(ratio(big, bare))} (by CPU ${fixed(cpuRatio(big, bare))})`, verdict(ratio(big, bare), 0.9, 'min')],
+      ['1', `${big.name} p99 within 1 ms of bare`, `Δp99 ${ms(dp99(big))}`, verdict(dp99(big), 1, 'max', ' ms')],
+      ['5', `${big.name} / mw-1k req/s ≥ 0.95`, `${fixed(ratio(big, one))} (by CPU ${fixed(cpuRatio(big, one))})`, verdict(ratio(big, one), 0.95, 'min')],
+    );
+  }
+  rows.push(['2', 'remote ≥ 0.85 x bare req/s', `${fixed(ratio(remote, bare))} (by CPU ${fixed(cpuRatio(remote, bare))})`, verdict(ratio(remote, bare), 0.85, 'min')]);
   say();
   say('## Targets');
   say();
-  say(table(['item', 'target', 'measured', 'verdict'], [
-    ['1', 'mw-1M ≥ 0.90 x bare req/s', fixed(ratio(big, bare)), verdict(ratio(big, bare), 0.9, 'min')],
-    ['1', 'mw-1M p99 within 1 ms of bare', `Δp99 ${ms(dp99(big))}`, verdict(dp99(big), 1, 'max', ' ms')],
-    ['2', 'remote ≥ 0.85 x bare req/s', fixed(ratio(remote, bare)), verdict(ratio(remote, bare), 0.85, 'min')],
-    ['5', 'mw-1M / mw-1k req/s ≥ 0.95', fixed(ratio(big, one)), verdict(ratio(big, one), 0.95, 'min')],
-  ]));
+  say(table(['item', 'target', 'measured', 'verdict'], rows));
 }
 
 function reportRevocation(burst: LoadResult, coldStats: Record<string, number>, underLoad: RevokeUnderLoadResult[], loopers: number, latencies: number[], acceptedAfter: number[]): void {

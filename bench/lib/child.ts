@@ -26,7 +26,7 @@ export interface ChildServer {
 
 /** Spawn `serve.ts` with `config`; rejects if it exits or takes longer than `timeoutMs` to listen. */
 export function startServer(config: ServeConfig, timeoutMs = 120_000): Promise<ChildServer> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SERVE, JSON.stringify(config)], {
+  const child: ChildProcess = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', SERVE, JSON.stringify(config)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let nextId = 1;

@@ -10,6 +10,7 @@
  * const secrets = spreadIndexes(1_000_000, 1000).map(secretOf); // 1000 secrets spread over the range
  * ```
  */
+import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { sha256Hex } from '../../middleware/digest.js';
 import type { StoredToken, StoredUser, TokenStore } from '../../middleware/types.js';
@@ -62,6 +63,53 @@ export function syncTokenStore(n: number): BenchTokenStore {
     byDigest,
     users,
     findTokenByDigest: (digest) => byDigest.get(digest),
+    findUserById: (userId) => users.get(userId),
+    userAccessTokensEnabled: () => true,
+  };
+}
+
+/**
+ * The same `n` tokens as {@link syncTokenStore}, kept without one JS object per token: the raw
+ * digests in one `Uint8Array` and an open-addressing index in an `Int32Array`; a row object is
+ * made only when a lookup finds one (a cache miss). The GC never walks a million objects, so
+ * this isolates the middleware's per-request cost from the heap size of an in-process store.
+ */
+export function compactTokenStore(n: number): TokenStore & { readonly size: number } {
+  const userCount = Math.max(1, Math.min(n, 10_000));
+  const users = syncTokenStore(0).users;
+  for (let u = 0; u < userCount; u++) {
+    const id = userIdOf(u);
+    users.set(id, { id, username: usernameOf(u), roles: 'system_user system_user_access_token', delete_at: 0, is_bot: false });
+  }
+  const digests = new Uint8Array(n * 32);
+  let capacity = 1;
+  while (capacity < n * 2) capacity *= 2;
+  const mask = capacity - 1;
+  const slots = new Int32Array(capacity).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const digest = createHash('sha256').update(secretOf(i), 'utf8').digest();
+    digests.set(digest, i * 32);
+    let slot = digest.readUInt32BE(0) & mask;
+    while (slots[slot] !== -1) slot = (slot + 1) & mask;
+    slots[slot] = i;
+  }
+  const find = (hex: string): number => {
+    if (hex.length !== 64) return -1;
+    const wanted = Buffer.from(hex, 'hex');
+    if (wanted.length !== 32) return -1;
+    for (let slot = wanted.readUInt32BE(0) & mask; ; slot = (slot + 1) & mask) {
+      const i = slots[slot] as number;
+      if (i === -1) return -1;
+      if (wanted.equals(digests.subarray(i * 32, i * 32 + 32))) return i;
+    }
+  };
+  return {
+    size: n,
+    findTokenByDigest(digest) {
+      const i = find(digest);
+      if (i < 0) return undefined;
+      return { id: tokenIdOf(i), digest, user_id: userIdOf(i % userCount), description: 'benchmark', is_active: true, expires_at: 0 };
+    },
     findUserById: (userId) => users.get(userId),
     userAccessTokensEnabled: () => true,
   };

@@ -1,8 +1,10 @@
 /**
- * The load generator process: reads a {@link LoadConfig} (JSON) on stdin, runs autocannon against
- * it, prints one {@link LoadResult} (JSON) on stdout. It runs in its own process so that it never
- * shares an event loop with the server it measures. Latencies are recorded per response with
- * autocannon's sub-millisecond `responseTime` (its own histogram rounds to whole milliseconds).
+ * The load generator process. It runs in its own process so that it never shares an event loop
+ * with the server it measures. Started with an IPC channel (by `load.ts`), it runs every
+ * {@link LoadConfig} message it receives, one at a time, and answers each with a
+ * {@link LoadResult} message; started without one, it reads one config (JSON) on stdin and prints
+ * the result (JSON) on stdout. Latencies are recorded per response with autocannon's
+ * sub-millisecond `responseTime` (its own histogram rounds to whole milliseconds).
  *
  * @example
  * ```sh
@@ -58,8 +60,8 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 }
 
-async function main(): Promise<void> {
-  const config = JSON.parse(await readStdin()) as LoadConfig;
+/** Run one load. */
+export async function load(config: LoadConfig): Promise<LoadResult> {
   let latencies = new Float64Array(1 << 18);
   let n = 0;
   const statuses: Record<string, number> = {};
@@ -85,7 +87,7 @@ async function main(): Promise<void> {
   const result = await finished;
   const sorted = latencies.subarray(0, n).sort();
   const ok2xx = result['2xx'];
-  const out: LoadResult = {
+  return {
     rps: ok2xx / result.duration,
     total: n,
     ok2xx,
@@ -99,7 +101,18 @@ async function main(): Promise<void> {
     max: percentile(sorted, 100),
     statuses,
   };
-  process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
-await main();
+if (process.send !== undefined) {
+  let queue = Promise.resolve();
+  process.on('message', (raw) => {
+    const { id, config } = raw as { id: number; config: LoadConfig };
+    queue = queue.then(() => load(config).then(
+      (result) => { process.send?.({ id, result }); },
+      (err: unknown) => { process.send?.({ id, error: err instanceof Error ? err.message : String(err) }); },
+    ));
+  });
+  process.on('disconnect', () => process.exit(0));
+} else {
+  process.stdout.write(`${JSON.stringify(await load(JSON.parse(await readStdin()) as LoadConfig))}\n`);
+}

@@ -1,13 +1,17 @@
 /**
- * Run one autocannon load in a separate process (`load-worker.ts`) and return its figures.
+ * The load driver: one long-lived load generator process (`load-worker.ts`, autocannon) that
+ * runs the loads it is sent one at a time, so no load pays a process start-up and the generator
+ * never shares an event loop with a server.
  *
  * @example
  * ```ts
- * const r = await runLoad({ url, connections: 50, duration: 8, requests: bearerRequests(secrets) });
+ * const driver = startLoadDriver();
+ * const r = await driver.run({ url, connections: 50, duration: 8, requests: bearerRequests(secrets) });
  * console.log(r.rps, r.p99);
+ * await driver.close();
  * ```
  */
-import { spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { LoadConfig, LoadRequest, LoadResult } from './load-worker.js';
 
@@ -20,21 +24,41 @@ export function bearerRequests(tokens: readonly string[], path = '/'): LoadReque
   return tokens.map((token) => ({ path, headers: { authorization: `Bearer ${token}` } }));
 }
 
-/** Spawn the load generator and wait for its result. */
-export function runLoad(config: LoadConfig): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER], { stdio: ['pipe', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { out += chunk; });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (code !== 0) { reject(new Error(`load generator exited with ${code}`)); return; }
-      try {
-        resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as LoadResult);
-      } catch (err) {
-        reject(new Error(`load generator printed no result: ${String(err)}`));
-      }
-    });
-    child.stdin.end(JSON.stringify(config));
+export interface LoadDriver {
+  run(config: LoadConfig): Promise<LoadResult>;
+  close(): Promise<void>;
+}
+
+/** Start the load generator process. */
+export function startLoadDriver(): LoadDriver {
+  const child = fork(WORKER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const waiting = new Map<number, { resolve: (r: LoadResult) => void; reject: (e: Error) => void }>();
+  let nextId = 1;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => {
+    for (const w of waiting.values()) w.reject(new Error('load generator exited'));
+    waiting.clear();
+    resolve();
+  }));
+  child.on('message', (raw) => {
+    const message = raw as { id: number; result?: LoadResult; error?: string };
+    const w = waiting.get(message.id);
+    waiting.delete(message.id);
+    if (message.result !== undefined) w?.resolve(message.result);
+    else w?.reject(new Error(`load generator: ${message.error ?? 'no result'}`));
   });
+  return {
+    run(config) {
+      return new Promise((resolve, reject) => {
+        const id = nextId++;
+        waiting.set(id, { resolve, reject });
+        child.send({ id, config });
+      });
+    },
+    async close() {
+      if (child.connected) child.disconnect();
+      const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(killer);
+    },
+  };
 }

@@ -6,7 +6,7 @@
  *
  * - sends `{ type: 'ready', url, port, buildMs, rssMb }` once listening;
  * - answers `{ type: 'stats', id }` with `{ type: 'stats', id, data }` (the target's counters,
- *   RSS and heap in MB);
+ *   RSS and heap in MB, CPU time used so far in µs);
  * - exits when the runner disconnects or on SIGTERM.
  *
  * Kind `mock` starts the mock Mattermost server in memory (`startMockServer`), optionally with
@@ -60,6 +60,9 @@ async function main(): Promise<void> {
     close = () => new Promise<void>((resolve) => { http.closeAllConnections(); http.close(() => resolve()); });
   }
   const buildMs = performance.now() - t0;
+  // Start from a settled heap (the runner passes --expose-gc): a long-running server has had its
+  // major collections long before; the build's garbage is not what is measured.
+  (globalThis as { gc?: () => void }).gc?.();
 
   let stopping = false;
   const stop = () => {
@@ -74,7 +77,8 @@ async function main(): Promise<void> {
     const message = raw as { type?: string; id?: number };
     if (message.type !== 'stats' || typeof message.id !== 'number') return;
     const memory = process.memoryUsage();
-    send({ type: 'stats', id: message.id, data: { ...counters(), rssMb: mb(memory.rss), heapMb: mb(memory.heapUsed) } });
+    const cpu = process.cpuUsage();
+    send({ type: 'stats', id: message.id, data: { ...counters(), rssMb: mb(memory.rss), heapMb: mb(memory.heapUsed), cpuUs: cpu.user + cpu.system } });
   });
   send({ type: 'ready', url, port, buildMs, rssMb: mb(process.memoryUsage().rss) });
 }

@@ -33,7 +33,7 @@ import { createHookBus } from '../../middleware/hooks.js';
 import { remoteResolver } from '../../middleware/remote-resolver.js';
 import { cachedResolver } from '../../middleware/session-cache.js';
 import { storeResolver } from '../../middleware/store-resolver.js';
-import { JWT_SECRET, secretOf, syncTokenStore, usernameOf } from '../lib/fixtures.js';
+import { compactTokenStore, JWT_SECRET, secretOf, syncTokenStore, usernameOf } from '../lib/fixtures.js';
 
 export type TargetKind = 'bare' | 'map' | 'sha-map' | 'jose' | 'koa-jwt' | 'passport' | 'middleware' | 'remote' | 'receiver';
 
@@ -41,6 +41,8 @@ export interface TargetOptions {
   kind: TargetKind;
   /** Tokens in the store (`middleware`, `map`, `sha-map`, `passport`). Default 1000. */
   tokens?: number;
+  /** `middleware`: one object per token in Maps (`objects`, default) or packed typed arrays (`compact`). */
+  store?: 'objects' | 'compact';
   /** Mattermost (mock) base URL (`remote`, `receiver`). */
   upstream?: string;
   /** HS256 secret of the signed events (`receiver`). */
@@ -84,7 +86,7 @@ const authUsername = (ctx: Koa.Context) => ctx.state.auth?.username ?? '';
 
 /** Build the app of one benchmark target. */
 export async function buildTarget(options: TargetOptions): Promise<Target> {
-  const { kind, tokens = 1000, upstream, eventSecret } = options;
+  const { kind, tokens = 1000, upstream, eventSecret, store: storeKind = 'objects' } = options;
   const app = new Koa();
   app.silent = true;
   let stats = (): Record<string, number> => ({});
@@ -139,12 +141,13 @@ export async function buildTarget(options: TargetOptions): Promise<Target> {
       break;
     }
     case 'middleware': {
-      const store = syncTokenStore(tokens);
+      const store = storeKind === 'compact' ? compactTokenStore(tokens) : syncTokenStore(tokens);
+      const size = 'size' in store ? store.size : store.byDigest.size;
       const hooks = createHookBus();
       const resolver = cachedResolver(storeResolver(store), { hooks });
       app.use(authenticate({ resolver }));
       reply(app, authUsername);
-      stats = () => ({ cached: resolver.size, storeTokens: store.byDigest.size });
+      stats = () => ({ cached: resolver.size, storeTokens: size });
       break;
     }
     case 'remote':
