@@ -23,6 +23,14 @@ export type { DurabilityOptions } from './durability.js';
 /** `OpenStoreOptions` plus the file mode's tuning knobs (`fsync`, compaction thresholds). */
 export type StoreOptions = OpenStoreOptions & DurabilityOptions;
 
+function toJson(mutations: readonly Mutation[]): string {
+  try {
+    return JSON.stringify(mutations);
+  } catch (err) {
+    throw new InvalidMutationError(`mutations cannot be stored as JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 function checkData(data: MockData): MockData {
   if (data === null || typeof data !== 'object' || data.version !== 1) {
     throw new InvalidMutationError('data must be a MockData object with version 1');
@@ -76,7 +84,7 @@ class MockStore implements Store {
       this.#durability?.assertWritable();
       this.#state.validate(mutations);
       // Serialize before applying: a value JSON cannot hold fails here, with nothing applied.
-      const json = this.#durability ? JSON.stringify(mutations) : '';
+      const json = this.#durability ? toJson(mutations) : '';
       this.#state.apply(mutations);
       const seq = ++this.#seq;
       return this.#durability ? this.#durability.append(seq, json) : Promise.resolve();

@@ -5,8 +5,8 @@ import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore, type StoreOptions } from '../../../mock-server/db/store.js';
-import { StoreLockedError, UniqueViolationError } from '../../../mock-server/db/errors.js';
-import type { Mutation, Store } from '../../../mock-server/db/schema.js';
+import { InvalidMutationError, StoreLockedError, UniqueViolationError } from '../../../mock-server/db/errors.js';
+import type { Mutation, Store, TokenRecord } from '../../../mock-server/db/schema.js';
 import { config, emptyData, seedData, token, user } from './fixtures/data.js';
 import { useTempDirs } from './fixtures/tmp.js';
 import { writeFileAtomic } from '../../../mock-server/db/fsutil.js';
@@ -95,6 +95,19 @@ describe('store (files)', () => {
     const rest = Array.from({ length: 50 }, (_, i) => store.commit([putToken(`b${i}`)]));
     await Promise.all([first, ...rest]);
     expect(store.stats().journalWrites).to.be.at.most(3);
+  });
+
+  it('a value JSON cannot hold is refused before anything is applied', async () => {
+    const file = join(await tempDir(), 'db.json');
+    const store = await openAt(file);
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    const record = { ...token('t1', 'u1'), props: circular } as unknown as TokenRecord;
+    const err = await rejection(store.commit([{ op: 'put', collection: 'tokens', record }]));
+    expect(err).to.be.instanceOf(InvalidMutationError);
+    expect(store.count('tokens')).to.equal(0);
+    await store.flush();
+    expect(store.stats().journalWrites).to.equal(0);
   });
 
   it('a rejected commit writes nothing', async () => {
