@@ -147,14 +147,10 @@ async function main(): Promise<void> {
     { name: 'mw-1M-packed', what: 'the same, 1M tokens in typed arrays (no object per token)', options: { kind: 'middleware', tokens: BIG, store: 'compact' }, tokens: bigTokens },
     { name: 'remote', what: 'authenticate + remoteResolver (mock upstream), warm cache, 100 tokens', options: { kind: 'remote', upstream: mock.url }, tokens: patSecrets },
   ];
-  const targets: Measured[] = [];
-  const startup: string[][] = [];
-  for (const spec of specs) {
-    progress(`starting ${spec.name}`);
-    const server = await startServer(spec.options);
-    targets.push({ name: spec.name, what: spec.what, server, tokens: spec.tokens, rounds: [] });
-    startup.push([spec.name, ms(server.ready.buildMs, 0), `${server.ready.rssMb} MB`]);
-  }
+  progress(`starting ${specs.length} target servers`);
+  const servers = await Promise.all(specs.map((spec) => startServer(spec.options)));
+  const targets: Measured[] = specs.map((spec, i) => ({ name: spec.name, what: spec.what, server: servers[i] as ChildServer, tokens: spec.tokens, rounds: [] }));
+  const startup = targets.map((m) => [m.name, ms(m.server.ready.buildMs, 0), `${m.server.ready.rssMb} MB`]);
 
   try {
     for (const m of targets) {
@@ -203,7 +199,7 @@ async function main(): Promise<void> {
   reportRevocation(burst, coldStats, underLoad, loopers, latency.map((s) => s.latencyMs), latency.map((s) => s.acceptedAfter));
 
   progress('plain Node timings');
-  const micro = await childOutput(['--import', 'tsx', fileURLToPath(new URL('./lib/micro.ts', import.meta.url)), '--tokens', String(quick ? 100_000 : BIG)]);
+  const micro = await childOutput(['--import', 'tsx', fileURLToPath(new URL('./lib/micro.ts', import.meta.url)), '--tokens', String(quick ? 100_000 : BIG), ...(quick ? ['--quick'] : [])]);
   if (micro.code === 0) {
     const rows = JSON.parse(micro.stdout.trim().split('\n').pop() ?? '[]') as MicroRow[];
     say();
@@ -252,7 +248,7 @@ function reportThroughput(targets: Measured[], stats: Map<string, Record<string,
     ]),
   ));
   say();
-  say(table(['server', 'start-up', 'RSS at start', 'RSS / counters after the rounds'], startup.map(([name, build, rss]) => {
+  say(table(['server', 'start-up (all started in parallel)', 'RSS at start', 'RSS / counters after the rounds'], startup.map(([name, build, rss]) => {
     const s = stats.get(name ?? '') ?? {};
     return [name ?? '', build ?? '', rss ?? '', Object.entries(s).filter(([k]) => k !== 'cpuUs').map(([k, v]) => `${k} ${v}`).join(', ')];
   })));

@@ -10,9 +10,8 @@
  * const secrets = spreadIndexes(1_000_000, 1000).map(secretOf); // 1000 secrets spread over the range
  * ```
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { sha256Hex } from '../../middleware/digest.js';
 import type { StoredToken, StoredUser, TokenStore } from '../../middleware/types.js';
 
 /** The 26-character secret of token number `i` (Mattermost ids and tokens are 26 chars). */
@@ -54,7 +53,7 @@ export function syncTokenStore(n: number): BenchTokenStore {
   }
   const byDigest = new Map<string, StoredToken>();
   for (let i = 0; i < n; i++) {
-    const digest = sha256Hex(secretOf(i));
+    const digest = hash('sha256', secretOf(i), 'hex');
     byDigest.set(digest, {
       id: tokenIdOf(i), digest, user_id: userIdOf(i % userCount), description: 'benchmark', is_active: true, expires_at: 0,
     });
@@ -87,7 +86,7 @@ export function compactTokenStore(n: number): TokenStore & { readonly size: numb
   const mask = capacity - 1;
   const slots = new Int32Array(capacity).fill(-1);
   for (let i = 0; i < n; i++) {
-    const digest = createHash('sha256').update(secretOf(i), 'utf8').digest();
+    const digest = hash('sha256', secretOf(i), 'buffer');
     digests.set(digest, i * 32);
     let slot = digest.readUInt32BE(0) & mask;
     while (slots[slot] !== -1) slot = (slot + 1) & mask;
