@@ -16,7 +16,7 @@ import type { Low } from 'lowdb';
 import type { MockData, OpenStoreOptions } from './schema.js';
 import { MemoryState } from './memory.js';
 import { StoreCorruptError, StoreFailedError, UniqueViolationError } from './errors.js';
-import { DIR_MODE, FILE_MODE, fsyncDir, tempFileFor } from './fsutil.js';
+import { DIR_MODE, FILE_MODE, fsyncDir, tempFileFor, writeAll } from './fsutil.js';
 import { formatLine, parseJournal, type PendingCommit } from './journal.js';
 import { acquireLock } from './lock.js';
 import { snapshotDb, type SnapshotData } from './snapshot.js';
@@ -230,11 +230,7 @@ export class Durability {
     const line = formatLine(batch);
     const buffer = Buffer.from(line, 'utf8');
     try {
-      let written = 0;
-      while (written < buffer.length) {
-        const { bytesWritten } = await this.#journal.write(buffer, written, buffer.length - written);
-        written += bytesWritten;
-      }
+      await writeAll(this.#journal, buffer);
       if (this.#fsync) await this.#journal.datasync();
     } catch (err) {
       this.#failed = new StoreFailedError(err);
@@ -296,7 +292,7 @@ export class Durability {
     const next = await open(temp, 'a', FILE_MODE);
     try {
       const buffer = Buffer.from(content, 'utf8');
-      if (buffer.length > 0) await next.write(buffer);
+      await writeAll(next, buffer);
       if (this.#fsync) await next.sync();
       await rename(temp, this.journalFile);
     } catch (err) {
@@ -304,7 +300,7 @@ export class Durability {
       await rm(temp, { force: true });
       throw err;
     }
-    if (this.#fsync) fsyncDir(dirname(this.journalFile));
+    if (this.#fsync) await fsyncDir(dirname(this.journalFile));
     const old = this.#journal;
     this.#journal = next;
     this.#journalBytes = Buffer.byteLength(content);
@@ -425,7 +421,7 @@ export async function openDurability(fileOption: string, options: OpenStoreOptio
       state = stateFrom(file, data);
       // Reset: forget the old journal first, so a crash never replays it onto the new snapshot.
       await rm(journalFile, { force: true });
-      if (fsync) fsyncDir(dirname(file));
+      if (fsync) await fsyncDir(dirname(file));
       low.data = { ...state.toData(), seq: 0 };
       const written = low.write();
       low.data = null;

@@ -8,7 +8,6 @@
  * ```
  */
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** Mode of every file the store creates. */
@@ -22,16 +21,24 @@ export function tempFileFor(file: string): string {
 }
 
 /** fsync a directory so a rename or unlink in it survives power loss (a no-op where unsupported). */
-export function fsyncDir(dir: string): void {
-  let fd: number | undefined;
+export async function fsyncDir(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
   try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
+    handle = await open(dir, 'r');
+    await handle.sync();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'EBADF') throw err;
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    await handle?.close();
+  }
+}
+
+/** Write all of `buffer` at the handle's position (a write may take only part of it). */
+export async function writeAll(handle: FileHandle, buffer: Uint8Array): Promise<void> {
+  for (let written = 0; written < buffer.length;) {
+    const { bytesWritten } = await handle.write(buffer, written, buffer.length - written);
+    written += bytesWritten;
   }
 }
 
@@ -48,11 +55,7 @@ async function writeStringInChunks(handle: FileHandle, text: string): Promise<vo
     // Never split a surrogate pair (it would encode as two U+FFFD).
     const last = text.charCodeAt(end - 1);
     if (end < text.length && last >= 0xd800 && last <= 0xdbff) end -= 1;
-    const buffer = Buffer.from(text.slice(start, end), 'utf8');
-    for (let written = 0; written < buffer.length;) {
-      const { bytesWritten } = await handle.write(buffer, written, buffer.length - written);
-      written += bytesWritten;
-    }
+    await writeAll(handle, Buffer.from(text.slice(start, end), 'utf8'));
     start = end;
   }
 }
@@ -88,5 +91,5 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array | 
     await rm(temp, { force: true });
     throw err;
   }
-  if (fsync) fsyncDir(dirname(file));
+  if (fsync) await fsyncDir(dirname(file));
 }
