@@ -218,14 +218,26 @@ async function main(): Promise<void> {
     say();
     say(`## Write path on lowdb (bench/store-write.ts${quick ? ' --quick' : ''}, exit ${store.code})`);
     say();
-    const lines = store.stderr.split('\n').filter((l) => l.startsWith('  ')).map((l) => l.trim());
-    say(table(['scenario', 'figure'], lines.map((l) => { const i = l.indexOf(': '); return [l.slice(0, i), l.slice(i + 2)]; })));
+    const note = store.stdout.split('\n').find((l) => l.startsWith('store-write results'));
+    if (note !== undefined) { say(note); say(); }
+    const parsed = consoleTable(store.stdout);
+    if (parsed !== undefined) say(table(parsed.head, parsed.rows));
+    else say('```\n' + store.stdout.trim() + '\n```');
   }
 
   say();
   say(`total ${fixed((Date.now() - started) / 1000, 0)} s`);
   const file = option('--out');
   if (file !== undefined) writeFileSync(file, `${out.join('\n')}\n`);
+}
+
+/** The rows of the last `console.table()` in `text` (without the index column), or undefined. */
+function consoleTable(text: string): { head: string[]; rows: string[][] } | undefined {
+  const cells = (line: string) => line.split('│').slice(2, -1).map((c) => c.trim().replace(/^'(.*)'$/, '$1'));
+  const lines = text.split('\n').filter((l) => l.startsWith('│'));
+  const head = lines.find((l) => l.includes('(index)'));
+  if (head === undefined) return undefined;
+  return { head: cells(head), rows: lines.filter((l) => l !== head).map(cells) };
 }
 
 function reportThroughput(targets: Measured[], stats: Map<string, Record<string, number>>, startup: string[][]): void {
