@@ -276,17 +276,17 @@ export class Durability {
     this.#snapshots += 1;
     const keep = compaction.tail.filter((entry) => entry.seq > compaction.seq);
     try {
-      await this.#swapJournal(keep.map((entry) => entry.line).join(''));
-      this.#journalEntries = keep.length;
+      await this.#swapJournal(keep.map((entry) => entry.line).join(''), keep.length);
     } catch (err) {
-      // The old journal is intact and still open: replay skips what the snapshot holds.
+      // Either the old journal is still in place and open (replay skips what the snapshot
+      // holds), or only the directory fsync failed after the swap.
       this.#compactRetryAt = Date.now() + 10_000;
       this.#onCompactionError(err);
     }
   }
 
-  /** Atomically replace the journal with `content` and append to the new file from now on. */
-  async #swapJournal(content: string): Promise<void> {
+  /** Atomically replace the journal with `content` (`lines` lines); append to the new file from now on. */
+  async #swapJournal(content: string, lines: number): Promise<void> {
     const temp = tempFileFor(this.journalFile);
     await rm(temp, { force: true });
     const next = await open(temp, 'a', FILE_MODE);
@@ -300,11 +300,13 @@ export class Durability {
       await rm(temp, { force: true });
       throw err;
     }
-    if (this.#fsync) await fsyncDir(dirname(this.journalFile));
+    // The path names the new file now: append there whatever happens next.
     const old = this.#journal;
     this.#journal = next;
     this.#journalBytes = Buffer.byteLength(content);
-    await old.close();
+    this.#journalEntries = lines;
+    await old.close().catch(() => undefined);
+    if (this.#fsync) await fsyncDir(dirname(this.journalFile));
   }
 
   async #replace(item: ReplaceItem): Promise<void> {
@@ -319,8 +321,7 @@ export class Durability {
     try {
       await item.write();
       this.#snapshots += 1;
-      await this.#swapJournal('');
-      this.#journalEntries = 0;
+      await this.#swapJournal('', 0);
       item.resolve();
     } catch (err) {
       // The snapshot may or may not be in place; memory has the new data: stop accepting writes.
