@@ -47,15 +47,17 @@ export interface BenchTokenStore extends TokenStore {
 export function syncTokenStore(n: number): BenchTokenStore {
   const userCount = Math.max(1, Math.min(n, 10_000));
   const users = new Map<string, StoredUser>();
+  const userIds: string[] = [];
   for (let u = 0; u < userCount; u++) {
     const id = userIdOf(u);
+    userIds.push(id);
     users.set(id, { id, username: usernameOf(u), roles: 'system_user system_user_access_token', delete_at: 0, is_bot: false });
   }
   const byDigest = new Map<string, StoredToken>();
   for (let i = 0; i < n; i++) {
     const digest = hash('sha256', secretOf(i), 'hex');
     byDigest.set(digest, {
-      id: tokenIdOf(i), digest, user_id: userIdOf(i % userCount), description: 'benchmark', is_active: true, expires_at: 0,
+      id: tokenIdOf(i), digest, user_id: userIds[i % userCount] as string, description: 'benchmark', is_active: true, expires_at: 0,
     });
   }
   return {
