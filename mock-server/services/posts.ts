@@ -256,7 +256,8 @@ export function getPost(deps: PostDeps, caller: Caller, postId: string, includeD
   return post;
 }
 
-const byNewest = (a: PostRecord, b: PostRecord): number => b.create_at - a.create_at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+/** Newest first; posts created in the same millisecond keep their reverse insertion order (stable sort). */
+const byNewest = (a: PostRecord, b: PostRecord): number => b.create_at - a.create_at;
 
 /**
  * `GET /channels/{id}/posts`: `include_deleted` needs `manage_system` (403 naming
@@ -272,7 +273,7 @@ export function channelPosts(deps: PostDeps, caller: Caller, channelId: string, 
   const channel = findChannel(store, channelId);
   if (contentReadDenied(store, caller, channel) !== undefined) throw permissionError(caller.userId, 'read_channel_content');
   const { page, perPage, since, before, after } = options;
-  const all = store.findMany('posts', 'channel_id', channel.id).sort(byNewest);
+  const all = store.findMany('posts', 'channel_id', channel.id).reverse().sort(byNewest);
   const visible = includeDeleted ? all : all.filter((p) => p.delete_at === 0);
   let selected: PostRecord[];
   if (since !== undefined && since > 0) {
