@@ -67,5 +67,5 @@ export function verdict(value: number, bound: number, kind: 'min' | 'max', unit 
   const ok = kind === 'min' ? value >= bound : value <= bound;
   if (ok) return 'met';
   const by = Math.abs(value - bound);
-  return `MISSED by ${by < 10 ? by.toFixed(2) : Math.round(by)}${unit}`;
+  return `MISSED by ${by < 0.1 ? by.toFixed(3) : by < 10 ? by.toFixed(2) : Math.round(by)}${unit}`;
 }
