@@ -311,6 +311,7 @@ function reportRevocation(burst: LoadResult, coldStats: Record<string, number>, 
     ['refused, started before the revoke answer (revoke already effective)', thousands(sum((r) => r.refusedBefore)), ''],
     ['refused, started after the revoke answer', thousands(sum((r) => r.refusedAfter)), ''],
     ['errors (neither 200 nor 401)', thousands(sum((r) => r.otherAfter + r.otherBefore)), ''],
+    ['revoke answer → first 401 received (median over the revocations)', ms(median(underLoad.map((r) => r.firstRefusalMs))), ''],
     ['ACCEPTED, started after the revoke answer', String(sum((r) => r.acceptedAfterRevoke)), sum((r) => r.acceptedAfterRevoke) === 0 ? 'met (zero)' : 'MISSED'],
   ]));
   say();
