@@ -193,11 +193,7 @@ export function parsePostInput(body: unknown): PostInput {
 }
 
 function validatePost(input: PostInput): void {
-  const attachments = input.props.attachments;
-  const hasAttachments = Array.isArray(attachments) && attachments.length > 0;
-  if (input.message === '' && input.file_ids.length === 0 && !hasAttachments) {
-    throw new AppError('model.post.is_valid.msg.app_error', { detailed: 'message is empty' });
-  }
+  // Like Mattermost's Post.IsValid: an empty message is valid; only an over-long one is refused.
   if (runes(input.message) > POST_MESSAGE_MAX_RUNES) {
     throw new AppError('model.post.is_valid.msg.app_error', { detailed: `message is longer than ${POST_MESSAGE_MAX_RUNES} runes` });
   }
@@ -207,8 +203,8 @@ function validatePost(input: PostInput): void {
 /**
  * `POST /posts`: the `create_post` check first (403 naming `create_post`, unknown channel ids
  * included); `upload_file` for posts with files; an archived channel → 400; `system_*` types → 400;
- * thread checks on `root_id`; message validation (empty without files/attachments, or longer than
- * 16383 runes → 400 `model.post.is_valid.msg.app_error`). `create_at` is honoured only with
+ * thread checks on `root_id`; message validation (longer than 16383 runes → 400
+ * `model.post.is_valid.msg.app_error`; an empty message is valid, as in Mattermost). `create_at` is honoured only with
  * `manage_system`. Returns the stored post.
  */
 export async function createPost(deps: PostDeps, caller: Caller, input: PostInput): Promise<PostRecord> {
