@@ -10,6 +10,7 @@
  * ```
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { encodeIdBytes } from './ids.js';
 
 /**
  * Lowercase hex SHA-256 of a UTF-8 string.
@@ -40,8 +41,6 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(left, right);
 }
 
-const ALPHABET = 'ybndrfg8ejkmcpqxot1uwisza345h769';
-
 /**
  * A deterministic 26-character Mattermost-format id derived from a value (the first 16 bytes of
  * its SHA-256, base32 with Mattermost's alphabet). Used for the session id of a PAT when the
@@ -52,18 +51,5 @@ const ALPHABET = 'ybndrfg8ejkmcpqxot1uwisza345h769';
  * ```
  */
 export function deriveId(value: string): string {
-  const bytes = createHash('sha256').update(value, 'utf8').digest().subarray(0, 16);
-  let out = '';
-  let buffer = 0;
-  let bits = 0;
-  for (const byte of bytes) {
-    buffer = ((buffer << 8) | byte) & 0xffff;
-    bits += 8;
-    while (bits >= 5) {
-      out += ALPHABET[(buffer >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += ALPHABET[(buffer << (5 - bits)) & 31];
-  return out;
+  return encodeIdBytes(createHash('sha256').update(value, 'utf8').digest().subarray(0, 16));
 }

@@ -14,7 +14,8 @@ import { randomUUID } from 'node:crypto';
 
 const ALPHABET = 'ybndrfg8ejkmcpqxot1uwisza345h769';
 
-function encode(bytes: Uint8Array): string {
+/** Base32 with Mattermost's alphabet, no padding (16 bytes → 26 characters). */
+export function encodeIdBytes(bytes: Uint8Array): string {
   let out = '';
   let buffer = 0;
   let bits = 0;
@@ -33,7 +34,7 @@ function encode(bytes: Uint8Array): string {
 /** A new 26-character Mattermost id (122 random bits, from a v4 UUID like Mattermost's `NewId`). */
 export function newId(): string {
   const hex = randomUUID().replace(/-/g, '');
-  return encode(Buffer.from(hex, 'hex'));
+  return encodeIdBytes(Buffer.from(hex, 'hex'));
 }
 
 const VALID_ID = /^[\p{L}\p{N}]{26}$/u;
