@@ -6,10 +6,10 @@
  * (run bench/store-write.ts or not; default: full yes, quick no), `--rounds N`, `--duration S`,
  * `--out FILE` (also write the report there).
  *
- * Every server runs in its own process (`bench/servers/serve.ts`), every load in another
- * (`bench/lib/load-worker.ts`: autocannon, 50 connections, against 127.0.0.1); ratios are against
- * a bare Koa route measured in the same run, round by round (the order rotates each round), and
- * the figures are medians over the rounds.
+ * Every server runs in its own process (`bench/servers/serve.ts`, a fresh one per round), every
+ * load in another (`bench/lib/load-worker.ts`: autocannon, 50 connections, against 127.0.0.1);
+ * ratios are against a bare Koa route measured in the same round (the order rotates each round),
+ * and the figures are medians over the rounds.
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -23,6 +23,7 @@ import { bearerRequests, startLoadDriver, type LoadDriver, type LoadResult } fro
 import type { MicroRow } from './lib/micro.js';
 import { fixed, machine, median, ms, percentile, table, thousands, verdict } from './lib/report.js';
 import { revocationLatency, revokeUnderLoad, type RevokeUnderLoadResult } from './lib/revocation.js';
+import type { ReadyMessage } from './servers/serve.js';
 import type { TargetOptions } from './servers/targets.js';
 
 const argv = process.argv.slice(2);
@@ -55,9 +56,17 @@ type Round = LoadResult & { cpuUs: number };
 interface Measured {
   name: string;
   what: string;
-  server: ChildServer;
+  /** This round's server process. */
+  server: ChildServer | undefined;
   tokens: string[];
   rounds: Round[];
+  /** Start-up of each round's process. */
+  builds: ReadyMessage[];
+}
+
+function serverOf(m: Measured): ChildServer {
+  if (m.server === undefined) throw new Error(`${m.name}: no server`);
+  return m.server;
 }
 
 function freePort(): Promise<number> {
@@ -73,7 +82,7 @@ function freePort(): Promise<number> {
 
 /** One request per token, then an unknown token and none: the target must answer 200, 401, 401. */
 async function prime(m: Measured): Promise<void> {
-  const client = httpClient(m.server.url, 1);
+  const client = httpClient(serverOf(m).url, 1);
   try {
     for (const token of m.tokens) {
       const res = await client.request('GET', '/', token);
@@ -93,9 +102,10 @@ async function prime(m: Measured): Promise<void> {
 let driver: LoadDriver;
 
 async function load(m: Measured, duration: number): Promise<Round> {
-  const before = (await m.server.stats()).cpuUs ?? NaN;
-  const result = await driver.run({ url: m.server.url, connections: CONNECTIONS, duration, requests: bearerRequests(m.tokens) });
-  const after = (await m.server.stats()).cpuUs ?? NaN;
+  const server = serverOf(m);
+  const before = (await server.stats()).cpuUs ?? NaN;
+  const result = await driver.run({ url: server.url, connections: CONNECTIONS, duration, requests: bearerRequests(m.tokens) });
+  const after = (await server.stats()).cpuUs ?? NaN;
   return { ...result, cpuUs: (after - before) / result.total };
 }
 
@@ -149,34 +159,38 @@ async function main(): Promise<void> {
     { name: 'mw-1M-packed', what: 'the same, 1M tokens in typed arrays (no object per token)', options: { kind: 'middleware', tokens: BIG, store: 'compact' }, tokens: bigTokens },
     { name: 'remote', what: `authenticate + remoteResolver (mock upstream), warm cache, ${LOAD_TOKENS} tokens`, options: { kind: 'remote', upstream: mock.url }, tokens: patSecrets },
   ];
-  // All servers start at once; each is primed and warmed as soon as it listens (in list order),
-  // so the 1M-token builds overlap the warm-ups of the others. Nothing is measured before all are up.
-  progress(`starting ${specs.length} target servers`);
-  const starting = specs.map((spec) => startServer(spec.options));
-  for (const p of starting) p.catch(() => undefined);
-  const targets: Measured[] = [];
-  try {
-    for (const [i, spec] of specs.entries()) {
-      const m: Measured = { name: spec.name, what: spec.what, server: await (starting[i] as Promise<ChildServer>), tokens: spec.tokens, rounds: [] };
-      targets.push(m);
-      progress(`priming and warming ${m.name}`);
-      await prime(m);
-      await load(m, WARM_S);
-    }
-    for (let r = 0; r < ROUNDS; r++) {
+  // Every round starts a fresh process per target (a process's own speed varies by several per
+  // cent: memory layout, JIT), all at once; each is primed and warmed as soon as it listens (in
+  // list order), so the 1M-token builds overlap the others' warm-ups. Nothing is measured before
+  // all are up and warm; then each is measured once, in an order that rotates every round.
+  const targets: Measured[] = specs.map((spec) => ({ name: spec.name, what: spec.what, tokens: spec.tokens, rounds: [], builds: [], server: undefined }));
+  const stats = new Map<string, Record<string, number>>();
+  for (let r = 0; r < ROUNDS; r++) {
+    progress(`round ${r + 1}/${ROUNDS}: starting ${specs.length} target servers`);
+    const starting = specs.map((spec) => startServer(spec.options));
+    for (const p of starting) p.catch(() => undefined);
+    try {
+      for (const [i, m] of targets.entries()) {
+        m.server = await (starting[i] as Promise<ChildServer>);
+        m.builds.push(m.server.ready);
+        progress(`round ${r + 1}/${ROUNDS}: priming and warming ${m.name}`);
+        await prime(m);
+        await load(m, WARM_S);
+      }
       const order = targets.map((_, i) => targets[(i + r) % targets.length] as Measured);
       for (const m of order) {
-        progress(`round ${r + 1}/${ROUNDS}: ${m.name}`);
+        progress(`round ${r + 1}/${ROUNDS}: measuring ${m.name}`);
         m.rounds.push(await load(m, DURATION));
       }
+      for (const m of targets) stats.set(m.name, await serverOf(m).stats());
+    } finally {
+      await Promise.all(starting.map((p) => p.then((server) => server.close(), () => undefined)));
     }
-    const stats = new Map<string, Record<string, number>>();
-    for (const m of targets) stats.set(m.name, await m.server.stats());
-    const startup = targets.map((m) => [m.name, ms(m.server.ready.buildMs, 0), `${m.server.ready.rssMb} MB`]);
-    reportThroughput(targets, stats, startup);
-  } finally {
-    await Promise.all(starting.map((p) => p.then((server) => server.close(), () => undefined)));
   }
+  const startup = targets.map((m) => [
+    m.name, ms(median(m.builds.map((b) => b.buildMs)), 0), `${median(m.builds.map((b) => b.rssMb))} MB`,
+  ]);
+  reportThroughput(targets, stats, startup);
 
   // Item 2: a cold remote resolver, 10k requests over 100 distinct tokens.
   progress('remote resolver: 10k requests over 100 tokens from a cold cache');
@@ -270,7 +284,7 @@ function reportThroughput(targets: Measured[], stats: Map<string, Record<string,
     ]),
   ));
   say();
-  say(table(['server', 'start-up (in parallel with the others)', 'RSS at start', 'RSS / counters after the rounds'], startup.map(([name, build, rss]) => {
+  say(table(['server', 'start-up (median; in parallel with the others)', 'RSS at start (median)', 'RSS / counters after the last round'], startup.map(([name, build, rss]) => {
     const s = stats.get(name ?? '') ?? {};
     return [name ?? '', build ?? '', rss ?? '', Object.entries(s).filter(([k]) => k !== 'cpuUs').map(([k, v]) => `${k} ${v}`).join(', ')];
   })));
