@@ -211,7 +211,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const { print = console.log, ttlMs = 5 * 60_000, eventTimeoutMs = 5_000 } = options;
   const secret = randomBytes(32).toString('base64url');
   // 1. The service listens first, so Mattermost can be told where to send events.
-  const http = createServer();
+  // Until the service is attached, answer 503: the mock's event sender retries, so the events of
+  // the admin steps below are delivered to the service, not lost.
+  let handle: ReturnType<Koa['callback']> | undefined;
+  const http = createServer((req, res) => {
+    if (handle !== undefined) return void handle(req, res);
+    res.writeHead(503, { 'Retry-After': '1' }).end();
+  });
   const appUrl = await listen(http, 0, '127.0.0.1');
   let service: Service | undefined;
   let demo: Demo | undefined;
@@ -219,7 +225,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     demo = await startDemo({ print, mock: { webhooks: [`${appUrl}${EVENTS_PATH}`], webhookSecret: secret } });
     print(`demo: the mock sends signed events to ${appUrl}${EVENTS_PATH}`);
     service = createService({ mattermostUrl: demo.url, eventSecret: secret, ttlMs, print });
-    http.on('request', service.app.callback());
+    handle = service.app.callback();
     print(`koa-app: listening on ${appUrl}, asking ${demo.url} about tokens, cache TTL ${ttlMs / 1000} s`);
     await options.onMock?.(demo);
 
@@ -231,6 +237,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const adminToken = await admin.createUserAccessToken((await admin.getMe()).id, 'koa-app demo admin');
     print(`admin: created tokens A (${tokenA.id}) and B (${tokenB.id}) for @user-1, and one for @sysadmin (${adminToken.id})`);
     const [a, b, root] = [secretOf(tokenA), secretOf(tokenB), secretOf(adminToken)];
+    // Let the events of these admin steps (config changed, tokens created) reach the service first,
+    // so a late one cannot clear its cache in the middle of the calls below.
+    await demo.flushEvents();
 
     // 3. Call the service like a client would.
     const calls: DemoCall[] = [];

@@ -84,6 +84,11 @@ export interface MockServer {
   readonly app: Koa;
   /** Public keys of signed events (empty without key signing). */
   readonly eventKeys: readonly EventKeys[];
+  /**
+   * Wait until every event emitted so far has been delivered to the webhooks (or given up on
+   * after its retries). Resolves at once without webhooks. Tests use it to start from a quiet state.
+   */
+  flushEvents(): Promise<void>;
 }
 
 /** A mock server assembled but not listening (tests use `app.callback()` with supertest). */
@@ -149,6 +154,7 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
   return {
     app, server, routes, hooks, store, logs, fresh, eventKeys,
     get seeded() { return seeded; },
+    flushEvents: () => (sender === undefined ? Promise.resolve() : sender.flush()),
     async reset() {
       await store.replaceAll(structuredClone(built.data));
       resolver.clear();
@@ -208,6 +214,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     fresh: mock.fresh,
     eventKeys: mock.eventKeys,
     get seeded() { return mock.seeded; },
+    flushEvents: () => mock.flushEvents(),
     reset: () => mock.reset(),
     close() {
       closing ??= (async () => {

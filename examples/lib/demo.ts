@@ -21,6 +21,8 @@ import type { Print } from './cli.js';
 export interface DemoServer {
   readonly url: string;
   readonly seeded: { readonly sysadmin: { readonly username: string; readonly password: string } };
+  /** Wait until the events emitted so far reached the mock's webhooks (absent on a real server). */
+  flushEvents?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,6 +40,8 @@ export interface Demo {
   readonly admin: Client;
   /** Create a bot account owned by the admin,, with `roles` (a space-separated string). */
   createBot(username: string, roles: string, description?: string): Promise<Bot>;
+  /** Wait until the mock's signed events emitted so far have been delivered (no-op elsewhere). */
+  flushEvents(): Promise<void>;
   /** Stop the mock if this demo started it. */
   close(): Promise<void>;
 }
@@ -67,6 +71,9 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
         await admin.updateUserRoles(bot.user_id, roles);
         print(`admin: created bot @${botName} with roles "${roles}"`);
         return bot;
+      },
+      async flushEvents() {
+        await server.flushEvents?.();
       },
       async close() {
         if (owned) await server.close();

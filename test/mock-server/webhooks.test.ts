@@ -70,6 +70,21 @@ describe('mock server: signed revocation events', () => {
     expect(jwks.status, 'no JWKS without keys').to.equal(404);
   });
 
+  it('flushEvents() resolves once every event emitted so far reached the webhook', async () => {
+    mock = await startMockServer({ port: 0, inMemory: true, webhooks: [rx.url], webhookSecret: SECRET });
+    await revokeOneToken(mock);
+    await mock.flushEvents();
+    const key = new TextEncoder().encode(SECRET);
+    const names = await Promise.all(rx.bodies.map(async (b) => (await jwtVerify(b, key)).payload.event));
+    expect(names).to.include.members(['token.created', 'token.revoked']);
+    const withoutWebhooks = await startMockServer({ port: 0, inMemory: true });
+    try {
+      await withoutWebhooks.flushEvents();
+    } finally {
+      await withoutWebhooks.close();
+    }
+  });
+
   it('EdDSA: without a secret the events are signed with keys published at /.well-known/jwks.json', async () => {
     mock = await startMockServer({ port: 0, inMemory: true, webhooks: [rx.url] });
     const jwks = await fetch(`${mock.url}/.well-known/jwks.json`);
