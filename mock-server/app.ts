@@ -36,6 +36,11 @@ export interface CreateAppOptions {
   developerMode?: boolean;
   /** Public keys to serve at `/.well-known/jwks.json`. */
   jwks?: readonly PublicKeySource[];
+  /**
+   * Called after a handler succeeded and before its response is sent; the mock uses it to wait
+   * (bounded) for the webhook delivery of the events the request emitted.
+   */
+  beforeResponse?: () => Promise<void>;
 }
 
 /** Mattermost's `X-Version-Id`: version.build.hash.enterprise. */
@@ -51,7 +56,7 @@ const VERSION_ID = `${MOCK_VERSION}.${MOCK_VERSION}.mattermost-pat-mock.false`;
  * ```
  */
 export function createApp(options: CreateAppOptions): Koa {
-  const { server, routes, bodyLimit = 1024 * 1024, developerMode = false, jwks } = options;
+  const { server, routes, bodyLimit = 1024 * 1024, developerMode = false, jwks, beforeResponse } = options;
   const app = new Koa();
   app.proxy = false;
   app.silent = true;
@@ -64,6 +69,12 @@ export function createApp(options: CreateAppOptions): Koa {
     ctx.set('X-Version-Id', VERSION_ID);
     await next();
   });
+  if (beforeResponse !== undefined) {
+    app.use(async function settleBeforeResponse(_ctx, next) {
+      await next();
+      await beforeResponse();
+    });
+  }
   // Config `RateLimitSettings` (off in the default seed), read per request; before the body is read.
   app.use(rateLimit({ settings: () => server.store.config.RateLimitSettings, now: () => server.now(), logger: server.logger }));
   app.use(bodyReader({ limit: bodyLimit }));

@@ -27,6 +27,8 @@ const USAGE = `usage: mattermost-pat-mock [options]
   --webhook <url>         deliver signed token/user/config events to <url> (repeatable)
   --webhook-secret <s>    HS256 secret for --webhook (or env MM_PAT_WEBHOOK_SECRET);
                           without it events are signed with Ed25519 (JWKS at /.well-known/jwks.json)
+  --webhook-wait <ms>     wait up to <ms> for webhook delivery before answering a request
+                          that emitted events (default 0: answer at once)
   --developer             include detailed_error in error bodies
   --log                   echo server log lines to stderr
   -h, --help              show this help
@@ -51,6 +53,7 @@ function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env)
         reset: { type: 'boolean' },
         webhook: { type: 'string', multiple: true },
         'webhook-secret': { type: 'string' },
+        'webhook-wait': { type: 'string' },
         developer: { type: 'boolean' },
         log: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -92,6 +95,10 @@ function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env)
   if (secret !== undefined && secret !== '') {
     if (Buffer.byteLength(secret) < 32) throw new UsageError('--webhook-secret must be at least 32 bytes');
     options.webhookSecret = secret;
+  }
+  if (values['webhook-wait'] !== undefined) {
+    if (!/^\d+$/.test(values['webhook-wait'])) throw new UsageError(`--webhook-wait must be a whole number of milliseconds, got "${values['webhook-wait']}"`);
+    options.webhookWaitMs = Number(values['webhook-wait']);
   }
   options.developerMode = values.developer === true;
   options.logToConsole = values.log === true;

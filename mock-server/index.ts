@@ -52,6 +52,12 @@ export interface MockServerOptions {
   webhooks?: readonly string[];
   /** HS256 secret (≥ 32 bytes) for the webhooks. Without it events are signed with Ed25519 keys. */
   webhookSecret?: string;
+  /**
+   * With webhooks: before answering a request that emitted events, wait up to this many ms for
+   * their delivery, so a service fed by the webhook refuses a revoked token as soon as the revoke
+   * has answered. 0 (default) answers at once, as Mattermost does with its cluster messages.
+   */
+  webhookWaitMs?: number;
   /** Ed25519 keys to sign with (generated when webhooks are set and no secret is given). Served at `/.well-known/jwks.json`. */
   webhookKeys?: EventKeys;
   /** Echo every log line to stderr. Default false. */
@@ -109,7 +115,7 @@ const DEFAULT_DB = './.mattermost-mock/db.json';
 export async function createMockApp(options: MockServerOptions = {}): Promise<MockApp> {
   const {
     dbFile = DEFAULT_DB, inMemory = false, seed = defaultSeed(), reset = false, webhooks = [], webhookSecret,
-    logToConsole = false, developerMode = false, bodyLimit, now = Date.now,
+    logToConsole = false, developerMode = false, bodyLimit, now = Date.now, webhookWaitMs = 0,
   } = options;
   const seedInput = typeof seed === 'string' ? await loadSeedFile(seed) : seed;
   const built = await buildSeed(seedInput, now());
@@ -148,7 +154,8 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
   }
 
   const routes = routeModules();
-  const app = createApp({ server, routes, bodyLimit, developerMode, jwks: eventKeys });
+  const beforeResponse = sender === undefined || webhookWaitMs <= 0 ? undefined : settleEvents(sender, webhookWaitMs);
+  const app = createApp({ server, routes, bodyLimit, developerMode, jwks: eventKeys, beforeResponse });
   let seeded = seededInfo(store, seedInput);
   let closed = false;
   return {
@@ -168,6 +175,20 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
       if (sender !== undefined) await sender.close();
       await store.close();
     },
+  };
+}
+
+/** Wait for the sender's queue to drain, at most `waitMs` (a down webhook never stalls the API for longer). */
+function settleEvents(sender: EventSender, waitMs: number): () => Promise<void> {
+  return async function settle() {
+    if (sender.pending === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, waitMs); });
+    try {
+      await Promise.race([sender.flush(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   };
 }
 
