@@ -21,52 +21,26 @@ import {
   channelGrants, channelReadDenied, sessionHasPermissionToChannel, sessionHasPermissionToTeam, sessionHasPermissionToUser,
   type Caller,
 } from './channel-permissions.js';
+import { schemeRolesJson, type SchemeRolesJson } from './scheme-roles.js';
 
 /** What the channel service needs from the server. */
 export type ChannelDeps = Pick<MockContext, 'store' | 'hooks' | 'now'>;
 
 /** Channel JSON as Mattermost serialises `model.Channel`. */
-export interface ChannelJson {
-  id: string;
-  create_at: number;
-  update_at: number;
-  delete_at: number;
-  team_id: string;
-  type: ChannelType;
-  display_name: string;
-  name: string;
-  header: string;
-  purpose: string;
-  last_post_at: number;
-  total_msg_count: number;
+export interface ChannelJson extends Required<ChannelRecord> {
   extra_update_at: number;
-  creator_id: string;
   scheme_id: null;
   props: null;
   group_constrained: null;
   shared: null;
-  total_msg_count_root: number;
   policy_id: null;
-  last_root_post_at: number;
 }
 
 /** Channel member JSON as Mattermost serialises `model.ChannelMember`. */
-export interface ChannelMemberJson {
-  channel_id: string;
-  user_id: string;
-  roles: string;
-  last_viewed_at: number;
-  msg_count: number;
-  mention_count: number;
+export interface ChannelMemberJson extends ChannelMemberRecord, SchemeRolesJson {
   mention_count_root: number;
   urgent_mention_count: number;
   msg_count_root: number;
-  notify_props: Record<string, string>;
-  last_update_at: number;
-  scheme_guest: boolean;
-  scheme_user: boolean;
-  scheme_admin: boolean;
-  explicit_roles: string;
 }
 
 /** `model.GetDefaultChannelNotifyProps`. */
@@ -76,7 +50,6 @@ export const DEFAULT_CHANNEL_NOTIFY_PROPS: Readonly<Record<string, string>> = Ob
 });
 
 const CHANNEL_NAME = /^[a-z0-9]+([a-z\-_0-9]+|(__)?)[a-z0-9]*$/;
-const SCHEME_ROLES = new Set(['channel_guest', 'channel_user', 'channel_admin']);
 const runes = (s: string): number => [...s].length;
 
 /** Mattermost's `IsValidChannelIdentifier` (1–64 lowercase letters, digits, `-`, `_`). */
@@ -102,13 +75,10 @@ export function channelJson(c: ChannelRecord): ChannelJson {
 
 /** Serialise a channel member row (scheme flags derived from the roles string). */
 export function channelMemberJson(m: ChannelMemberRecord): ChannelMemberJson {
-  const roles = m.roles.split(/\s+/).filter((r) => r !== '');
   return {
     channel_id: m.channel_id, user_id: m.user_id, roles: m.roles, last_viewed_at: m.last_viewed_at, msg_count: m.msg_count,
     mention_count: m.mention_count, mention_count_root: 0, urgent_mention_count: 0, msg_count_root: m.msg_count,
-    notify_props: m.notify_props, last_update_at: m.last_update_at,
-    scheme_guest: roles.includes('channel_guest'), scheme_user: roles.includes('channel_user'), scheme_admin: roles.includes('channel_admin'),
-    explicit_roles: roles.filter((r) => !SCHEME_ROLES.has(r)).join(' '),
+    notify_props: m.notify_props, last_update_at: m.last_update_at, ...schemeRolesJson(m.roles, 'channel'),
   };
 }
 

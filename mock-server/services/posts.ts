@@ -24,23 +24,9 @@ import { findChannel } from './channels.js';
 export type PostDeps = Pick<MockContext, 'store' | 'hooks' | 'now'>;
 
 /** Post JSON as Mattermost serialises `model.Post` (after `PreparePostForClient`). */
-export interface PostJson {
-  id: string;
-  create_at: number;
-  update_at: number;
-  edit_at: number;
-  delete_at: number;
-  is_pinned: boolean;
-  user_id: string;
-  channel_id: string;
-  root_id: string;
-  original_id: string;
-  message: string;
-  type: string;
-  props: Record<string, unknown>;
-  hashtags: string;
+export interface PostJson extends Omit<PostRecord, 'file_ids'> {
+  /** Left out when the post has no files. */
   file_ids?: string[];
-  pending_post_id: string;
   reply_count: number;
   last_reply_at: number;
   participants: null;

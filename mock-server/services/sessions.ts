@@ -17,6 +17,7 @@ import type { Mutation, SessionRecord, TokenRecord, UserRecord } from '../db/sch
 import { UniqueViolationError } from '../db/errors.js';
 import type { MockContext } from '../context.js';
 import { canActOnUser } from './access.js';
+import type { TeamMemberJson } from './teams.js';
 
 /**
  * Sessions a user may hold; minting one more revokes the least recently used.
@@ -37,18 +38,6 @@ export const MAX_SESSIONS_PER_USER = 500;
  * ```
  */
 export const PAT_SESSION_LIFETIME_MS = 3_153_600_000_000;
-
-/** Mattermost's TeamMember JSON. */
-export interface TeamMemberJson {
-  team_id: string;
-  user_id: string;
-  roles: string;
-  delete_at: number;
-  scheme_guest: boolean;
-  scheme_user: boolean;
-  scheme_admin: boolean;
-  explicit_roles: string;
-}
 
 /** Mattermost's Session JSON (sanitized: `token` is `""`, key present). */
 export interface SessionJson {

@@ -19,25 +19,13 @@ import type { MockContext } from '../context.js';
 import type { Mutation, Store, TeamMemberRecord, TeamRecord } from '../db/schema.js';
 import { sessionHasPermissionToTeam, type Caller } from './channel-permissions.js';
 import { newChannelMember, newChannelRecord } from './channels.js';
+import { schemeRolesJson, type SchemeRolesJson } from './scheme-roles.js';
 
 /** What the team service needs from the server. */
 export type TeamDeps = Pick<MockContext, 'store' | 'hooks' | 'now'>;
 
 /** Team JSON as Mattermost serialises `model.Team`. */
-export interface TeamJson {
-  id: string;
-  create_at: number;
-  update_at: number;
-  delete_at: number;
-  display_name: string;
-  name: string;
-  description: string;
-  email: string;
-  type: 'O' | 'I';
-  company_name: string;
-  allowed_domains: string;
-  invite_id: string;
-  allow_open_invite: boolean;
+export interface TeamJson extends Required<TeamRecord> {
   scheme_id: null;
   group_constrained: null;
   policy_id: null;
@@ -45,16 +33,7 @@ export interface TeamJson {
 }
 
 /** Team member JSON as Mattermost serialises `model.TeamMember`. */
-export interface TeamMemberJson {
-  team_id: string;
-  user_id: string;
-  roles: string;
-  delete_at: number;
-  scheme_guest: boolean;
-  scheme_user: boolean;
-  scheme_admin: boolean;
-  explicit_roles: string;
-}
+export interface TeamMemberJson extends TeamMemberRecord, SchemeRolesJson {}
 
 /** The fields of a `POST /teams` body. */
 export interface TeamInput {
@@ -70,7 +49,6 @@ export interface TeamInput {
 /** Mattermost's reserved team-name prefixes (`model.reservedName`). */
 const RESERVED_PREFIXES = ['admin', 'api', 'channel', 'claim', 'error', 'files', 'help', 'landing', 'login', 'mfa', 'oauth', 'plug', 'plugins', 'post', 'signup', 'boards', 'playbooks'];
 const TEAM_NAME = /^[a-z0-9]+([a-z\-0-9]+|(__)?)[a-z0-9]+$/;
-const SCHEME_ROLES = new Set(['team_guest', 'team_user', 'team_admin']);
 /** The channels every team gets and every new member joins. */
 export const DEFAULT_CHANNELS: ReadonlyArray<{ name: string; display_name: string }> = [
   { name: 'town-square', display_name: 'Town Square' },
@@ -105,12 +83,7 @@ export function teamJson(team: TeamRecord, sanitize: boolean): TeamJson {
 
 /** Serialise a team member row (scheme flags derived from the roles string). */
 export function teamMemberJson(m: TeamMemberRecord): TeamMemberJson {
-  const roles = m.roles.split(/\s+/).filter((r) => r !== '');
-  return {
-    team_id: m.team_id, user_id: m.user_id, roles: m.roles, delete_at: m.delete_at,
-    scheme_guest: roles.includes('team_guest'), scheme_user: roles.includes('team_user'), scheme_admin: roles.includes('team_admin'),
-    explicit_roles: roles.filter((r) => !SCHEME_ROLES.has(r)).join(' '),
-  };
+  return { team_id: m.team_id, user_id: m.user_id, roles: m.roles, delete_at: m.delete_at, ...schemeRolesJson(m.roles, 'team') };
 }
 
 /** `SanitizeTeam`: false when the caller has `manage_team` on the team (then nothing is blanked). */
