@@ -4,18 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCliToExit, startCli, type RunningCli } from './support/cli.js';
 import { send } from './support/http.js';
-
-/** Small seeded PRNG (mulberry32): kill moments vary, the same way on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../support/prng.js';
 
 const json = { 'Content-Type': 'application/json' };
 const auth = (token: string) => ({ Authorization: `Bearer ${token}` });

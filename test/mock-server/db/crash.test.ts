@@ -9,27 +9,13 @@ import { StoreCorruptError } from '../../../mock-server/db/errors.js';
 import type { Mutation, Store } from '../../../mock-server/db/schema.js';
 import { seedData, token } from './fixtures/data.js';
 import { useTempDirs } from './fixtures/tmp.js';
+import { rejection } from '../../support/rejection.js';
+import { prng } from '../../support/prng.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/store-child.ts', import.meta.url));
 
 function putToken(id: string): Mutation {
   return { op: 'put', collection: 'tokens', record: token(id, 'u1') };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(() => { throw new Error('expected a rejection'); }, (err: unknown) => err);
-}
-
-/** Small seeded PRNG (mulberry32): the kill moments vary, but the same way on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -9,16 +9,13 @@ import { InvalidMutationError, StoreLockedError, UniqueViolationError } from '..
 import type { Mutation, Store, TokenRecord } from '../../../mock-server/db/schema.js';
 import { config, emptyData, seedData, token, user } from './fixtures/data.js';
 import { useTempDirs } from './fixtures/tmp.js';
+import { rejection } from '../../support/rejection.js';
 import { writeFileAtomic } from '../../../mock-server/db/fsutil.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/store-child.ts', import.meta.url));
 
 function putToken(id: string, userId = 'u1'): Mutation {
   return { op: 'put', collection: 'tokens', record: token(id, userId) };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(() => { throw new Error('expected a rejection'); }, (err: unknown) => err);
 }
 
 describe('store (files)', () => {
