@@ -22,6 +22,7 @@ import type { MockContext } from '../context.js';
 import type { BotRecord, Mutation, Store, UserRecord } from '../db/schema.js';
 import { directChannelMutations } from './channels.js';
 import { newPostRecord, postMutations } from './posts.js';
+import { runes } from './input.js';
 
 /** What the bot service needs from the server. */
 export type BotDeps = Pick<MockContext, 'store' | 'hooks' | 'now'>;
@@ -62,8 +63,6 @@ const DISPLAY_NAME_MAX_RUNES = 64;
 const DESCRIPTION_MAX_RUNES = 1024;
 /** Message the new bot sends its owner (`api.bot.teams_channels.add_message_mobile`). */
 export const BOT_ADDED_MESSAGE = 'Please add me to teams and channels you want me to interact in. To do this, use the browser or Mattermost Desktop App.';
-
-const runes = (s: string): number => [...s].length;
 
 /** Mattermost's `IsValidUsername`. */
 export function isValidUsername(name: string): boolean {

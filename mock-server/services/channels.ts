@@ -22,6 +22,7 @@ import {
   type Caller,
 } from './channel-permissions.js';
 import { schemeRolesJson, type SchemeRolesJson } from './scheme-roles.js';
+import { isObject, runes, stringField } from './input.js';
 
 /** What the channel service needs from the server. */
 export type ChannelDeps = Pick<MockContext, 'store' | 'hooks' | 'now'>;
@@ -50,7 +51,6 @@ export const DEFAULT_CHANNEL_NOTIFY_PROPS: Readonly<Record<string, string>> = Ob
 });
 
 const CHANNEL_NAME = /^[a-z0-9]+([a-z\-_0-9]+|(__)?)[a-z0-9]*$/;
-const runes = (s: string): number => [...s].length;
 
 /** Mattermost's `IsValidChannelIdentifier` (1–64 lowercase letters, digits, `-`, `_`). */
 export function isValidChannelName(name: string): boolean {
@@ -107,15 +107,6 @@ export function findChannel(store: Store, channelId: string): ChannelRecord {
   const channel = store.get('channels', channelId);
   if (channel === undefined) throw channelNotFound(channelId);
   return channel;
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function stringField(body: Record<string, unknown>, key: string, bodyName: string): string {
-  const value = body[key];
-  if (value === undefined || value === null) return '';
-  if (typeof value !== 'string') throw invalidBodyParam(bodyName);
-  return value;
 }
 
 /** The fields of a `POST /channels` body. */

@@ -19,6 +19,7 @@ import type { MockContext } from '../context.js';
 import type { ChannelRecord, Mutation, PostRecord, Store } from '../db/schema.js';
 import { contentReadDenied, requireCreatePost, sessionHasPermissionToChannel, type Caller } from './channel-permissions.js';
 import { findChannel } from './channels.js';
+import { isObject, runes, stringField } from './input.js';
 
 /** What the post service needs from the server. */
 export type PostDeps = Pick<MockContext, 'store' | 'hooks' | 'now'>;
@@ -73,9 +74,6 @@ export const POST_MESSAGE_MAX_RUNES = 16383;
 /** Post types a client may create (besides `custom_*`). */
 const CLIENT_POST_TYPES = new Set(['', 'me', 'slack_attachment', 'add_bot_teams_channels', 'reminder']);
 const HASHTAG = /^#\p{L}[\p{L}\d\-_.]*[\p{L}\d]$/u;
-
-const runes = (s: string): number => [...s].length;
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Mattermost's `ParseHashtags` (simplified): the `#words` of a message, space separated. */
 export function parseHashtags(message: string): string {
@@ -160,12 +158,7 @@ export function postJson(store: Store, post: PostRecord, stats?: ReadonlyMap<str
  */
 export function parsePostInput(body: unknown): PostInput {
   if (!isObject(body)) throw invalidBodyParam('post');
-  const str = (key: string): string => {
-    const v = body[key];
-    if (v === undefined || v === null) return '';
-    if (typeof v !== 'string') throw invalidBodyParam('post');
-    return v;
-  };
+  const str = (key: string): string => stringField(body, key, 'post');
   const props = body.props ?? {};
   if (!isObject(props)) throw invalidBodyParam('post');
   const fileIds = body.file_ids ?? [];

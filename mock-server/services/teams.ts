@@ -20,6 +20,7 @@ import type { Mutation, Store, TeamMemberRecord, TeamRecord } from '../db/schema
 import { sessionHasPermissionToTeam, type Caller } from './channel-permissions.js';
 import { newChannelMember, newChannelRecord } from './channels.js';
 import { schemeRolesJson, type SchemeRolesJson } from './scheme-roles.js';
+import { isObject, runes, stringField } from './input.js';
 
 /** What the team service needs from the server. */
 export type TeamDeps = Pick<MockContext, 'store' | 'hooks' | 'now'>;
@@ -54,9 +55,6 @@ export const DEFAULT_CHANNELS: ReadonlyArray<{ name: string; display_name: strin
   { name: 'town-square', display_name: 'Town Square' },
   { name: 'off-topic', display_name: 'Off-Topic' },
 ];
-
-const runes = (s: string): number => [...s].length;
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Mattermost's `IsValidTeamName` (2+ lowercase letters, digits and `-`). */
 export function isValidTeamName(name: string): boolean {
@@ -94,12 +92,7 @@ export function shouldSanitizeTeam(store: Store, caller: Caller, teamId: string)
 /** Decode a `POST /teams` body (not an object or a mistyped field → 400 invalid_body_param `team`). */
 export function parseTeamInput(body: unknown): TeamInput {
   if (!isObject(body)) throw invalidBodyParam('team');
-  const str = (key: string): string => {
-    const v = body[key];
-    if (v === undefined || v === null) return '';
-    if (typeof v !== 'string') throw invalidBodyParam('team');
-    return v;
-  };
+  const str = (key: string): string => stringField(body, key, 'team');
   const open = body.allow_open_invite ?? false;
   if (typeof open !== 'boolean') throw invalidBodyParam('team');
   return {

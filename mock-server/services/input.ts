@@ -1,0 +1,51 @@
+/**
+ * Small helpers the services share to decode and validate request bodies the way Mattermost's
+ * model code does: a JSON object check, optional string fields (mistyped → 400
+ * `invalid_body_param`), and rune counts (Go's `utf8.RuneCountInString`).
+ *
+ * @example
+ * ```ts
+ * if (!isObject(body)) throw invalidBodyParam('team');
+ * const name = stringField(body, 'name', 'team'); // '' when absent or null
+ * runes(name) > 64; // length in code points, not UTF-16 units
+ * ```
+ */
+import { invalidBodyParam } from '../../middleware/errors.js';
+
+/**
+ * True for a plain JSON object (not null, not an array).
+ *
+ * @example
+ * ```ts
+ * isObject({}); // true
+ * isObject([]); // false
+ * ```
+ */
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The length of a string in runes (Unicode code points), as Mattermost's limits count it.
+ *
+ * @example
+ * ```ts
+ * runes('héllo👍'); // 6
+ * ```
+ */
+export const runes = (s: string): number => [...s].length;
+
+/**
+ * An optional string field of a body: '' when absent or null; any other non-string → 400
+ * `invalid_body_param` naming `bodyName`.
+ *
+ * @example
+ * ```ts
+ * stringField({ message: 'hi' }, 'message', 'post'); // 'hi'
+ * stringField({ message: 1 }, 'message', 'post');    // throws invalid_body_param (post)
+ * ```
+ */
+export function stringField(body: Record<string, unknown>, key: string, bodyName: string): string {
+  const value = body[key];
+  if (value === undefined || value === null) return '';
+  if (typeof value !== 'string') throw invalidBodyParam(bodyName);
+  return value;
+}
