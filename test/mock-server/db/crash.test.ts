@@ -6,17 +6,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '../../../mock-server/db/store.js';
 import { StoreCorruptError } from '../../../mock-server/db/errors.js';
-import type { Mutation, Store } from '../../../mock-server/db/schema.js';
-import { seedData, token } from './fixtures/data.js';
+import { putToken, seedData } from './fixtures/data.js';
 import { useTempDirs } from './fixtures/tmp.js';
+import { useStores } from './fixtures/stores.js';
 import { rejection } from '../../support/rejection.js';
 import { prng } from '../../support/prng.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/store-child.ts', import.meta.url));
-
-function putToken(id: string): Mutation {
-  return { op: 'put', collection: 'tokens', record: token(id, 'u1') };
-}
 
 /**
  * Run the writer child and SIGKILL it: `fromReady` ms after it printed `ready`, or `fromSpawn` ms
@@ -77,20 +73,7 @@ describe('store crash safety (SIGKILL under load)', () => {
 
 describe('store damaged files', () => {
   const tempDir = useTempDirs();
-  const open: Store[] = [];
-  afterEach(async () => {
-    for (const store of open.splice(0)) await store.close();
-  });
-
-  async function openAt(file: string): Promise<Store> {
-    const store = await openStore({ file, initialData: seedData });
-    open.push(store);
-    return store;
-  }
-
-  async function closeAll(): Promise<void> {
-    for (const store of open.splice(0)) await store.close();
-  }
+  const { openAt, closeAll } = useStores();
 
   it('tolerates a torn last journal line, cuts it away, and appends cleanly after it', async () => {
     const file = join(await tempDir(), 'db.json');

@@ -4,36 +4,20 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openStore, type StoreOptions } from '../../../mock-server/db/store.js';
+import { openStore } from '../../../mock-server/db/store.js';
 import { InvalidMutationError, StoreLockedError, UniqueViolationError } from '../../../mock-server/db/errors.js';
-import type { Mutation, Store, TokenRecord } from '../../../mock-server/db/schema.js';
-import { config, emptyData, seedData, token, user } from './fixtures/data.js';
+import type { TokenRecord } from '../../../mock-server/db/schema.js';
+import { config, emptyData, putToken, seedData, token, user } from './fixtures/data.js';
 import { useTempDirs } from './fixtures/tmp.js';
+import { useStores } from './fixtures/stores.js';
 import { rejection } from '../../support/rejection.js';
 import { writeFileAtomic } from '../../../mock-server/db/fsutil.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/store-child.ts', import.meta.url));
 
-function putToken(id: string, userId = 'u1'): Mutation {
-  return { op: 'put', collection: 'tokens', record: token(id, userId) };
-}
-
 describe('store (files)', () => {
   const tempDir = useTempDirs();
-  const open: Store[] = [];
-  afterEach(async () => {
-    for (const store of open.splice(0)) await store.close();
-  });
-
-  async function openAt(file: string, extra: Partial<StoreOptions> = {}): Promise<Store> {
-    const store = await openStore({ file, initialData: seedData, ...extra });
-    open.push(store);
-    return store;
-  }
-
-  async function closeAll(): Promise<void> {
-    for (const store of open.splice(0)) await store.close();
-  }
+  const { openAt, closeAll } = useStores();
 
   it('reopening sees every commit: records, indexes, deletes, config, insertion order', async () => {
     const file = join(await tempDir(), 'db.json');
