@@ -3,7 +3,9 @@
  * `api.context.request_body_too_large.app_error` beyond the limit), and keeps it as a string; route
  * handlers then decode it the way the Mattermost handler they emulate does:
  * `jsonObject()` (typed decode: not a JSON object → 400 invalid_body_param), `stringMap()`
- * (Mattermost's `MapFromJSON`: invalid JSON or non-object → `{}`, non-string values dropped).
+ * (Mattermost's `MapFromJSON`: invalid JSON or non-object → `{}`, non-string values dropped),
+ * `jsonBody()` (any JSON value, for services that decode it themselves). The body is parsed once,
+ * by `bodyReader()`; the decoders reuse that parse.
  *
  * @example
  * ```ts
@@ -28,6 +30,8 @@ declare module 'koa' {
   interface DefaultState {
     /** The raw request body ('' when none), set by `bodyReader()`. */
     rawBody?: string;
+    /** The raw body parsed as JSON (undefined when empty or not JSON), set by `bodyReader()`. */
+    parsedBody?: unknown;
   }
 }
 
@@ -43,6 +47,7 @@ export function bodyReader(options: BodyReaderOptions = {}): Middleware {
   const { limit = 1024 * 1024 } = options;
   return async function readBody(ctx, next) {
     ctx.state.rawBody = '';
+    ctx.state.parsedBody = undefined;
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && ctx.method !== 'OPTIONS') {
       const raw = await readLimited(ctx, limit);
       // Go's decoder refuses JSON nested deeper than 10000; deep nesting would also overflow the
@@ -50,6 +55,7 @@ export function bodyReader(options: BodyReaderOptions = {}): Middleware {
       if (tooDeep(raw, MAX_DEPTH)) throw invalidBodyParam('body');
       ctx.state.rawBody = raw;
       const parsed = tryParse(raw);
+      ctx.state.parsedBody = parsed;
       if (parsed !== undefined) (ctx.request as { body?: unknown }).body = parsed;
     }
     await next();
@@ -128,6 +134,18 @@ export function rawBody(ctx: Context): string {
 }
 
 /**
+ * The request body parsed as JSON (any value), or `undefined` when it is empty or not JSON.
+ *
+ * @example
+ * ```ts
+ * const input = parseTeamInput(jsonBody(ctx)); // the service decides what is acceptable
+ * ```
+ */
+export function jsonBody(ctx: Context): unknown {
+  return ctx.state.parsedBody;
+}
+
+/**
  * Typed decode of a JSON object body (Go `json.NewDecoder(r.Body).Decode(&struct)`): a missing
  * body, invalid JSON, an array or a scalar → 400 `invalid_body_param` naming `name`.
  *
@@ -137,7 +155,7 @@ export function rawBody(ctx: Context): string {
  * ```
  */
 export function jsonObject(ctx: Context, name: string): Record<string, unknown> {
-  const parsed = tryParse(rawBody(ctx));
+  const parsed = jsonBody(ctx);
   if (!isObject(parsed)) throw invalidBodyParam(name);
   return parsed;
 }
@@ -151,7 +169,7 @@ export function jsonObject(ctx: Context, name: string): Record<string, unknown> 
  * ```
  */
 export function maybeJsonObject(ctx: Context): Record<string, unknown> | undefined {
-  const parsed = tryParse(rawBody(ctx));
+  const parsed = jsonBody(ctx);
   return isObject(parsed) ? parsed : undefined;
 }
 
@@ -166,7 +184,7 @@ export function maybeJsonObject(ctx: Context): Record<string, unknown> | undefin
  * ```
  */
 export function stringMap(ctx: Context): Record<string, string> {
-  const parsed = tryParse(rawBody(ctx));
+  const parsed = jsonBody(ctx);
   if (!isObject(parsed)) return {};
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(parsed)) {

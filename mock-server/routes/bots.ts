@@ -9,43 +9,12 @@
  * ```
  */
 import type Router from '@koa/router';
-import type { Context } from 'koa';
-import { invalidUrlParam } from '../../middleware/errors.js';
-import { isValidId } from '../../middleware/ids.js';
 import { getPrincipal } from '../../middleware/principal.js';
-import { rawBody } from '../body.js';
+import { jsonBody } from '../body.js';
 import type { MockContext } from '../context.js';
 import { pageParams, sendJson } from '../respond.js';
 import { assignBot, botJson, createBot, getBot, listBots, parseBotPatch, patchBot, setBotActive } from '../services/bots.js';
-import { alnumParam } from './params.js';
-
-/**
- * A 26-char id URL parameter (`me` = the caller when `me` is given): 404 when not alphanumeric,
- * 400 `invalid_url_param` when not an id. Shared by the bot/team/channel/post route modules.
- */
-export function idParam(ctx: { params: Record<string, string | undefined> }, name: string, me?: string): string {
-  const raw = alnumParam(ctx, name);
-  const value = me !== undefined && raw === 'me' ? me : raw;
-  if (!isValidId(value)) throw invalidUrlParam(name);
-  return value;
-}
-
-/** The request body parsed as JSON, or undefined when empty or not JSON. */
-export function jsonBody(ctx: Context): unknown {
-  const raw = rawBody(ctx);
-  if (raw.trim() === '') return undefined;
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Go's `strconv.ParseBool` on a query parameter (anything else is false). */
-export function queryBool(ctx: Context, name: string): boolean {
-  const value = ctx.query[name];
-  return typeof value === 'string' && ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(value);
-}
+import { idParam, queryBool } from './params.js';
 
 /** Register the bot routes. */
 export function botRoutes(router: Router, server: MockContext): void {

@@ -19,7 +19,8 @@ import {
   getChannel, getChannelByName, getChannelMember, isValidChannelName, parseChannelInput, parseChannelMemberInput,
   parseDirectChannelInput,
 } from '../services/channels.js';
-import { idParam, jsonBody, queryBool } from './bots.js';
+import { jsonBody } from '../body.js';
+import { idParam, queryBool } from './params.js';
 
 const DM_NAME = /^[a-z0-9]{26}__[a-z0-9]{26}$/;
 const GM_NAME = /^[a-f0-9]{40}$/;

@@ -16,7 +16,8 @@ import { getPrincipal } from '../../middleware/principal.js';
 import type { MockContext } from '../context.js';
 import { pageParams, sendJson } from '../respond.js';
 import { channelPosts, createPost, getPost, parsePostInput, postJson } from '../services/posts.js';
-import { idParam, jsonBody, queryBool } from './bots.js';
+import { jsonBody } from '../body.js';
+import { idParam, queryBool } from './params.js';
 
 /** An optional post-id query parameter (`before` / `after`): 400 `invalid_body_param` when not an id. */
 function postIdQuery(ctx: Context, name: string): string | undefined {

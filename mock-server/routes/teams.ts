@@ -18,7 +18,8 @@ import {
   addTeamMember, createTeam, getTeam, getTeamByName, getTeamMember, isValidTeamName, listTeams, parseTeamInput,
   parseTeamMemberInput, shouldSanitizeTeam, teamJson, teamMemberJson, teamsForUser,
 } from '../services/teams.js';
-import { idParam, jsonBody, queryBool } from './bots.js';
+import { jsonBody } from '../body.js';
+import { idParam, queryBool } from './params.js';
 
 /** Register the team routes. */
 export function teamRoutes(router: Router, server: MockContext): void {
