@@ -31,15 +31,9 @@ export type BotDeps = Pick<MockContext, 'store' | 'hooks' | 'now'>;
 export type BotCaller = Pick<Principal, 'userId' | 'roles'>;
 
 /** Bot JSON as Mattermost serialises `model.Bot` (`display_name`/`description` omitted when empty). */
-export interface BotJson {
-  user_id: string;
-  username: string;
+export interface BotJson extends Omit<BotRecord, 'display_name' | 'description'> {
   display_name?: string;
   description?: string;
-  owner_id: string;
-  create_at: number;
-  update_at: number;
-  delete_at: number;
 }
 
 /** `model.BotPatch`: every field optional. */

@@ -19,24 +19,15 @@ import type { Mutation, TokenRecord, UserRecord } from '../db/schema.js';
 import type { MockContext } from '../context.js';
 import { can, canActOnUserOrBot, isSystemAdminRoles, requirePerm } from './access.js';
 
-/** Token JSON without the secret (every read). The `token` key is absent, as Go's omitempty does. */
-export interface SanitizedTokenJson {
-  id: string;
-  user_id: string;
-  description: string;
-  is_active: boolean;
-  /** ms since epoch, 0 = never expires (always present, as on the newest servers). */
-  expires_at: number;
-}
+/**
+ * Token JSON without the secret (every read). The `token` key is absent, as Go's omitempty does;
+ * `expires_at` (0 = never expires) is always present, as on the newest servers.
+ */
+export type SanitizedTokenJson = Pick<TokenRecord, 'id' | 'user_id' | 'description' | 'is_active' | 'expires_at'>;
 
 /** Token JSON with the secret: only from create and rotate. */
-export interface FullTokenJson {
-  id: string;
+export interface FullTokenJson extends SanitizedTokenJson {
   token: string;
-  user_id: string;
-  description: string;
-  is_active: boolean;
-  expires_at: number;
 }
 
 const DAY_MS = 86_400_000;
