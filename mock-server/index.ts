@@ -27,11 +27,11 @@ import { bufferLogger, createLogBuffer } from './logs.js';
 import { mockResolver } from './resolver.js';
 import { routeModules } from './routes/index.js';
 import { buildSeed, defaultSeed, loadSeedFile, type SeedInput } from './seed.js';
-import { seededInfo, type SeededInfo } from './seeded.js';
+import { seededInfo, type SeededInfo } from './seeded-info.js';
 
 export type { SeedInput, SeedUser, SeedBot, SeedTeam, SeedChannel, SeededLogin } from './seed.js';
 export { SeedError, defaultSeed } from './seed.js';
-export type { SeededInfo, SeededUser } from './seeded.js';
+export type { SeededInfo, SeededUser } from './seeded-info.js';
 export type { LogBuffer, MockContext } from './context.js';
 export type { RouteModule } from './app.js';
 
