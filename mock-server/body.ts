@@ -20,6 +20,7 @@
  */
 import type { Context, Middleware } from 'koa';
 import { AppError, invalidBodyParam } from '../middleware/errors.js';
+import { isObject } from './services/input.js';
 
 export interface BodyReaderOptions {
   /** Maximum body size in bytes. Default 1 MiB. */
@@ -115,10 +116,6 @@ function tryParse(raw: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**
