@@ -5,9 +5,7 @@
  * they call services (`mock-server/services/*`) which use `server.store`.
  */
 import type { Middleware } from 'koa';
-import type { HookBus } from '../middleware/hooks.js';
-import type { Logger } from '../middleware/types.js';
-import type { Store } from './db/schema.js';
+import type { ServiceContext } from './services/context.js';
 
 /** In-memory server log (`GET /api/v4/logs`): newest last, bounded. */
 export interface LogBuffer {
@@ -18,16 +16,11 @@ export interface LogBuffer {
   readonly size: number;
 }
 
-export interface MockContext {
-  readonly store: Store;
-  readonly hooks: HookBus;
+/** A {@link ServiceContext} plus what only the HTTP side needs. */
+export interface MockContext extends ServiceContext {
   readonly logs: LogBuffer;
-  /** Logger that writes to `logs` (and optionally the console). */
-  readonly logger: Logger;
   /** `authenticate()` for APISessionRequired routes: missing or bad token → 401. */
   readonly requireSession: Middleware;
   /** `authenticate()` for APIHandler routes (login, ping): a bad token is ignored. */
   readonly optionalSession: Middleware;
-  /** Current time in ms (overridable in tests). */
-  now(): number;
 }

@@ -23,6 +23,7 @@ import type { Store } from './db/schema.js';
 import { openStore } from './db/store.js';
 import { createApp, type RouteModule } from './app.js';
 import type { LogBuffer, MockContext } from './context.js';
+import type { WebSocketEvent } from './services/context.js';
 import { bufferLogger, createLogBuffer } from './logs.js';
 import { mockResolver } from './resolver.js';
 import { routeModules } from './routes/index.js';
@@ -132,8 +133,10 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
     });
   };
   const strictCsrf = () => store.config.ServiceSettings.ExperimentalStrictCSRFEnforcement === true;
+  const wsListeners = new Set<(event: WebSocketEvent) => void>();
   const server: MockContext = {
     store, hooks, logs, logger, now,
+    publish(event) { for (const listener of wsListeners) listener(event); },
     requireSession: authenticate({ resolver, required: true, onRefused, strictCsrf }),
     optionalSession: authenticate({ resolver, required: false, ignoreInvalid: true, onRefused, strictCsrf }),
   };
