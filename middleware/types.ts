@@ -1,8 +1,9 @@
 /**
- * The shared vocabulary of the middleware: the authenticated principal, the store and resolver
- * interfaces an application implements (the mock server implements them on lowdb), the reasons a
- * token is refused, and the logger. No runtime code beyond small helpers lives here.
+ * The shared vocabulary of the middleware, types only: the authenticated principal and the store
+ * and resolver interfaces an application implements (the mock server implements them on lowdb).
+ * Runtime code lives in files named for it (`auth/auth-failure.ts`, `logger.ts`).
  */
+import type { MaybePromise } from './util/maybe-promise.js';
 
 /** How the request presented its token. */
 export type TokenSource = 'cookie' | 'header-bearer' | 'header-token' | 'query';
@@ -60,8 +61,6 @@ export interface StoredUser {
   readonly is_bot: boolean;
 }
 
-type MaybePromise<T> = T | Promise<T>;
-
 /**
  * What `storeResolver()` needs from your database. Methods may be sync (fastest) or async.
  * The mock server implements it on lowdb with in-memory indexes.
@@ -80,38 +79,6 @@ export interface TokenStore {
   sessionIdForToken?(token: StoredToken, user: StoredUser): MaybePromise<string>;
 }
 
-/** Why a token was refused. All of them answer the same 401 to the client. */
-export type AuthFailureReason =
-  | 'missing'
-  | 'unknown_token'
-  | 'token_revoked'
-  | 'token_disabled'
-  | 'token_expired'
-  | 'user_missing'
-  | 'user_deactivated'
-  | 'feature_disabled'
-  | 'session_expired'
-  | 'query_token_forbidden'
-  | 'csrf'
-  | 'upstream_rejected';
-
-/**
- * Thrown by resolvers when a token is refused. `authenticate()` logs the reason (with the token
- * id when known, never the secret) and answers 401 `api.context.session_expired.app_error`.
- */
-export class AuthFailure extends Error {
-  readonly reason: AuthFailureReason;
-  readonly tokenId: string | undefined;
-  readonly userId: string | undefined;
-  constructor(reason: AuthFailureReason, details: { tokenId?: string; userId?: string; message?: string } = {}) {
-    super(details.message ?? `token refused: ${reason}`);
-    this.name = 'AuthFailure';
-    this.reason = reason;
-    this.tokenId = details.tokenId;
-    this.userId = details.userId;
-  }
-}
-
 /** Information about the request a resolver may use. */
 export interface ResolveContext {
   readonly source: TokenSource;
@@ -119,36 +86,9 @@ export interface ResolveContext {
 }
 
 /**
- * Turns a presented token into a principal, or throws {@link AuthFailure} (refused) or any other
+ * Turns a presented token into a principal, or throws `AuthFailure` (refused) or any other
  * error (infrastructure failure, e.g. `AppError` 503 when an upstream is down).
  */
 export interface TokenResolver {
   resolve(token: string, context: ResolveContext): MaybePromise<Principal>;
-}
-
-/** Structured log line. `fields` never contains a secret. */
-export interface Logger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
-
-/** A logger that writes one JSON line per entry to stderr. */
-export function consoleLogger(): Logger {
-  const write = (level: string, message: string, fields?: Record<string, unknown>) => {
-    process.stderr.write(`${JSON.stringify({ level, time: new Date().toISOString(), msg: message, ...fields })}\n`);
-  };
-  return {
-    info: (m, f) => write('info', m, f),
-    warn: (m, f) => write('warn', m, f),
-    error: (m, f) => write('error', m, f),
-  };
-}
-
-/** A logger that drops everything (tests, benchmarks). */
-export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
-
-/** Parse Mattermost's space-separated roles string, as `strings.Fields` does. */
-export function parseRoles(roles: string): string[] {
-  return roles.split(/\s+/).filter((r) => r.length > 0);
 }

@@ -14,11 +14,11 @@
  */
 import Router from '@koa/router';
 import Koa from 'koa';
-import { AppError } from '../middleware/errors.js';
-import { errorBoundary } from '../middleware/error-boundary.js';
-import { jwksHandler, type PublicKeySource } from '../middleware/event-keys.js';
-import { rateLimit } from '../middleware/rate-limit.js';
-import { requestId } from '../middleware/request-id.js';
+import { AppError } from '../middleware/errors/registry.js';
+import { errorBoundary } from '../middleware/errors/error-boundary.js';
+import { jwksHandler, type PublicKeySource } from '../middleware/events/event-keys.js';
+import { rateLimit } from '../middleware/http/rate-limit.js';
+import { requestId } from '../middleware/http/request-id.js';
 import { bodyReader } from './body.js';
 import type { MockContext } from './context.js';
 import { MOCK_VERSION } from './services/config.js';

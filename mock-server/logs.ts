@@ -10,7 +10,7 @@
  * ```
  */
 import type { LogBuffer } from './context.js';
-import type { Logger } from '../middleware/types.js';
+import type { Logger } from '../middleware/logger.js';
 
 export interface LogBufferOptions {
   /** Most lines kept (oldest dropped first). Default 10000 (Mattermost's max `logs_per_page`). */

@@ -12,15 +12,14 @@
  * app.use(authenticate({ resolver }));
  * ```
  */
-import { sha256Hex } from '../middleware/digest.js';
-import type { HookBus } from '../middleware/hooks.js';
-import { rolesOf } from '../middleware/permissions.js';
-import { cachedResolver, type CachedResolver } from '../middleware/session-cache.js';
-import { storeResolver } from '../middleware/store-resolver.js';
-import {
-  AuthFailure, silentLogger,
-  type Logger, type Principal, type ResolveContext, type StoredToken, type StoredUser, type TokenResolver, type TokenStore,
-} from '../middleware/types.js';
+import { sha256Hex } from '../middleware/util/digest.js';
+import type { HookBus } from '../middleware/hooks/hook-bus.js';
+import { rolesOf } from '../middleware/permissions/permissions.js';
+import { cachedResolver, type CachedResolver } from '../middleware/cache/session-cache.js';
+import { storeResolver } from '../middleware/auth/store-resolver.js';
+import { AuthFailure } from '../middleware/auth/auth-failure.js';
+import { silentLogger, type Logger } from '../middleware/logger.js';
+import type { Principal, ResolveContext, StoredToken, StoredUser, TokenResolver, TokenStore } from '../middleware/types.js';
 import type { SessionRecord, Store } from './db/schema.js';
 import { sessionForToken } from './services/sessions.js';
 

@@ -12,7 +12,7 @@
  * ```
  */
 import { readFile } from 'node:fs/promises';
-import { newId } from '../middleware/ids.js';
+import { newId } from '../middleware/util/ids.js';
 import type {
   BotRecord, ChannelMemberRecord, ChannelRecord, MockData, TeamMemberRecord, TeamRecord, UserRecord,
 } from './db/schema.js';

@@ -11,11 +11,11 @@
 import type Koa from 'koa';
 import { jwtVerify } from 'jose';
 import { performance } from 'node:perf_hooks';
-import { authenticate } from '../../middleware/authenticate.js';
-import { sha256Hex } from '../../middleware/digest.js';
-import { createHookBus } from '../../middleware/hooks.js';
-import { cachedResolver } from '../../middleware/session-cache.js';
-import { storeResolver } from '../../middleware/store-resolver.js';
+import { authenticate } from '../../middleware/auth/authenticate.js';
+import { sha256Hex } from '../../middleware/util/digest.js';
+import { createHookBus } from '../../middleware/hooks/hook-bus.js';
+import { cachedResolver } from '../../middleware/cache/session-cache.js';
+import { storeResolver } from '../../middleware/auth/store-resolver.js';
 import type { StoredToken } from '../../middleware/types.js';
 import { JWT_SECRET, jwtOf, secretOf, spreadIndexes, syncTokenStore } from './fixtures.js';
 

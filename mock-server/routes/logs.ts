@@ -8,7 +8,7 @@
  * ```
  */
 import type Router from '@koa/router';
-import { getPrincipal } from '../../middleware/principal.js';
+import { getPrincipal } from '../../middleware/auth/principal.js';
 import type { MockContext } from '../context.js';
 import { LOGS_PER_PAGE_MAX } from '../logs.js';
 import { sendJson } from '../respond.js';

@@ -10,8 +10,8 @@
  * ```
  */
 import type { Context } from 'koa';
-import { AppError, invalidUrlParam } from '../../middleware/errors.js';
-import { isValidId } from '../../middleware/ids.js';
+import { AppError, invalidUrlParam } from '../../middleware/errors/registry.js';
+import { isValidId } from '../../middleware/util/ids.js';
 
 /**
  * The route parameter `name`, or a 404 when it is not `[A-Za-z0-9]+`.

@@ -10,9 +10,9 @@
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { invalidBodyParam } from '../../middleware/errors.js';
-import { isValidId } from '../../middleware/ids.js';
-import { getPrincipal } from '../../middleware/principal.js';
+import { invalidBodyParam } from '../../middleware/errors/registry.js';
+import { isValidId } from '../../middleware/util/ids.js';
+import { getPrincipal } from '../../middleware/auth/principal.js';
 import type { MockContext } from '../context.js';
 import { pageParams, sendJson } from '../respond.js';
 import { channelPosts, createPost, getPost, parsePostInput, postJson } from '../services/posts.js';

@@ -10,8 +10,8 @@
  * ```
  */
 import type Router from '@koa/router';
-import { invalidUrlParam } from '../../middleware/errors.js';
-import { getPrincipal } from '../../middleware/principal.js';
+import { invalidUrlParam } from '../../middleware/errors/registry.js';
+import { getPrincipal } from '../../middleware/auth/principal.js';
 import type { MockContext } from '../context.js';
 import { pageParams, sendJson } from '../respond.js';
 import {

@@ -19,7 +19,7 @@
  * ```
  */
 import type Router from '@koa/router';
-import { getPrincipal } from '../../middleware/principal.js';
+import { getPrincipal } from '../../middleware/auth/principal.js';
 import { maybeJsonObject, stringMap } from '../body.js';
 import type { MockContext } from '../context.js';
 import { pageParams, sendJson, statusOk } from '../respond.js';

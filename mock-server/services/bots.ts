@@ -14,9 +14,9 @@
  * botJson(bot); // { user_id, username, display_name, owner_id, create_at, update_at, delete_at }
  * ```
  */
-import { AppError, invalidBodyParam, permissionError } from '../../middleware/errors.js';
-import { newId } from '../../middleware/ids.js';
-import { hasPermission } from '../../middleware/permissions.js';
+import { AppError, invalidBodyParam, permissionError } from '../../middleware/errors/registry.js';
+import { newId } from '../../middleware/util/ids.js';
+import { hasPermission } from '../../middleware/permissions/permissions.js';
 import type { Principal } from '../../middleware/types.js';
 import type { MockContext } from '../context.js';
 import type { BotRecord, Mutation, Store, UserRecord } from '../db/schema.js';

@@ -12,9 +12,9 @@
  * channelJson(channel); // Mattermost's Channel JSON
  * ```
  */
-import { AppError, invalidBodyParam, permissionError } from '../../middleware/errors.js';
-import { isValidId, newId } from '../../middleware/ids.js';
-import { hasPermission } from '../../middleware/permissions.js';
+import { AppError, invalidBodyParam, permissionError } from '../../middleware/errors/registry.js';
+import { isValidId, newId } from '../../middleware/util/ids.js';
+import { hasPermission } from '../../middleware/permissions/permissions.js';
 import type { MockContext } from '../context.js';
 import type { ChannelMemberRecord, ChannelRecord, ChannelType, Mutation, Store } from '../db/schema.js';
 import {

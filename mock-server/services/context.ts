@@ -10,8 +10,8 @@
  *
  * Both are called after the change is committed, never before.
  */
-import type { HookBus } from '../../middleware/hooks.js';
-import type { Logger } from '../../middleware/types.js';
+import type { HookBus } from '../../middleware/hooks/hook-bus.js';
+import type { Logger } from '../../middleware/logger.js';
 import type { Store } from '../db/schema.js';
 
 /** Who receives a WebSocket event (`model.WebsocketBroadcast`). Empty: every connection. */

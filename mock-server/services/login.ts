@@ -9,9 +9,9 @@
  * // token: the session secret for the `Token` response header / MMAUTHTOKEN cookie
  * ```
  */
-import { sha256Hex } from '../../middleware/digest.js';
-import { AppError } from '../../middleware/errors.js';
-import { isValidId, newId } from '../../middleware/ids.js';
+import { sha256Hex } from '../../middleware/util/digest.js';
+import { AppError } from '../../middleware/errors/registry.js';
+import { isValidId, newId } from '../../middleware/util/ids.js';
 import type { SessionRecord, UserRecord } from '../db/schema.js';
 import type { MockContext } from '../context.js';
 import { verifyPassword } from '../passwords.js';

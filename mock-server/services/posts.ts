@@ -12,9 +12,9 @@
  * list.order; // ids, newest first
  * ```
  */
-import { AppError, invalidBodyParam, permissionError } from '../../middleware/errors.js';
-import { newId } from '../../middleware/ids.js';
-import { hasPermission } from '../../middleware/permissions.js';
+import { AppError, invalidBodyParam, permissionError } from '../../middleware/errors/registry.js';
+import { newId } from '../../middleware/util/ids.js';
+import { hasPermission } from '../../middleware/permissions/permissions.js';
 import type { MockContext } from '../context.js';
 import type { ChannelRecord, Mutation, PostRecord, Store } from '../db/schema.js';
 import { contentReadDenied, requireCreatePost, sessionHasPermissionToChannel, type Caller } from './channel-permissions.js';

@@ -9,10 +9,10 @@
  * await revokeSession(server, caller, userId, sessionId); // hook 'session.revoked'
  * ```
  */
-import { AppError, invalidBodyParam, invalidUrlParam, permissionError } from '../../middleware/errors.js';
-import { isValidId, newId } from '../../middleware/ids.js';
+import { AppError, invalidBodyParam, invalidUrlParam, permissionError } from '../../middleware/errors/registry.js';
+import { isValidId, newId } from '../../middleware/util/ids.js';
 import type { Principal } from '../../middleware/types.js';
-import type { HookBus } from '../../middleware/hooks.js';
+import type { HookBus } from '../../middleware/hooks/hook-bus.js';
 import type { Mutation, SessionRecord, TokenRecord, UserRecord } from '../db/schema.js';
 import { UniqueViolationError } from '../db/errors.js';
 import type { MockContext } from '../context.js';

@@ -12,9 +12,9 @@
  * teamJson(team, !canManageTeam(server.store, principal, team.id));
  * ```
  */
-import { AppError, invalidBodyParam, permissionError } from '../../middleware/errors.js';
-import { isValidId, newId } from '../../middleware/ids.js';
-import { hasPermission } from '../../middleware/permissions.js';
+import { AppError, invalidBodyParam, permissionError } from '../../middleware/errors/registry.js';
+import { isValidId, newId } from '../../middleware/util/ids.js';
+import { hasPermission } from '../../middleware/permissions/permissions.js';
 import type { MockContext } from '../context.js';
 import type { Mutation, Store, TeamMemberRecord, TeamRecord } from '../db/schema.js';
 import { sessionHasPermissionToTeam, type Caller } from './channel-permissions.js';

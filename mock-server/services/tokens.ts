@@ -11,9 +11,9 @@
  * await revokeToken(server, caller, full.id);                                   // next use: 401
  * ```
  */
-import { sha256Hex } from '../../middleware/digest.js';
-import { AppError, invalidBodyParam, invalidUrlParam, permissionError } from '../../middleware/errors.js';
-import { isValidId, newId } from '../../middleware/ids.js';
+import { sha256Hex } from '../../middleware/util/digest.js';
+import { AppError, invalidBodyParam, invalidUrlParam, permissionError } from '../../middleware/errors/registry.js';
+import { isValidId, newId } from '../../middleware/util/ids.js';
 import type { Principal } from '../../middleware/types.js';
 import type { Mutation, TokenRecord, UserRecord } from '../db/schema.js';
 import type { MockContext } from '../context.js';

@@ -13,9 +13,9 @@
  */
 import {
   AppError, invalidBodyParam, invalidUrlParam, permissionError,
-} from '../../middleware/errors.js';
-import { isValidId } from '../../middleware/ids.js';
-import { rolesOf, ROLE_PERMISSIONS } from '../../middleware/permissions.js';
+} from '../../middleware/errors/registry.js';
+import { isValidId } from '../../middleware/util/ids.js';
+import { rolesOf, ROLE_PERMISSIONS } from '../../middleware/permissions/permissions.js';
 import type { Principal } from '../../middleware/types.js';
 import type { Mutation, UserRecord } from '../db/schema.js';
 import { UniqueViolationError } from '../db/errors.js';

@@ -10,7 +10,7 @@ import { startMockServer, type MockServer } from '../../mock-server/index.js';
 import { compactTokenStore, jwtOf, secretOf, spreadIndexes, syncTokenStore, UNKNOWN_SECRET, usernameOf } from '../../bench/lib/fixtures.js';
 import { createPat, httpClient, login } from '../../bench/lib/http.js';
 import { buildTarget, type TargetOptions } from '../../bench/servers/targets.js';
-import { sha256Hex } from '../../middleware/digest.js';
+import { sha256Hex } from '../../middleware/util/digest.js';
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 

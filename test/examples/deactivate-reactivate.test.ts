@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { run } from '../../examples/deactivate-reactivate.js';
 import { ExampleFailure } from '../../examples/lib/cli.js';
 import { login, type Client } from '../../examples/lib/client.js';
-import type { HookEventName } from '../../middleware/hooks.js';
+import type { HookEventName } from '../../middleware/hooks/hook-bus.js';
 import { startMockServer, type MockServer } from '../../mock-server/index.js';
 import { bareEnv, collector, runExample } from './support/run-example.js';
 

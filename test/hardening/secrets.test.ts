@@ -4,7 +4,7 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { safeEqual, sha256Hex } from '../../middleware/digest.js';
+import { safeEqual, sha256Hex } from '../../middleware/util/digest.js';
 import { startMockServer, type MockServer } from '../../mock-server/index.js';
 import { send, type Reply, type SendOptions } from './support/http.js';
 

@@ -6,7 +6,7 @@ const FUNCTIONS = [
   'extractToken', 'authenticate', 'getPrincipal', 'storeResolver', 'cachedResolver', 'createHookBus',
   'permissionsOf', 'hasPermission', 'requirePermission', 'rolesOf', 'isPermission', 'requestId', 'errorBoundary',
   'sha256Hex', 'safeEqual', 'deriveId', 'newId', 'isValidId', 'permissionError', 'invalidUrlParam', 'invalidBodyParam',
-  'parseRoles', 'consoleLogger', 'toAppError',
+  'consoleLogger', 'toAppError',
 ] as const;
 
 describe('package entry', () => {

@@ -7,12 +7,12 @@ import { expect } from 'chai';
 import Koa from 'koa';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { authenticate } from '../../middleware/authenticate.js';
-import { errorBoundary } from '../../middleware/error-boundary.js';
-import { eventReceiver } from '../../middleware/event-receiver.js';
-import { createHookBus } from '../../middleware/hooks.js';
-import { remoteResolver } from '../../middleware/remote-resolver.js';
-import { requestId } from '../../middleware/request-id.js';
+import { authenticate } from '../../middleware/auth/authenticate.js';
+import { errorBoundary } from '../../middleware/errors/error-boundary.js';
+import { eventReceiver } from '../../middleware/events/event-receiver.js';
+import { createHookBus } from '../../middleware/hooks/hook-bus.js';
+import { remoteResolver } from '../../middleware/remote/remote-resolver.js';
+import { requestId } from '../../middleware/http/request-id.js';
 import { startMockServer, type MockServer } from '../../mock-server/index.js';
 
 const SECRET = 'a-shared-secret-of-at-least-32-bytes-long';

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
 import request from 'supertest';
-import type { Logger } from '../../middleware/types.js';
+import type { Logger } from '../../middleware/logger.js';
 
 export interface Harness {
   readonly url: string;

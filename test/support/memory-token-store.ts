@@ -2,8 +2,8 @@
  * An in-memory {@link TokenStore} for middleware tests: sync by default, async on request, with
  * helpers to create users and tokens the way the mock server does (secret shown once, digest stored).
  */
-import { sha256Hex } from '../../middleware/digest.js';
-import { newId } from '../../middleware/ids.js';
+import { sha256Hex } from '../../middleware/util/digest.js';
+import { newId } from '../../middleware/util/ids.js';
 import type { StoredToken, StoredUser, TokenStore } from '../../middleware/types.js';
 
 export interface MemoryTokenStore extends TokenStore {

@@ -6,7 +6,7 @@
  * error (logout, revoke-all-sessions) are listed with `noBodyFuzz` so the fuzzer never runs them
  * with valid params.
  */
-import type { ErrorId } from '../../../middleware/errors.js';
+import type { ErrorId } from '../../../middleware/errors/registry.js';
 
 /** Ids the fuzz needs: seeded users, team, channel. */
 export interface Seeds {

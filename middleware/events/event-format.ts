@@ -1,0 +1,139 @@
+/**
+ * The wire format shared by the signed-event sender and receiver: media type, JWT `typ`, claim
+ * shape, defaults, and a strict parser for every hook event's payload. A receiver re-emits only
+ * what {@link parseEventPayload} rebuilt from known fields, never the raw JSON.
+ *
+ * @example
+ * ```ts
+ * import { parseEventPayload, isKnownEvent } from 'mattermost-pat';
+ * isKnownEvent('token.revoked'); // true
+ * parseEventPayload('user.deactivated', { userId: 'u'.repeat(26), extra: 1 }); // { userId: 'uuu…' }
+ * parseEventPayload('user.deactivated', { userId: 42 }); // undefined
+ * ```
+ */
+import type { HookEventName, HookEvents } from '../hooks/hook-bus.js';
+import { isValidId } from '../util/ids.js';
+
+/** Body media type of a delivery: the compact JWS itself, `application/jose` (RFC 7515 §9.2.1). */
+export const EVENT_MEDIA_TYPE = 'application/jose';
+/** Explicit JWT `typ` header (RFC 8725 §3.11): an event token is never mistaken for another JWT. */
+export const EVENT_JWT_TYPE = 'mattermost-pat-event+jwt';
+/** Default receiver path. */
+export const DEFAULT_EVENT_PATH = '/mattermost-pat/events';
+/** Default `iss` claim. */
+export const DEFAULT_EVENT_ISSUER = 'mattermost-pat';
+/** Lifetime of a signed event (`exp - iat`), in seconds. */
+export const EVENT_TOKEN_TTL_SECONDS = 300;
+/** Shortest HS256 secret accepted (RFC 7518 §3.2: a key at least as long as the hash). */
+export const MIN_HS256_SECRET_BYTES = 32;
+
+/** Claims of a signed event (the JWS payload). */
+export interface EventClaims<E extends HookEventName = HookEventName> {
+  iss: string;
+  /** Signing time, seconds since epoch. */
+  iat: number;
+  /** `iat` + {@link EVENT_TOKEN_TTL_SECONDS}. */
+  exp: number;
+  /** The event id (`HookEventMeta.eventId`): replay key. */
+  jti: string;
+  event: E;
+  payload: HookEvents[E];
+  /** `HookEventMeta.emittedAt`, ms since epoch on the emitting process. */
+  emitted_at: number;
+}
+
+type Fields = Record<string, unknown>;
+type PayloadParsers = { [E in HookEventName]: (p: Fields) => HookEvents[E] | undefined };
+
+const id = (p: Fields, key: string): string | undefined => (isValidId(p[key]) ? (p[key] as string) : undefined);
+
+const tokenEvent = (p: Fields) => {
+  const tokenId = id(p, 'tokenId');
+  const userId = id(p, 'userId');
+  return tokenId && userId ? { tokenId, userId } : undefined;
+};
+
+const userEvent = (p: Fields) => {
+  const userId = id(p, 'userId');
+  return userId ? { userId } : undefined;
+};
+
+const MAX_CONFIG_KEYS = 256;
+const MAX_STRING = 1024;
+
+const PARSERS: PayloadParsers = {
+  'token.created': tokenEvent,
+  'token.revoked': tokenEvent,
+  'token.disabled': tokenEvent,
+  'token.enabled': tokenEvent,
+  'token.rotated': tokenEvent,
+  'user.deactivated': userEvent,
+  'user.activated': userEvent,
+  'user.roles_changed': (p) => {
+    const userId = id(p, 'userId');
+    const roles = p.roles;
+    return userId && typeof roles === 'string' && roles.length <= MAX_STRING ? { userId, roles } : undefined;
+  },
+  'session.revoked': (p) => {
+    const userId = id(p, 'userId');
+    const sessionId = id(p, 'sessionId');
+    return userId && sessionId ? { userId, sessionId } : undefined;
+  },
+  'config.changed': (p) => {
+    const keys = p.keys;
+    if (!Array.isArray(keys) || keys.length > MAX_CONFIG_KEYS) return undefined;
+    const out: string[] = [];
+    for (const key of keys) {
+      if (typeof key !== 'string' || key.length > MAX_STRING) return undefined;
+      out.push(key);
+    }
+    return { keys: out };
+  },
+};
+
+/** Every hook event name a receiver accepts (all of `HookEvents`). */
+export const KNOWN_EVENTS: readonly HookEventName[] = Object.freeze(Object.keys(PARSERS) as HookEventName[]);
+
+/**
+ * True when `name` is a hook event name.
+ *
+ * @example
+ * ```ts
+ * isKnownEvent('token.revoked'); // true
+ * isKnownEvent('token.exploded'); // false
+ * ```
+ */
+export function isKnownEvent(name: unknown): name is HookEventName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(PARSERS, name);
+}
+
+/**
+ * Rebuild an event payload from untrusted JSON: only the event's own fields, with the right
+ * types (ids must be 26-char Mattermost ids). Returns undefined when the shape is wrong.
+ *
+ * @example
+ * ```ts
+ * parseEventPayload('config.changed', { keys: ['ServiceSettings.EnableUserAccessTokens'] });
+ * ```
+ */
+export function parseEventPayload<E extends HookEventName>(event: E, payload: unknown): HookEvents[E] | undefined {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return undefined;
+  const parse = PARSERS[event] as (p: Fields) => HookEvents[E] | undefined;
+  return parse(payload as Fields);
+}
+
+/**
+ * HS256 key bytes from a secret; throws a `TypeError` (configuration error) when too short.
+ *
+ * @example
+ * ```ts
+ * hs256Key(process.env.MMPAT_EVENT_SECRET!); // Uint8Array, ≥ 32 bytes
+ * ```
+ */
+export function hs256Key(secret: string | Uint8Array): Uint8Array {
+  const bytes = typeof secret === 'string' ? new TextEncoder().encode(secret) : secret;
+  if (bytes.byteLength < MIN_HS256_SECRET_BYTES) {
+    throw new TypeError(`HS256 secret must be at least ${MIN_HS256_SECRET_BYTES} bytes`);
+  }
+  return bytes;
+}
