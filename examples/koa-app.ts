@@ -36,9 +36,11 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import bodyParser from 'koa-bodyparser';
 import {
-  authenticate, consoleLogger, createHookBus, errorBoundary, eventReceiver, getPrincipal, requestId,
-  remoteResolver, requirePermission, silentLogger, type HookBus, type Logger, type RemoteResolver,
+  authenticate, consoleLogger, createHookBus, errorBoundary, getPrincipal, requestId, requirePermission,
+  silentLogger, type HookBus, type Logger,
 } from 'mattermost-pat';
+import { eventReceiver } from 'mattermost-pat/events';
+import { remoteResolver, type RemoteResolver } from 'mattermost-pat/remote';
 import { secretOf } from './lib/client.js';
 import { EXIT, ExampleFailure, check, isMain, runMain, type Print } from './lib/cli.js';
 import { startDemo, type Demo } from './lib/demo.js';

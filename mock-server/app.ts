@@ -14,7 +14,7 @@
  */
 import Router from '@koa/router';
 import Koa from 'koa';
-import { AppError } from '../middleware/errors/registry.js';
+import { AppError } from './errors.js';
 import { errorBoundary } from '../middleware/errors/error-boundary.js';
 import { jwksHandler, type PublicKeySource } from '../middleware/events/event-keys.js';
 import { rateLimit } from '../middleware/http/rate-limit.js';

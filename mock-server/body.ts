@@ -19,7 +19,7 @@
  * ```
  */
 import type { Context, Middleware } from 'koa';
-import { AppError, invalidBodyParam } from '../middleware/errors/registry.js';
+import { AppError, invalidBodyParam } from './errors.js';
 import { isObject } from './services/input.js';
 
 export interface BodyReaderOptions {

@@ -21,7 +21,7 @@
  */
 import type Koa from 'koa';
 import { safeEqual } from '../util/digest.js';
-import { AppError } from '../errors/registry.js';
+import { AppError } from '../errors/app-error.js';
 import { extractToken, SESSION_COOKIE, type ExtractedToken } from './extract.js';
 import { isPromiseLike } from '../util/maybe-promise.js';
 import { bearerChallenge } from './principal.js';

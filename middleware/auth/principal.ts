@@ -12,7 +12,7 @@
  * });
  * ```
  */
-import { AppError } from '../errors/registry.js';
+import { AppError } from '../errors/app-error.js';
 import type { Principal, TokenSource } from '../types.js';
 
 declare module 'koa' {

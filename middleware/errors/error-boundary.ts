@@ -15,7 +15,7 @@
  * ```
  */
 import type Koa from 'koa';
-import { AppError, isAppError, type AppErrorBody } from './registry.js';
+import { AppError, isAppError, type AppErrorBody } from './app-error.js';
 import { newId } from '../util/ids.js';
 import { REQUEST_ID_HEADER } from '../http/request-id.js';
 import { silentLogger, type Logger } from '../logger.js';
@@ -55,7 +55,7 @@ const asFlag = (flag: Flag) => (typeof flag === 'function' ? flag : () => flag);
  * toAppError(Object.assign(new Error('too big'), { status: 413, expose: true })).id; // 'api.context.request_body_too_large.app_error'
  * ```
  */
-export function toAppError(err: unknown): AppError {
+export function toAppError(err: unknown): AppError<string> {
   if (isAppError(err)) return err;
   const e = (typeof err === 'object' && err !== null ? err : {}) as HttpErrorLike;
   const raw = typeof e.status === 'number' ? e.status : e.statusCode;
@@ -97,7 +97,7 @@ function headersOf(value: unknown): Record<string, string> {
  * JSON.stringify(renderAppError(new AppError('api.context.404.app_error'), ctx.state.requestId ?? ''));
  * ```
  */
-export function renderAppError(err: AppError, requestId: string, options: { developerMode?: boolean; hardened?: boolean } = {}): AppErrorBody {
+export function renderAppError(err: AppError<string>, requestId: string, options: { developerMode?: boolean; hardened?: boolean } = {}): AppErrorBody {
   if (options.hardened === true && err.status >= 500) {
     return { id: '', message: 'Internal Server Error', detailed_error: '', request_id: requestId, status_code: 500 };
   }

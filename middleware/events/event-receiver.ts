@@ -26,7 +26,8 @@ import {
   type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey,
 } from 'jose';
 import type { Context, Middleware } from 'koa';
-import { AppError, type ErrorId } from '../errors/registry.js';
+import { AppError } from '../errors/app-error.js';
+import type { ErrorId } from '../errors/registry.js';
 import {
   DEFAULT_EVENT_PATH, EVENT_JWT_TYPE, EVENT_MEDIA_TYPE, hs256Key, isKnownEvent, parseEventPayload,
 } from './event-format.js';

@@ -36,7 +36,7 @@
  */
 import type Koa from 'koa';
 import { sha256Hex } from '../util/digest.js';
-import { AppError } from '../errors/registry.js';
+import { AppError } from '../errors/app-error.js';
 import { extractToken } from '../auth/extract.js';
 import { silentLogger, type Logger } from '../logger.js';
 

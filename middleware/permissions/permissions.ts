@@ -14,7 +14,7 @@
  * ```
  */
 import type Koa from 'koa';
-import { permissionError } from '../errors/registry.js';
+import { permissionError } from '../errors/shortcuts.js';
 import { getPrincipal } from '../auth/principal.js';
 import type { Principal } from '../types.js';
 

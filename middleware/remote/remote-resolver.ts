@@ -28,7 +28,7 @@
  * app.use(authenticate({ resolver }));
  * ```
  */
-import { AppError } from '../errors/registry.js';
+import { AppError } from '../errors/app-error.js';
 import type { HookBus } from '../hooks/hook-bus.js';
 import { AuthFailure } from '../auth/auth-failure.js';
 import { silentLogger, type Logger } from '../logger.js';

@@ -10,7 +10,7 @@
  * ```
  */
 import type { Context } from 'koa';
-import { AppError, invalidUrlParam } from '../../middleware/errors/registry.js';
+import { AppError, invalidUrlParam } from '../errors.js';
 import { isValidId } from '../../middleware/util/ids.js';
 
 /**

@@ -10,7 +10,7 @@
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { invalidBodyParam } from '../../middleware/errors/registry.js';
+import { invalidBodyParam } from '../errors.js';
 import { isValidId } from '../../middleware/util/ids.js';
 import { getPrincipal } from '../../middleware/auth/principal.js';
 import type { MockContext } from '../context.js';

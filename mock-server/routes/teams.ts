@@ -10,7 +10,7 @@
  * ```
  */
 import type Router from '@koa/router';
-import { invalidUrlParam } from '../../middleware/errors/registry.js';
+import { invalidUrlParam } from '../errors.js';
 import { getPrincipal } from '../../middleware/auth/principal.js';
 import type { MockContext } from '../context.js';
 import { pageParams, sendJson } from '../respond.js';

@@ -9,7 +9,7 @@
  * if (!canActOnUserOrBot(server, caller, target.id)) throw permissionError(caller.userId, 'edit_other_users');
  * ```
  */
-import { permissionError } from '../../middleware/errors/registry.js';
+import { permissionError } from '../errors.js';
 import { hasPermission, rolesOf, type Permission } from '../../middleware/permissions/permissions.js';
 import type { Principal } from '../../middleware/types.js';
 import type { MockContext } from '../context.js';

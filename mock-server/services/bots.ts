@@ -14,7 +14,7 @@
  * botJson(bot); // { user_id, username, display_name, owner_id, create_at, update_at, delete_at }
  * ```
  */
-import { AppError, invalidBodyParam, permissionError } from '../../middleware/errors/registry.js';
+import { AppError, invalidBodyParam, permissionError } from '../errors.js';
 import { newId } from '../../middleware/util/ids.js';
 import { hasPermission } from '../../middleware/permissions/permissions.js';
 import type { Principal } from '../../middleware/types.js';

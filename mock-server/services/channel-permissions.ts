@@ -13,7 +13,7 @@
  * sessionHasPermissionToChannel(store, principal, channelId, 'read_channel'); // boolean
  * ```
  */
-import { permissionError } from '../../middleware/errors/registry.js';
+import { permissionError } from '../errors.js';
 import { hasPermission, type Permission } from '../../middleware/permissions/permissions.js';
 import type { Principal } from '../../middleware/types.js';
 import type { ChannelRecord, Store } from '../db/schema.js';

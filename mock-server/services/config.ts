@@ -10,7 +10,7 @@
  * // hook 'config.changed' emitted with keys ['ServiceSettings.EnableUserAccessTokens']
  * ```
  */
-import { invalidBodyParam } from '../../middleware/errors/registry.js';
+import { invalidBodyParam } from '../errors.js';
 import type { Principal } from '../../middleware/types.js';
 import type { MockConfig } from '../db/schema.js';
 import type { MockContext } from '../context.js';

@@ -10,7 +10,7 @@
  * runes(name) > 64; // length in code points, not UTF-16 units
  * ```
  */
-import { invalidBodyParam } from '../../middleware/errors/registry.js';
+import { invalidBodyParam } from '../errors.js';
 
 /**
  * True for a plain JSON object (not null, not an array).

@@ -10,7 +10,7 @@
  * ```
  */
 import { sha256Hex } from '../../middleware/util/digest.js';
-import { AppError } from '../../middleware/errors/registry.js';
+import { AppError } from '../errors.js';
 import { isValidId, newId } from '../../middleware/util/ids.js';
 import type { SessionRecord, UserRecord } from '../db/schema.js';
 import type { MockContext } from '../context.js';

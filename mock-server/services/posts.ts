@@ -12,7 +12,7 @@
  * list.order; // ids, newest first
  * ```
  */
-import { AppError, invalidBodyParam, permissionError } from '../../middleware/errors/registry.js';
+import { AppError, invalidBodyParam, permissionError } from '../errors.js';
 import { newId } from '../../middleware/util/ids.js';
 import { hasPermission } from '../../middleware/permissions/permissions.js';
 import type { MockContext } from '../context.js';

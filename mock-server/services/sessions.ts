@@ -9,7 +9,7 @@
  * await revokeSession(server, caller, userId, sessionId); // hook 'session.revoked'
  * ```
  */
-import { AppError, invalidBodyParam, invalidUrlParam, permissionError } from '../../middleware/errors/registry.js';
+import { AppError, invalidBodyParam, invalidUrlParam, permissionError } from '../errors.js';
 import { isValidId, newId } from '../../middleware/util/ids.js';
 import type { Principal } from '../../middleware/types.js';
 import type { HookBus } from '../../middleware/hooks/hook-bus.js';

@@ -12,7 +12,7 @@
  * teamJson(team, !canManageTeam(server.store, principal, team.id));
  * ```
  */
-import { AppError, invalidBodyParam, permissionError } from '../../middleware/errors/registry.js';
+import { AppError, invalidBodyParam, permissionError } from '../errors.js';
 import { isValidId, newId } from '../../middleware/util/ids.js';
 import { hasPermission } from '../../middleware/permissions/permissions.js';
 import type { MockContext } from '../context.js';

@@ -12,7 +12,7 @@
  * ```
  */
 import { sha256Hex } from '../../middleware/util/digest.js';
-import { AppError, invalidBodyParam, invalidUrlParam, permissionError } from '../../middleware/errors/registry.js';
+import { AppError, invalidBodyParam, invalidUrlParam, permissionError } from '../errors.js';
 import { isValidId, newId } from '../../middleware/util/ids.js';
 import type { Principal } from '../../middleware/types.js';
 import type { Mutation, TokenRecord, UserRecord } from '../db/schema.js';

@@ -13,7 +13,7 @@
  */
 import {
   AppError, invalidBodyParam, invalidUrlParam, permissionError,
-} from '../../middleware/errors/registry.js';
+} from '../errors.js';
 import { isValidId } from '../../middleware/util/ids.js';
 import { rolesOf, ROLE_PERMISSIONS } from '../../middleware/permissions/permissions.js';
 import type { Principal } from '../../middleware/types.js';

@@ -118,7 +118,8 @@ describe('examples/koa-app', () => {
     it('an event signed with another secret is refused and evicts nothing', async () => {
       await start(true);
       expect((await get('/api/me', user1Token.secret)).status).to.equal(200);
-      const { createEventSender, createHookBus } = await import('../../middleware/index.js');
+      const { createHookBus } = await import('../../middleware/index.js');
+      const { createEventSender } = await import('../../middleware/events/index.js');
       const forgerBus = createHookBus();
       const forger = createEventSender({ hooks: forgerBus, targets: [`${appUrl}${EVENTS_PATH}`], signing: { alg: 'HS256', secret: randomBytes(32).toString('base64url') }, retries: 0 });
       forgerBus.emit('user.deactivated', { userId: mock.seeded.user1.id });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { AppError } from '../../middleware/errors/registry.js';
+import { AppError } from '../../middleware/errors/app-error.js';
 import type { MockData, Store } from '../../mock-server/db/schema.js';
 import { openStore } from '../../mock-server/db/store.js';
 import { canCreatePost, requireCreatePost, sessionHasPermissionToChannel } from '../../mock-server/services/channel-permissions.js';

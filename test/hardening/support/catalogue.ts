@@ -6,7 +6,7 @@
  * error (logout, revoke-all-sessions) are listed with `noBodyFuzz` so the fuzzer never runs them
  * with valid params.
  */
-import type { ErrorId } from '../../../middleware/errors/registry.js';
+import type { ErrorId } from '../../../mock-server/errors.js';
 
 /** Ids the fuzz needs: seeded users, team, channel. */
 export interface Seeds {
@@ -108,7 +108,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
   { method: 'GET', path: '/channels/:channel_id/members/:user_id', params: { channel_id: channel, user_id: user }, badParam: ['app.channel.get.existing.app_error', 'app.channel.get_member.missing.app_error', NOT_FOUND_USER] },
   { method: 'GET', path: '/users/:user_id/teams/:team_id/channels', params: { user_id: user, team_id: team }, badParam: [NOT_FOUND_USER, 'app.team.get.find.app_error', 'app.channel.get_channels.not_found.app_error'] },
   // Posts
-  { method: 'POST', path: '/posts', fields: { channel_id: 'id', message: 'string', root_id: 'id', props: 'object', file_ids: 'string[]' }, badBody: [BODY, 'api.context.permissions.app_error', 'model.post.is_valid.msg.app_error', 'model.post.is_valid.type.app_error', 'model.post.is_valid.root_id.app_error', 'api.post.create_post.root_id.app_error', 'app.channel.get.existing.app_error'] },
+  { method: 'POST', path: '/posts', fields: { channel_id: 'id', message: 'string', root_id: 'id', props: 'object', file_ids: 'string[]' }, badBody: [BODY, 'api.context.permissions.app_error', 'model.post.is_valid.msg.app_error', 'model.post.is_valid.type.app_error', 'api.post.create_post.root_id.app_error', 'app.channel.get.existing.app_error'] },
   { method: 'GET', path: '/posts/:post_id', params: { post_id: nobody }, badParam: ['app.post.get.app_error'] },
   { method: 'GET', path: '/channels/:channel_id/posts', params: { channel_id: channel }, badParam: ['app.channel.get.existing.app_error'], query: PAGES },
 ];

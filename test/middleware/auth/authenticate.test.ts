@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import Koa from 'koa';
 import { authenticate, type AuthenticateOptions, type RefusalInfo } from '../../../middleware/auth/authenticate.js';
 import { errorBoundary } from '../../../middleware/errors/error-boundary.js';
-import { AppError } from '../../../middleware/errors/registry.js';
+import { AppError } from '../../../middleware/errors/app-error.js';
 import { newId } from '../../../middleware/util/ids.js';
 import { requestId } from '../../../middleware/http/request-id.js';
 import { storeResolver } from '../../../middleware/auth/store-resolver.js';

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import Koa from 'koa';
 import Router from '@koa/router';
 import { getPrincipal, bearerChallenge } from '../../../middleware/auth/principal.js';
-import { AppError } from '../../../middleware/errors/registry.js';
+import { AppError } from '../../../middleware/errors/app-error.js';
 import { newId } from '../../../middleware/util/ids.js';
 import type { Principal } from '../../../middleware/types.js';
 

@@ -2,7 +2,13 @@ import { expect } from 'chai';
 import Koa from 'koa';
 import bodyParser from 'koa-bodyparser';
 import { errorBoundary, toAppError, type ErrorBoundaryOptions } from '../../../middleware/errors/error-boundary.js';
-import { AppError } from '../../../middleware/errors/registry.js';
+import { AppError, defineErrors } from '../../../middleware/errors/app-error.js';
+
+/** An application's registry on top of the middleware's: the boundary renders its errors alike. */
+const AppRegistryError = defineErrors({
+  'api.context.invalid_url_param.app_error': { status: 400, message: 'Invalid or missing {{.Name}} parameter in request URL.' },
+  'app.user_access_token.disabled': { status: 501, message: 'Personal access tokens are disabled on this server.' },
+});
 import { isValidId } from '../../../middleware/util/ids.js';
 import { requestId } from '../../../middleware/http/request-id.js';
 import { listen, recordingLogger, type Harness } from '../../support/koa-harness.js';
@@ -23,7 +29,7 @@ describe('errorBoundary()', () => {
   }
 
   it('renders an AppError as Mattermost does: key order, status, exact Content-Type, X-Request-ID, headers', async () => {
-    await app(() => { throw new AppError('api.context.invalid_url_param.app_error', { params: { Name: 'user_id' }, detailed: 'secret detail', headers: { 'Retry-After': '3' } }); });
+    await app(() => { throw new AppRegistryError('api.context.invalid_url_param.app_error', { params: { Name: 'user_id' }, detailed: 'secret detail', headers: { 'Retry-After': '3' } }); });
     const res = await h.http.get('/x').expect(400);
     expect(res.headers['content-type']).to.equal('application/json');
     expect(res.headers['retry-after']).to.equal('3');
@@ -76,7 +82,7 @@ describe('errorBoundary()', () => {
 
   it('hardened mode blanks every 5xx (status 500), leaving 4xx alone', async () => {
     await app((ctx) => {
-      if (ctx.path === '/501') throw new AppError('app.user_access_token.disabled');
+      if (ctx.path === '/501') throw new AppRegistryError('app.user_access_token.disabled');
       throw new AppError('api.context.404.app_error');
     }, { hardened: true });
     const res = await h.http.get('/501').expect(500);

@@ -1,24 +1,18 @@
 import { expect } from 'chai';
-import { AppError, ERRORS, renderMessage, invalidBodyParam } from '../../../middleware/errors/registry.js';
+import { ERRORS } from '../../../middleware/errors/registry.js';
+import { describeRegistry, unusedIds } from '../../support/error-registry.js';
 
-describe('errors registry', () => {
-  it('gives every id a 4xx/5xx status and a message', () => {
-    for (const [id, def] of Object.entries(ERRORS)) {
-      expect(def.status, id).to.be.within(400, 599);
-      expect(def.message, id).to.be.a('string').and.not.equal('');
-    }
+describeRegistry('middleware', { table: ERRORS, file: 'middleware/errors/registry.ts', tree: 'middleware' });
+
+describe('registry checks', () => {
+  it('flag an id nothing throws, and not the ids something throws', () => {
+    const table = { ...ERRORS, 'api.test.never_thrown.app_error': { status: 400, message: 'Never.' } };
+    expect(unusedIds({ table, file: 'middleware/errors/registry.ts', tree: 'middleware' })).to.deep.equal(['api.test.never_thrown.app_error']);
   });
 
-  it('renders {{.Name}} placeholders', () => {
-    expect(renderMessage('Invalid or missing {{.Name}} in request body.', { Name: 'description' }))
-      .to.equal('Invalid or missing description in request body.');
-    const err = invalidBodyParam('description');
-    expect(err.status).to.equal(400);
-    expect(err.message).to.equal('Invalid or missing description in request body.');
-  });
-
-  it('takes the status from the registry unless overridden', () => {
-    expect(new AppError('app.user.missing_account.const').status).to.equal(404);
-    expect(new AppError('app.user.missing_account.const', { status: 400 }).status).to.equal(400);
+  it('do not count a middleware id as used because the mock throws it', () => {
+    // invalid_url_param is thrown only through the mock's invalidUrlParam(): not a middleware id.
+    const table = { 'api.context.invalid_url_param.app_error': { status: 400, message: 'x' } };
+    expect(unusedIds({ table, file: 'middleware/errors/registry.ts', tree: 'middleware' })).to.deep.equal(['api.context.invalid_url_param.app_error']);
   });
 });

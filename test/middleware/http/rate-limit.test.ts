@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import Koa from 'koa';
 import request from 'supertest';
 import { errorBoundary } from '../../../middleware/errors/error-boundary.js';
-import { AppError } from '../../../middleware/errors/registry.js';
+import { AppError } from '../../../middleware/errors/app-error.js';
 import { GcraLimiter, rateLimit, type RateLimitOptions, type RateLimitSettings } from '../../../middleware/http/rate-limit.js';
 import { requestId } from '../../../middleware/http/request-id.js';
 import { recordingLogger } from '../../support/koa-harness.js';

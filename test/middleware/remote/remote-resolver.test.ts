@@ -3,7 +3,7 @@ import Koa from 'koa';
 import { authenticate } from '../../../middleware/auth/authenticate.js';
 import { errorBoundary } from '../../../middleware/errors/error-boundary.js';
 import { requestId } from '../../../middleware/http/request-id.js';
-import { AppError } from '../../../middleware/errors/registry.js';
+import { AppError } from '../../../middleware/errors/app-error.js';
 import { createHookBus, type HookBus } from '../../../middleware/hooks/hook-bus.js';
 import { newId } from '../../../middleware/util/ids.js';
 import { remoteResolver, type RemoteResolver, type RemoteResolverOptions } from '../../../middleware/remote/remote-resolver.js';

@@ -1,0 +1,108 @@
+/**
+ * The mock server's error registry: the ids only the mock throws (Mattermost's handlers for
+ * users, tokens, bots, teams, channels, posts), with Mattermost's status and English message.
+ * Built with the middleware's `defineErrors()`, so the mock's `AppError` also takes the
+ * middleware's ids and `errorBoundary()` renders both alike.
+ */
+import { defineErrors, type AppError as BaseAppError } from '../middleware/errors/app-error.js';
+import { type ErrorId as MiddlewareErrorId } from '../middleware/errors/registry.js';
+
+export { invalidBodyParam, permissionError } from '../middleware/errors/shortcuts.js';
+
+/** Every error id only the mock server emits. */
+export const MOCK_ERRORS = {
+  // Request context / routing
+  'api.context.invalid_url_param.app_error': { status: 400, message: 'Invalid or missing {{.Name}} parameter in request URL.' },
+
+  // Personal access tokens
+  'app.user_access_token.disabled': { status: 501, message: 'Personal access tokens are disabled on this server. Please contact your system administrator for details.' },
+  'app.user_access_token.get_by_user.app_error': { status: 404, message: 'Unable to get the personal access tokens by user.' },
+  'app.user_access_token.expires_at_in_past.app_error': { status: 400, message: 'The provided expires_at is in the past.' },
+  'app.user_access_token.expires_at_required.app_error': { status: 400, message: 'Personal access tokens must include an expiry date because the server enforces a maximum token lifetime.' },
+  'app.user_access_token.expires_at_too_far.app_error': { status: 400, message: 'The provided expires_at exceeds the configured maximum personal access token lifetime ({{.Days}} days).' },
+  'app.user_access_token.revoke_non_compliant.no_policy.app_error': { status: 400, message: 'No maximum personal access token lifetime is configured.' },
+  'model.user_access_token.is_valid.description.app_error': { status: 400, message: 'Invalid description, must be 255 or less characters.' },
+  'api.user.rotate_user_access_token.disabled_token.app_error': { status: 400, message: 'Cannot regenerate a disabled access token.' },
+
+  // Users, login, roles
+  'app.user.missing_account.const': { status: 404, message: 'Unable to find the user.' },
+  'app.user.save.username_exists.app_error': { status: 400, message: 'An account with that username already exists.' },
+  'app.user.save.email_exists.app_error': { status: 400, message: 'An account with that email already exists.' },
+  'app.user.update.lastAdmin.app_error': { status: 400, message: 'You cannot demote the last system admin.' },
+  'app.role.check_roles_exist.role_not_found': { status: 400, message: 'The provided role does not exist' },
+  'api.user.update_user_roles.license.app_error': { status: 400, message: 'Custom permission schemes not supported by current license' },
+  'api.user.update_active.permissions.app_error': { status: 403, message: 'You do not have the appropriate permissions.' },
+  'api.user.update_active.not_enable.app_error': { status: 401, message: 'You cannot deactivate yourself because this feature is not enabled. Please contact your System Administrator.' },
+  'api.user.login.invalid_credentials_email_username': { status: 401, message: 'Enter a valid email or username and/or password.' },
+  'api.user.login.blank_pwd.app_error': { status: 400, message: 'Password field must not be blank' },
+  'api.user.login.inactive.app_error': { status: 401, message: 'Login failed because your account has been deactivated.  Please contact an administrator.' },
+  'api.user.login.bot_login_forbidden.app_error': { status: 401, message: 'Bot login is forbidden.' },
+  'api.user.check_user_login_attempts.too_many.app_error': { status: 401, message: 'Your account is locked because of too many failed password attempts. Please reset your password.' },
+  'model.user.is_valid.username.app_error': { status: 400, message: 'Username must begin with a letter, and contain between 3 to 22 lowercase characters made up of numbers, letters, and the symbols \'.\', \'-\', and \'_\'.' },
+  'model.user.is_valid.email.app_error': { status: 400, message: 'Invalid email.' },
+  'model.user.is_valid.pwd.app_error': { status: 400, message: 'Your password must contain at least 5 characters.' },
+  'app.user.get_by_username.app_error': { status: 404, message: 'Unable to find an existing account matching your username for this team. This team may require an invite from the team owner to join.' },
+  'app.session.get.app_error': { status: 400, message: 'We encountered an error finding the session.' },
+  'api.user.create_user.signup_email_disabled.app_error': { status: 501, message: 'User sign-up with email is disabled.' },
+  'api.user.delete_user.not_enabled.app_error': { status: 401, message: 'Permanent user deletion feature is not enabled. Please contact your System Administrator.' },
+
+  // Bots
+  'store.sql_bot.get.missing.app_error': { status: 404, message: 'Bot does not exist.' },
+  'api.bot.create_disabled': { status: 403, message: 'Bot creation has been disabled.' },
+  'model.bot.is_valid.username.app_error': { status: 400, message: 'Invalid username.' },
+  'model.bot.is_valid.description.app_error': { status: 400, message: 'Invalid description.' },
+  'model.bot.is_valid.user_id.app_error': { status: 400, message: 'Invalid user id.' },
+
+  // Teams, channels, posts
+  'app.team.get.find.app_error': { status: 404, message: 'Unable to find the existing team.' },
+  'app.team.get_by_name.missing.app_error': { status: 404, message: 'Unable to find the existing team.' },
+  'store.sql_team.save_team.existing.app_error': { status: 400, message: 'A team with that name already exists' },
+  'app.channel.get.existing.app_error': { status: 404, message: 'Unable to find the existing channel.' },
+  'app.channel.get_by_name.missing.app_error': { status: 404, message: 'Channel does not exist.' },
+  'store.sql_channel.save_channel.exists.app_error': { status: 400, message: 'A channel with that name already exists on the same team.' },
+  'app.post.get.app_error': { status: 404, message: 'Unable to get the post.' },
+  'model.post.is_valid.msg.app_error': { status: 400, message: 'Invalid Message.' },
+  'model.post.is_valid.type.app_error': { status: 400, message: 'Invalid type.' },
+  'api.post.create_post.root_id.app_error': { status: 400, message: 'Invalid RootId parameter.' },
+  'api.post.create_post.channel_root_id.app_error': { status: 400, message: 'Invalid ChannelId for RootId parameter.' },
+  'api.post.create_post.can_not_post_to_deleted.error': { status: 400, message: 'Can not post to deleted channel.' },
+  'api.team.is_team_creation_allowed.disabled.app_error': { status: 403, message: 'Team creation has been disabled. Please ask your System Administrator for details.' },
+  'api.team.get_all_teams.insufficient_permissions': { status: 403, message: "You don't have the appropriate permissions to list all teams" },
+  'api.team.add_team_member.invalid_body.app_error': { status: 400, message: 'Unable to parse team member from request body.' },
+  'app.team.get_member.missing.app_error': { status: 404, message: 'No team member found for that user ID and team ID.' },
+  'model.team.is_valid.name.app_error': { status: 400, message: 'Invalid name.' },
+  'model.team.is_valid.url.app_error': { status: 400, message: 'Invalid URL Identifier.' },
+  'model.team.is_valid.characters.app_error': { status: 400, message: 'Name must be 2 or more lowercase alphanumeric characters.' },
+  'model.team.is_valid.reserved.app_error': { status: 400, message: 'This URL is unavailable. Please try another.' },
+  'model.team.is_valid.type.app_error': { status: 400, message: 'Invalid type.' },
+  'model.team.is_valid.description.app_error': { status: 400, message: 'Invalid description.' },
+  'model.team.is_valid.company.app_error': { status: 400, message: 'Invalid company name.' },
+  'model.team.is_valid.domains.app_error': { status: 400, message: 'Invalid allowed domains.' },
+  'model.channel.is_valid.1_or_more.app_error': { status: 400, message: 'Name must be 1 or more lowercase alphanumeric character.' },
+  'model.channel.is_valid.display_name.app_error': { status: 400, message: 'Invalid display name.' },
+  'model.channel.is_valid.header.app_error': { status: 400, message: 'Invalid header.' },
+  'model.channel.is_valid.purpose.app_error': { status: 400, message: 'Invalid purpose.' },
+  'model.channel.is_valid.type.app_error': { status: 400, message: 'Invalid type.' },
+  'api.channel.create_channel.direct_channel.app_error': { status: 400, message: 'Must use createDirectChannel API service for direct message channel creation.' },
+  'api.channel.create_direct_channel.invalid_user.app_error': { status: 400, message: 'Invalid user ID for direct channel creation.' },
+  'api.channel.add_user_to_channel.type.app_error': { status: 400, message: 'Can not add user to this channel type.' },
+  'api.channel.add_user.to.channel.failed.deleted.app_error': { status: 400, message: 'Failed to add user to channel because they have been removed from the team.' },
+  'app.channel.get_member.missing.app_error': { status: 404, message: 'No channel member found for that user ID and channel ID.' },
+  'app.channel.get_channels.not_found.app_error': { status: 404, message: 'No channels were found.' },
+} as const satisfies Record<string, { readonly status: number; readonly message: string }>;
+
+/** The mock's own ids. */
+export type MockErrorId = keyof typeof MOCK_ERRORS;
+
+/** Every id the mock may answer: its own and the middleware's. */
+export type ErrorId = MockErrorId | MiddlewareErrorId;
+
+/** The mock's error class: `new AppError(id, options)` for a mock or a middleware id. */
+export const AppError = defineErrors(MOCK_ERRORS);
+/** An error of the mock's registry (or the middleware's). */
+export type AppError = BaseAppError<ErrorId>;
+
+/** Shortcut for the 400 `invalid_url_param` error naming a URL parameter. */
+export function invalidUrlParam(name: string): AppError {
+  return new AppError('api.context.invalid_url_param.app_error', { params: { Name: name } });
+}
