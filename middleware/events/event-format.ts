@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { parseEventPayload, isKnownEvent } from 'mattermost-pat';
+ * import { parseEventPayload, isKnownEvent } from 'mattermost-pat/events';
  * isKnownEvent('token.revoked'); // true
  * parseEventPayload('user.deactivated', { userId: 'u'.repeat(26), extra: 1 }); // { userId: 'uuu…' }
  * parseEventPayload('user.deactivated', { userId: 42 }); // undefined

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { generateEventKeys, jwksHandler, createEventSender } from 'mattermost-pat';
+ * import { generateEventKeys, jwksHandler, createEventSender } from 'mattermost-pat/events';
  * const keys = await generateEventKeys();
  * app.use(jwksHandler([keys], { path: '/.well-known/jwks.json' }));
  * createEventSender({ hooks, targets, signing: { alg: 'EdDSA', ...keys } });

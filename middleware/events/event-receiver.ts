@@ -13,7 +13,8 @@
  *
  * @example
  * ```ts
- * import { eventReceiver, errorBoundary, createHookBus } from 'mattermost-pat';
+ * import { errorBoundary, createHookBus } from 'mattermost-pat';
+ * import { eventReceiver } from 'mattermost-pat/events';
  * const hooks = createHookBus();
  * app.use(errorBoundary());
  * app.use(eventReceiver({ hooks, verify: { secret: process.env.EVENT_SECRET! } }));

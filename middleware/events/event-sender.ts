@@ -11,7 +11,8 @@
  *
  * @example
  * ```ts
- * import { createEventSender, createHookBus } from 'mattermost-pat';
+ * import { createHookBus } from 'mattermost-pat';
+ * import { createEventSender } from 'mattermost-pat/events';
  * const hooks = createHookBus();
  * const sender = createEventSender({
  *   hooks,

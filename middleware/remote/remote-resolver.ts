@@ -22,7 +22,8 @@
  *
  * @example
  * ```ts
- * import { authenticate, remoteResolver, createHookBus } from 'mattermost-pat';
+ * import { authenticate, createHookBus } from 'mattermost-pat';
+ * import { remoteResolver } from 'mattermost-pat/remote';
  * const hooks = createHookBus();
  * const resolver = remoteResolver({ url: 'https://chat.example.com', hooks });
  * app.use(authenticate({ resolver }));
