@@ -21,8 +21,8 @@ export { cachedResolver, type CachedResolver, type CachedResolverOptions } from 
 
 // Revocation and lifecycle events inside the process.
 export {
-  createHookBus, type AnyHookHandler, type HookBus, type HookBusOptions, type HookEventMeta, type HookEventName,
-  type HookEvents, type HookHandler,
+  createHookBus, type AnyHookHandler, type CacheResetReason, type HookBus, type HookBusOptions, type HookEventMeta,
+  type HookEventName, type HookEvents, type HookHandler,
 } from './hooks/hook-bus.js';
 
 // Mattermost's roles and permission checks.

@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
 import { authenticate } from '../middleware/auth/authenticate.js';
 import { generateEventKeys, type EventKeys } from '../middleware/events/event-keys.js';
-import { createEventSender, type EventSender, type EventSigning } from '../middleware/events/event-sender.js';
+import { createEventSender, type EventSender, type EventSenderOptions, type EventSigning } from '../middleware/events/event-sender.js';
 import { createHookBus, type HookBus } from '../middleware/hooks/hook-bus.js';
 import type { Store } from './db/schema.js';
 import { openStore } from './db/store.js';
@@ -29,6 +29,7 @@ import { mockResolver } from './resolver.js';
 import { routeModules } from './routes/index.js';
 import { buildSeed, defaultSeed, loadSeedFile, type SeedInput } from './seed.js';
 import { seededInfo, type SeededInfo } from './seeded-info.js';
+import { storeOutboxStorage } from './outbox/store-outbox.js';
 
 export type { SeedInput, SeedUser, SeedBot, SeedTeam, SeedChannel, SeededLogin } from './seed.js';
 export { SeedError, defaultSeed } from './seed.js';
@@ -59,6 +60,11 @@ export interface MockServerOptions {
    * has answered. 0 (default) answers at once, as Mattermost does with its cluster messages.
    */
   webhookWaitMs?: number;
+  /**
+   * Tuning of the webhooks' event sender (backoff, heartbeat, outbox bounds, close wait). The
+   * outbox is kept in the database, so undelivered events survive a restart. Default close wait 2 s.
+   */
+  webhookOptions?: Pick<EventSenderOptions, 'retryBaseMs' | 'retryMaxMs' | 'heartbeatMs' | 'timeoutMs' | 'closeTimeoutMs' | 'bulkLimit' | 'maxEntries'>;
   /** Ed25519 keys to sign with (generated when webhooks are set and no secret is given). Served at `/.well-known/jwks.json`. */
   webhookKeys?: EventKeys;
   /** Echo every log line to stderr. Default false. */
@@ -92,8 +98,9 @@ export interface MockServer {
   /** Public keys of signed events (empty without key signing). */
   readonly eventKeys: readonly EventKeys[];
   /**
-   * Wait until every event emitted so far has been delivered to the webhooks (or given up on
-   * after its retries). Resolves at once without webhooks. Tests use it to start from a quiet state.
+   * Wait until every event emitted so far has been delivered to the webhooks (they are retried
+   * until acknowledged: this waits while a webhook is down). Resolves at once without webhooks.
+   * Tests use it to start from a quiet state.
    */
   flushEvents(): Promise<void>;
 }
@@ -151,7 +158,7 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
       eventKeys.push(keys);
       signing = { alg: 'EdDSA', privateKey: keys.privateKey, publicJwk: keys.publicJwk, kid: keys.kid };
     }
-    sender = createEventSender({ hooks, targets: webhooks, signing, logger });
+    sender = createEventSender({ closeTimeoutMs: 2_000, ...options.webhookOptions, hooks, targets: webhooks, signing, logger, outbox: storeOutboxStorage(store) });
   } else if (options.webhookKeys !== undefined) {
     eventKeys.push(options.webhookKeys);
   }

@@ -10,6 +10,7 @@
  * | `user.deactivated` / `activated` / `roles_changed` | every entry of that user |
  * | `session.revoked` | entries of that session |
  * | `config.changed` | everything |
+ * | `cache.reset` | everything, or every entry of its `userId` |
  *
  * A resolution in flight while an eviction touching it happens is not cached (it is resolved
  * again), so a stale principal can never be re-inserted after the eviction.
@@ -269,6 +270,7 @@ export function cachedResolver(inner: TokenResolver, options: CachedResolverOpti
       hooks.on('user.roles_changed', onUser, first),
       hooks.on('session.revoked', ({ sessionId }) => evictSession(sessionId), first),
       hooks.on('config.changed', () => clear(), first),
+      hooks.on('cache.reset', ({ userId }) => { if (userId === undefined) clear(); else onUser({ userId }); }, first),
     );
   }
 

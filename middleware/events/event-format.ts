@@ -11,7 +11,7 @@
  * parseEventPayload('user.deactivated', { userId: 42 }); // undefined
  * ```
  */
-import type { HookEventName, HookEvents } from '../hooks/hook-bus.js';
+import type { CacheResetReason, HookEventName, HookEvents } from '../hooks/hook-bus.js';
 import { isValidId } from '../util/ids.js';
 
 /** Body media type of a delivery: the compact JWS itself, `application/jose` (RFC 7515 §9.2.1). */
@@ -27,8 +27,39 @@ export const EVENT_TOKEN_TTL_SECONDS = 300;
 /** Shortest HS256 secret accepted (RFC 7518 §3.2: a key at least as long as the hash). */
 export const MIN_HS256_SECRET_BYTES = 32;
 
+/**
+ * Event name of a heartbeat: a signed event that carries no hook event, only the stream claims
+ * ({@link StreamClaims}: `seq` = `prev` = the last event the sender knows this receiver has).
+ * It is sent when a subscriber has nothing pending, and is never re-emitted on a bus.
+ */
+export const HEARTBEAT_EVENT = 'heartbeat';
+
+/**
+ * Stream claims (all or none; senders of this version always send them): they make a lost event
+ * visible. A receiver keeps, per `src`, the `boot` and the last `seq` it applied; an event whose
+ * `prev` is not that `seq`, or that comes with another `boot`, means events may be missing, and
+ * the receiver drops its caches (`cache.reset`). An event with `seq` at or below the last one is a
+ * redelivery (at least once) and is acknowledged without being applied again.
+ */
+export interface StreamClaims {
+  /** Stable id of the sending source (kept with its outbox, so it survives restarts). */
+  src: string;
+  /** Id of the source's current process start: a new one means "I restarted". */
+  boot: string;
+  /** The event's sequence number in the source's outbox: increasing, never reused. */
+  seq: number;
+  /**
+   * The `seq` of the previous event of this receiver's stream (0 before the first). Events a
+   * source coalesced away are skipped without a gap; events it had to drop make `prev` name
+   * the last dropped one, which the receiver sees as a gap.
+   */
+  prev: number;
+  /** How many events of the same kind and user this one stands for (present when > 1). */
+  coalesced?: number;
+}
+
 /** Claims of a signed event (the JWS payload). */
-export interface EventClaims<E extends HookEventName = HookEventName> {
+export interface EventClaims<E extends HookEventName = HookEventName> extends Partial<StreamClaims> {
   iss: string;
   /** Signing time, seconds since epoch. */
   iat: number;
@@ -59,6 +90,7 @@ const userEvent = (p: Fields) => {
 };
 
 const MAX_CONFIG_KEYS = 256;
+const RESET_REASONS: ReadonlySet<string> = new Set<CacheResetReason>(['gap', 'boot', 'source', 'heartbeat', 'coalesced', 'reset']);
 const MAX_STRING = 1024;
 
 const PARSERS: PayloadParsers = {
@@ -89,7 +121,36 @@ const PARSERS: PayloadParsers = {
     }
     return { keys: out };
   },
+  'cache.reset': (p) => {
+    const reason = p.reason;
+    if (typeof reason !== 'string' || !RESET_REASONS.has(reason)) return undefined;
+    if (p.userId === undefined) return { reason: reason as CacheResetReason };
+    const userId = id(p, 'userId');
+    return userId ? { reason: reason as CacheResetReason, userId } : undefined;
+  },
 };
+
+const isSeq = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/**
+ * The stream claims of an event, checked: `undefined` when the event has none (a sender before
+ * sequence numbers), `'malformed'` when they are partial or of the wrong type.
+ *
+ * @example
+ * ```ts
+ * parseStreamClaims({ src: newId(), boot: newId(), seq: 8, prev: 7 }); // { src, boot, seq: 8, prev: 7 }
+ * parseStreamClaims({ seq: 8 }); // 'malformed'
+ * parseStreamClaims({}); // undefined
+ * ```
+ */
+export function parseStreamClaims(claims: Record<string, unknown>): StreamClaims | 'malformed' | undefined {
+  const { src, boot, seq, prev, coalesced } = claims;
+  if (src === undefined && boot === undefined && seq === undefined && prev === undefined && coalesced === undefined) return undefined;
+  if (!isValidId(src) || !isValidId(boot) || !isSeq(seq) || !isSeq(prev) || prev > seq) return 'malformed';
+  if (coalesced === undefined) return { src, boot, seq, prev };
+  if (!isSeq(coalesced) || coalesced < 1) return 'malformed';
+  return { src, boot, seq, prev, coalesced };
+}
 
 /** Every hook event name a receiver accepts (all of `HookEvents`). */
 export const KNOWN_EVENTS: readonly HookEventName[] = Object.freeze(Object.keys(PARSERS) as HookEventName[]);

@@ -11,6 +11,18 @@
  * `200 {"status":"OK"}`. Mount it before any body parser that would consume `application/jose`
  * (koa-bodyparser's defaults do not).
  *
+ * Fail safe (stream claims `src`, `boot`, `seq`, `prev`: see `StreamClaims`): the receiver keeps
+ * per source the boot id and the last seq it applied. It emits `cache.reset` (with `remote: true`)
+ * before applying an event when events may have been missed: the first event of a source it does
+ * not know (`'source'`), a new boot id (`'boot'`), or a `prev` that is not its last seq (`'gap'`).
+ * A coalesced event with a `userId` also resets that user (`'coalesced'`). An event at or below
+ * the last seq is a redelivery: acknowledged (200), not applied again. When a known source has
+ * sent nothing (no event, no heartbeat) for `heartbeatTimeoutMs`, the receiver resets
+ * (`'heartbeat'`), and again every `heartbeatTimeoutMs` for as long as the source stays silent:
+ * while it cannot hear revocations, no cached answer outlives that period; tokens are re-validated,
+ * never accepted on old knowledge. Events without stream claims (older senders) are applied as
+ * before, with no sequence check.
+ *
  * @example
  * ```ts
  * import { errorBoundary, createHookBus } from 'mattermost-pat';
@@ -30,14 +42,32 @@ import type { Context, Middleware } from 'koa';
 import { AppError } from '../errors/app-error.js';
 import type { ErrorId } from '../errors/registry.js';
 import {
-  DEFAULT_EVENT_PATH, EVENT_JWT_TYPE, EVENT_MEDIA_TYPE, hs256Key, isKnownEvent, parseEventPayload,
+  DEFAULT_EVENT_PATH, EVENT_JWT_TYPE, EVENT_MEDIA_TYPE, HEARTBEAT_EVENT, hs256Key, isKnownEvent, parseEventPayload,
+  parseStreamClaims, type StreamClaims,
 } from './event-format.js';
-import type { HookBus } from '../hooks/hook-bus.js';
+import type { CacheResetReason, HookBus, HookEventName } from '../hooks/hook-bus.js';
 import { isValidId } from '../util/ids.js';
 import { silentLogger, type Logger } from '../logger.js';
 
 /** How to verify: the shared HS256 secret, or Ed25519 public keys (remote or local JWKS). */
 export type EventVerification = { secret: string | Uint8Array } | { jwksUrl: string } | { jwks: JSONWebKeySet };
+
+/** The receiving middleware, with its heartbeat watchdog. */
+export interface EventReceiver extends Middleware {
+  /** Stop the heartbeat watchdog. */
+  close(): void;
+  /** Run the heartbeat check now (the watchdog runs it every `heartbeatTimeoutMs / 4`). */
+  checkHeartbeats(): void;
+  /** Per known source: its boot id, last seq applied and when it was last heard (ms). */
+  sources(): ReadonlyMap<string, Readonly<SourceState>>;
+  /** `cache.reset` signals emitted, by reason. */
+  readonly resets: Readonly<Record<'gap' | 'boot' | 'source' | 'heartbeat' | 'coalesced', number>>;
+  /** Redeliveries acknowledged without being applied. */
+  readonly duplicates: number;
+}
+
+/** What a receiver remembers of one source. */
+export interface SourceState { boot: string; last: number; heardAt: number; resetAt: number }
 
 export interface EventReceiverOptions {
   hooks: HookBus;
@@ -56,6 +86,12 @@ export interface EventReceiverOptions {
   maxReplayEntries?: number;
   /** Default 64 KiB. */
   maxBodyBytes?: number;
+  /** A known source silent this long makes the caches reset (see above); 0 = never. Default 30 000 ms (3 heartbeats). */
+  heartbeatTimeoutMs?: number;
+  /** Sources remembered; past it the longest-silent one is forgotten (its next event resets). Default 1 000. */
+  maxSources?: number;
+  /** Clock of the heartbeat watchdog (tests). Default `Date.now`. */
+  now?: () => number;
   logger?: Logger;
 }
 
@@ -111,12 +147,56 @@ function classify(err: unknown, remoteKeys: boolean): AppError {
  * app.use(eventReceiver({ hooks, verify: { jwks: publicJwks([keys]) }, issuer: 'mattermost-pat' }));
  * ```
  */
-export function eventReceiver(options: EventReceiverOptions): Middleware {
+export function eventReceiver(options: EventReceiverOptions): EventReceiver {
   const {
     hooks, verify, path = DEFAULT_EVENT_PATH, issuer, maxAgeMs = 60_000, clockSkewMs = 5_000,
     replayWindowMs = maxAgeMs + clockSkewMs, maxReplayEntries = 50_000, maxBodyBytes = 64 * 1024,
-    logger = silentLogger,
+    heartbeatTimeoutMs = 30_000, maxSources = 1_000, now: clock = Date.now, logger = silentLogger,
   } = options;
+  const sources = new Map<string, SourceState>();
+  const resets = { gap: 0, boot: 0, source: 0, heartbeat: 0, coalesced: 0 };
+  let duplicates = 0;
+
+  const reset = (reason: Exclude<CacheResetReason, 'reset'>, detail: Record<string, unknown>, userId?: string) => {
+    resets[reason]++;
+    logger[reason === 'coalesced' ? 'info' : 'warn']('remote events may be missing: caches reset', { reason, ...detail });
+    hooks.emit('cache.reset', userId === undefined ? { reason } : { reason, userId }, { remote: true });
+  };
+
+  /** True for a redelivery of a seq already applied (acknowledge, do not apply). */
+  const redelivered = (stream: StreamClaims, heartbeat: boolean): boolean => {
+    const known = sources.get(stream.src);
+    if (known === undefined || known.boot !== stream.boot || heartbeat || stream.seq > known.last) return false;
+    known.heardAt = clock();
+    duplicates++;
+    return true;
+  };
+
+  /** Advance the source's stream to this event; resets the caches first when events may be missing. */
+  const advance = (stream: StreamClaims) => {
+    const at = clock();
+    const known = sources.get(stream.src);
+    const detail = { src: stream.src, boot: stream.boot, seq: stream.seq, prev: stream.prev, last: known?.last };
+    if (known === undefined) reset('source', detail);
+    else if (known.boot !== stream.boot) reset('boot', detail);
+    else if (stream.prev !== known.last) reset('gap', detail);
+    // Most recently heard last: the head of the map is the longest-silent source.
+    sources.delete(stream.src);
+    sources.set(stream.src, { boot: stream.boot, last: stream.seq, heardAt: at, resetAt: at });
+    while (sources.size > maxSources) sources.delete(sources.keys().next().value as string);
+  };
+
+  const checkHeartbeats = () => {
+    if (heartbeatTimeoutMs <= 0) return;
+    const at = clock();
+    for (const [src, state] of sources) {
+      if (at - state.heardAt < heartbeatTimeoutMs || at - state.resetAt < heartbeatTimeoutMs) continue;
+      state.resetAt = at;
+      reset('heartbeat', { src, boot: state.boot, silentMs: at - state.heardAt });
+    }
+  };
+  const watchdog = heartbeatTimeoutMs > 0 ? setInterval(checkHeartbeats, Math.max(10, heartbeatTimeoutMs / 4)) : undefined;
+  watchdog?.unref();
   const alg = 'secret' in verify ? 'HS256' : 'EdDSA';
   const key: Uint8Array | JWTVerifyGetKey = 'secret' in verify ? hs256Key(verify.secret)
     : 'jwksUrl' in verify ? createRemoteJWKSet(new URL(verify.jwksUrl), { timeoutDuration: 5_000 })
@@ -165,22 +245,36 @@ export function eventReceiver(options: EventReceiverOptions): Middleware {
     const iatMs = (claims.iat as number) * 1000;
     if (now - iatMs > maxAgeMs || iatMs - now > clockSkewMs) throw refuse('api.events.expired.app_error', `iat ${claims.iat}`);
     if (!isValidId(jti)) throw refuse('api.events.malformed.app_error', 'jti must be a 26-character id');
-    if (!isKnownEvent(event)) throw refuse('api.events.malformed.app_error', 'unknown event');
+    const stream = parseStreamClaims(claims);
+    if (stream === 'malformed') throw refuse('api.events.malformed.app_error', 'stream claims src, boot, seq, prev');
+    const heartbeat = event === HEARTBEAT_EVENT;
+    if (heartbeat ? stream === undefined || stream.seq !== stream.prev : !isKnownEvent(event)) throw refuse('api.events.malformed.app_error', 'unknown event');
     if (typeof emittedAt !== 'number' || !Number.isFinite(emittedAt)) throw refuse('api.events.malformed.app_error', 'emitted_at');
-    const payload = parseEventPayload(event, claims.payload);
-    if (payload === undefined) throw refuse('api.events.malformed.app_error', `payload of ${event}`);
-    const until = seen.get(jti);
-    if (until !== undefined && until > now) throw refuse('api.events.replayed.app_error', `jti ${jti}`);
-    remember(jti, now);
-
-    hooks.emit(event, payload, { eventId: jti, emittedAt, remote: true });
-    logger.info('remote event received', { event, eventId: jti, iss: claims.iss });
+    const payload = heartbeat ? {} : parseEventPayload(event as HookEventName, claims.payload);
+    if (payload === undefined) throw refuse('api.events.malformed.app_error', `payload of ${String(event)}`);
+    // A redelivery of an applied seq is acknowledged before the jti check: at least once means
+    // the same jti may come again when an answer was lost.
+    const fresh = stream === undefined || !redelivered(stream, heartbeat);
+    if (fresh) {
+      const until = seen.get(jti);
+      if (until !== undefined && until > now) throw refuse('api.events.replayed.app_error', `jti ${jti}`);
+      remember(jti, now);
+      if (stream !== undefined) advance(stream);
+    }
+    if (fresh && !heartbeat && isKnownEvent(event)) {
+      const userId = (payload as { userId?: unknown }).userId;
+      if (stream?.coalesced !== undefined && stream.coalesced > 1 && typeof userId === 'string') {
+        reset('coalesced', { event, count: stream.coalesced }, userId);
+      }
+      hooks.emit(event, payload as never, { eventId: jti, emittedAt, remote: true });
+      logger.info('remote event received', { event, eventId: jti, iss: claims.iss, seq: stream?.seq });
+    }
     ctx.status = 200;
     ctx.set('Content-Type', 'application/json');
     ctx.body = '{"status":"OK"}';
   };
 
-  return async function receiveEvent(ctx, next) {
+  const receiveEvent: Middleware = async function receiveEvent(ctx, next) {
     if (ctx.method !== 'POST' || ctx.path !== path) return next();
     try {
       await accept(ctx);
@@ -190,4 +284,12 @@ export function eventReceiver(options: EventReceiverOptions): Middleware {
       throw err instanceof AppError ? err : refuse('api.events.malformed.app_error', 'unexpected failure', err);
     }
   };
+  // Getters through defineProperties: Object.assign would copy their values once.
+  return Object.defineProperties(receiveEvent, {
+    close: { value: () => { if (watchdog !== undefined) clearInterval(watchdog); } },
+    checkHeartbeats: { value: checkHeartbeats },
+    sources: { value: () => new Map(sources) },
+    resets: { get: () => ({ ...resets }) },
+    duplicates: { get: () => duplicates },
+  }) as EventReceiver;
 }

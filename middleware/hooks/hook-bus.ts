@@ -31,7 +31,16 @@ export interface HookEvents {
   /** A session was revoked (logout, session revoke): tokens of that session must be re-resolved. */
   'session.revoked': { userId: string; sessionId: string };
   'config.changed': { keys: string[] };
+  /**
+   * Fail safe: a cache must forget what it holds (only `userId`'s entries when given), so every
+   * token is validated again. The signed-event receiver emits it when it may have missed events
+   * (a sequence gap, a restarted source, no heartbeat) and for coalesced per-user events.
+   */
+  'cache.reset': { reason: CacheResetReason; userId?: string };
 }
+
+/** Why a cache was told to forget: see `eventReceiver`. */
+export type CacheResetReason = 'gap' | 'boot' | 'source' | 'heartbeat' | 'coalesced' | 'reset';
 
 export type HookEventName = keyof HookEvents;
 

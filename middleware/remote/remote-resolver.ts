@@ -14,7 +14,8 @@
  * - Hook bus (`{ first: true }`): token.revoked/disabled/rotated, user.deactivated/activated/
  *   roles_changed and session.revoked evict every cached token of that user (Mattermost's
  *   `/users/me` does not reveal the token id); token.enabled and user.activated also forget
- *   negative answers; config.changed clears everything. An upstream answer that was in flight
+ *   negative answers; config.changed and cache.reset clear everything (cache.reset with a
+ *   `userId`: that user's tokens). An upstream answer that was in flight
  *   when its user was evicted is returned to its waiting requests but not cached.
  *
  * The principal's `kind` is always `'user_access_token'` (the upstream cannot tell a PAT from a
@@ -232,6 +233,7 @@ export function remoteResolver(options: RemoteResolverOptions): RemoteResolver {
       hooks.on('user.activated', ({ userId }) => { evictUser(userId); forgetNegatives(); }, first),
       hooks.on('token.enabled', () => forgetNegatives(), first),
       hooks.on('config.changed', () => clear(), first),
+      hooks.on('cache.reset', ({ userId }) => { if (userId === undefined) clear(); else evictUser(userId); }, first),
     );
   }
 

@@ -21,6 +21,7 @@ export type Tables = { [C in CollectionName]: Table<Collections[C]> };
 /** Collection names, in snapshot order. */
 export const COLLECTIONS: readonly CollectionName[] = [
   'users', 'bots', 'tokens', 'sessions', 'teams', 'teamMembers', 'channels', 'channelMembers', 'posts',
+  'outbox', 'outboxCursors', 'outboxMeta',
 ];
 
 const COLLECTION_SET: ReadonlySet<string> = new Set(COLLECTIONS);
@@ -41,6 +42,9 @@ function makeTables(): Tables {
     channels: makeTable('channels'),
     channelMembers: makeTable('channelMembers'),
     posts: makeTable('posts'),
+    outbox: makeTable('outbox'),
+    outboxCursors: makeTable('outboxCursors'),
+    outboxMeta: makeTable('outboxMeta'),
   };
 }
 
@@ -152,6 +156,9 @@ export class MemoryState {
       channels: [...this.tables.channels.values()],
       channelMembers: [...this.tables.channelMembers.values()],
       posts: [...this.tables.posts.values()],
+      outbox: [...this.tables.outbox.values()],
+      outboxCursors: [...this.tables.outboxCursors.values()],
+      outboxMeta: [...this.tables.outboxMeta.values()],
     };
   }
 

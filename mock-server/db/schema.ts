@@ -163,6 +163,41 @@ export interface PostRecord {
   pending_post_id: string;
 }
 
+/**
+ * One signed event still owed to a webhook (the event sender's durable outbox, see
+ * `middleware/event-outbox.ts`). Deleted once every webhook acknowledged it.
+ */
+export interface OutboxRecord {
+  /** Per-source sequence number (the primary key, as a decimal string). */
+  seq: number;
+  event: string;
+  payload: Record<string, unknown>;
+  event_id: string;
+  emitted_at: number;
+  /** Events of the same kind and user this one stands for. */
+  coalesced: number;
+}
+
+/** A webhook's position in the outbox. */
+export interface OutboxCursorRecord {
+  /** Hex SHA-256 of `target` (a URL may hold characters a key cannot). */
+  id: string;
+  target: string;
+  /** Last seq the webhook acknowledged. */
+  acked: number;
+  /** Highest seq dropped by a bound before the webhook acknowledged it (0 = none). */
+  lost_through: number;
+}
+
+/** The outbox's own counters: one record, id `'source'`. */
+export interface OutboxMetaRecord {
+  id: string;
+  /** Stable id of this server as an event source (the `src` claim). */
+  source_id: string;
+  /** The seq the next event gets: never reused, even after every entry was delivered. */
+  next_seq: number;
+}
+
 /** The Mattermost config subset the mock understands (unknown keys are kept as given). */
 export interface MockConfig {
   ServiceSettings: {
@@ -204,6 +239,9 @@ export interface Collections {
   channels: ChannelRecord;
   channelMembers: ChannelMemberRecord;
   posts: PostRecord;
+  outbox: OutboxRecord;
+  outboxCursors: OutboxCursorRecord;
+  outboxMeta: OutboxMetaRecord;
 }
 
 export type CollectionName = keyof Collections;
@@ -221,6 +259,10 @@ export interface MockData {
   channels: ChannelRecord[];
   channelMembers: ChannelMemberRecord[];
   posts: PostRecord[];
+  /** Absent in databases written before the outbox (read as empty). */
+  outbox?: OutboxRecord[];
+  outboxCursors?: OutboxCursorRecord[];
+  outboxMeta?: OutboxMetaRecord[];
 }
 
 /** Primary key of each collection. */
@@ -234,6 +276,9 @@ export const PRIMARY_KEY: { [C in CollectionName]: (record: Collections[C]) => s
   channels: (r) => r.id,
   channelMembers: (r) => `${r.channel_id}:${r.user_id}`,
   posts: (r) => r.id,
+  outbox: (r) => String(r.seq),
+  outboxCursors: (r) => r.id,
+  outboxMeta: (r) => r.id,
 };
 
 /**
@@ -278,6 +323,9 @@ export const INDEXES = {
   posts: {
     channel_id: { unique: false, key: (r: PostRecord) => r.channel_id },
   },
+  outbox: {},
+  outboxCursors: {},
+  outboxMeta: {},
 } as const;
 
 export type IndexName<C extends CollectionName> = C extends keyof typeof INDEXES ? keyof (typeof INDEXES)[C] & string : never;

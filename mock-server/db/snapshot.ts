@@ -63,7 +63,7 @@ const RECORDS_PER_CHUNK = 4096;
 export function* snapshotChunks(data: SnapshotData): Generator<string> {
   yield `{"version":${JSON.stringify(data.version)},"seq":${JSON.stringify(data.seq)},"config":${JSON.stringify(data.config)}`;
   for (const name of COLLECTIONS) {
-    const records: readonly unknown[] = data[name];
+    const records: readonly unknown[] = data[name] ?? [];
     if (records.length === 0) {
       yield `,${JSON.stringify(name)}:[]`;
       continue;

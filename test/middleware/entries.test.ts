@@ -19,6 +19,7 @@ const EVENTS = [
   'DEFAULT_EVENT_ISSUER', 'DEFAULT_EVENT_PATH', 'EVENT_JWT_TYPE', 'EVENT_MEDIA_TYPE', 'EVENT_TOKEN_TTL_SECONDS',
   'KNOWN_EVENTS', 'MIN_HS256_SECRET_BYTES', 'createEventSender', 'eventReceiver', 'generateEventKeys', 'isKnownEvent',
   'jwksHandler', 'parseEventPayload', 'publicJwks',
+  'BULK_EVENTS', 'HEARTBEAT_EVENT', 'createOutbox', 'memoryOutboxStorage', 'parseStreamClaims',
 ];
 const REMOTE = ['remoteResolver'];
 
