@@ -6,7 +6,8 @@
  *
  * - Every event gets the next `seq` (increasing, never reused: `nextSeq` is stored too).
  * - Bulk kinds, which one user can cause at will ({@link BULK_EVENTS}: logouts, token creations),
- *   are coalesced per user: a new one replaces that user's pending one (with `coalesced` + 1).
+ *   are coalesced per user: a new one replaces that user's pending one (with `coalesced` + 1),
+ *   unless that one is a subscriber's next delivery (it may be on the wire already).
  *   Each bulk kind is also bounded (`bulkLimit` pending users per kind); past it the oldest is
  *   dropped. A bulk kind never pushes out anything of another kind.
  * - Every other kind (revocations, deactivations, role and config changes) is never coalesced
@@ -245,6 +246,18 @@ export function createOutbox(options: OutboxOptions): Outbox {
     return lo;
   };
 
+  const nextFor = (cursor: OutboxCursor): OutboxEntry | undefined => {
+    for (let i = firstAfter(cursor.acked); i < order.length; i++) {
+      const entry = entries.get(order[i]);
+      if (entry) return entry;
+    }
+    return undefined;
+  };
+  const headOfSomeCursor = (seq: number) => {
+    for (const c of cursors.values()) if (nextFor(c)?.seq === seq) return true;
+    return false;
+  };
+
   return {
     sourceId,
     append(event, payload, meta) {
@@ -253,7 +266,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
       const key = bulkKey(event, payload);
       let count = 1;
       const previous = key === undefined ? undefined : byKey.get(key);
-      if (previous !== undefined) {
+      // Never into an entry that is some subscriber's next one: it may be on the wire already.
+      if (previous !== undefined && !headOfSomeCursor(previous)) {
         const old = entries.get(previous) as OutboxEntry;
         count = old.coalesced + 1;
         unindex(previous);
@@ -286,12 +300,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
     },
     next(target) {
       const cursor = cursors.get(target);
-      if (!cursor) return undefined;
-      for (let i = firstAfter(cursor.acked); i < order.length; i++) {
-        const entry = entries.get(order[i]);
-        if (entry) return entry;
-      }
-      return undefined;
+      return cursor && nextFor(cursor);
     },
     prev(target) {
       const cursor = cursors.get(target);
