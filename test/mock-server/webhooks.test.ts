@@ -32,11 +32,6 @@ async function receiver(): Promise<Receiver> {
   };
 }
 
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 25));
-  expect(check(), 'event delivered').to.equal(true);
-}
-
 async function revokeOneToken(mock: MockServer): Promise<string> {
   const login = await fetch(`${mock.url}/api/v4/users/login`, { method: 'POST', body: JSON.stringify({ login_id: 'sysadmin', password: 'Sys@dmin-sample1' }) });
   const auth = { Authorization: `Bearer ${login.headers.get('Token') ?? ''}` };
@@ -61,7 +56,7 @@ describe('mock server: signed revocation events', () => {
     const tokenId = await revokeOneToken(mock);
     const key = new TextEncoder().encode(SECRET);
     const events = async () => Promise.all(rx.bodies.map(async (b) => (await jwtVerify(b, key)).payload));
-    await until(() => rx.bodies.length >= 2);
+    await mock.flushEvents(); // every event acknowledged (the first body may be a heartbeat)
     const payloads = await events();
     const revoked = payloads.find((p) => p.event === 'token.revoked');
     expect(revoked?.payload).to.deep.equal({ tokenId, userId: mock.seeded.sysadmin.id });
@@ -94,7 +89,7 @@ describe('mock server: signed revocation events', () => {
     expect(set.keys).to.have.lengthOf(1);
     expect(set.keys[0]).not.to.have.property('d');
     const tokenId = await revokeOneToken(mock);
-    await until(() => rx.bodies.length >= 2);
+    await mock.flushEvents(); // every event acknowledged (the first body may be a heartbeat)
     const verified = await Promise.all(rx.bodies.map(async (b) => (await jwtVerify(b, createLocalJWKSet(set))).payload));
     expect(verified.find((p) => p.event === 'token.revoked')?.payload).to.deep.equal({ tokenId, userId: mock.seeded.sysadmin.id });
   });

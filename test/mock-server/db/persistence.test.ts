@@ -133,7 +133,7 @@ describe('store (files)', () => {
     const text = await readFile(file, 'utf8');
     const parsed = JSON.parse(text) as Record<string, unknown> & { seq: number; tokens: { id: string }[] };
     expect(text).to.equal(JSON.stringify(parsed));
-    expect(Object.keys(parsed)).to.deep.equal(['version', 'seq', 'config', 'users', 'bots', 'tokens', 'sessions', 'teams', 'teamMembers', 'channels', 'channelMembers', 'posts']);
+    expect(Object.keys(parsed)).to.deep.equal(['version', 'seq', 'config', 'users', 'bots', 'tokens', 'sessions', 'teams', 'teamMembers', 'channels', 'channelMembers', 'posts', 'outbox', 'outboxCursors', 'outboxMeta']);
     expect(parsed.seq).to.equal(1);
     expect(parsed.tokens.map((t) => t.id)).to.deep.equal([...store.all('tokens')].map((t) => t.id));
     expect(parsed.users).to.deep.equal([...store.all('users')]);
