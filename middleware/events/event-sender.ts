@@ -187,7 +187,8 @@ export function createEventSender(options: EventSenderOptions): EventSender {
     };
     const timer = setTimeout(wake, ms);
     closing.signal.addEventListener('abort', wake, { once: true });
-    if (wakeOnAppend) target.wake = wake;
+    // An idle wait (heartbeat or new events) never holds the process open; a retry does.
+    if (wakeOnAppend) { target.wake = wake; timer.unref(); }
   });
 
   const backoff = (n: number) => {
@@ -225,8 +226,14 @@ export function createEventSender(options: EventSenderOptions): EventSender {
   const heartbeat = async (target: Target) => {
     const prev = outbox.prev(target.url);
     const stream: StreamClaims = { src: outbox.sourceId, boot: bootId, seq: prev, prev };
-    const jws = await sign(HEARTBEAT_EVENT, {}, newId(), stream, Date.now());
     target.lastSentAt = Date.now();
+    let jws: string;
+    try {
+      jws = await sign(HEARTBEAT_EVENT, {}, newId(), stream, Date.now());
+    } catch (err) {
+      logger.error('heartbeat signing failed', { target: target.url, error: err instanceof Error ? err.message : String(err) });
+      return;
+    }
     if (await attempt(target.url, jws, { event: HEARTBEAT_EVENT, seq: prev }) === 'delivered') {
       heartbeats++;
       outbox.ack(target.url, prev);

@@ -1,32 +1,12 @@
 import { expect } from 'chai';
-import { createOutbox, memoryOutboxStorage, type OutboxState, type OutboxStorage, type OutboxWrite } from '../../../middleware/event-outbox.js';
+import { createOutbox, memoryOutboxStorage } from '../../../middleware/event-outbox.js';
 import type { HookEventMeta } from '../../../middleware/hooks.js';
 import { newId } from '../../../middleware/ids.js';
+import { recordingStorage } from './support/recording-storage.js';
 
 const A = 'http://a.example/mattermost-pat/events';
 const B = 'http://b.example/mattermost-pat/events';
 const meta = (): HookEventMeta => ({ eventId: newId(), emittedAt: Date.now(), remote: false });
-
-/** A storage that applies every write to a plain state, like a database would, and can be reopened. */
-function recordingStorage(): OutboxStorage & { state: () => OutboxState | undefined; writes: OutboxWrite[] } {
-  let state: OutboxState | undefined;
-  const writes: OutboxWrite[] = [];
-  return {
-    writes,
-    state: () => state && structuredClone(state),
-    load: () => state && structuredClone(state),
-    write(change) {
-      writes.push(structuredClone(change));
-      state ??= { sourceId: '', nextSeq: 1, entries: [], cursors: [] };
-      if (change.meta) { state.sourceId = change.meta.sourceId; state.nextSeq = change.meta.nextSeq; }
-      state.entries.push(...(change.put ?? []));
-      const gone = new Set(change.delete ?? []);
-      state.entries = state.entries.filter((e) => !gone.has(e.seq));
-      for (const c of change.cursors ?? []) state.cursors = [...state.cursors.filter((x) => x.target !== c.target), c];
-      state.cursors = state.cursors.filter((c) => !(change.deleteCursors ?? []).includes(c.target));
-    },
-  };
-}
 
 describe('event outbox', () => {
   it('numbers events in order, keeps each until every subscriber acknowledged it, and compacts', () => {
