@@ -12,12 +12,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Koa from 'koa';
-import { authenticate } from '../../middleware/authenticate.js';
-import { errorBoundary } from '../../middleware/error-boundary.js';
-import { eventReceiver, type EventReceiver } from '../../middleware/event-receiver.js';
-import { createHookBus, type HookBus, type HookEventName } from '../../middleware/hooks.js';
-import { remoteResolver, type RemoteResolver } from '../../middleware/remote-resolver.js';
-import { requestId } from '../../middleware/request-id.js';
+import { authenticate } from '../../middleware/auth/authenticate.js';
+import { errorBoundary } from '../../middleware/errors/error-boundary.js';
+import { eventReceiver, type EventReceiver } from '../../middleware/events/event-receiver.js';
+import { createHookBus, type HookBus, type HookEventName } from '../../middleware/hooks/hook-bus.js';
+import { remoteResolver, type RemoteResolver } from '../../middleware/remote/remote-resolver.js';
+import { requestId } from '../../middleware/http/request-id.js';
 import { startMockServer, type MockServer, type MockServerOptions } from '../../mock-server/index.js';
 
 const SECRET = 'an-hs256-secret-of-at-least-32-bytes!!';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { createOutbox, memoryOutboxStorage } from '../../../middleware/event-outbox.js';
-import type { HookEventMeta } from '../../../middleware/hooks.js';
-import { newId } from '../../../middleware/ids.js';
+import { createOutbox, memoryOutboxStorage } from '../../../middleware/events/event-outbox.js';
+import type { HookEventMeta } from '../../../middleware/hooks/hook-bus.js';
+import { newId } from '../../../middleware/util/ids.js';
 import { recordingStorage } from './support/recording-storage.js';
 
 const A = 'http://a.example/mattermost-pat/events';

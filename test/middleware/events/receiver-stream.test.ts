@@ -7,14 +7,14 @@
 import { expect } from 'chai';
 import { SignJWT } from 'jose';
 import Koa from 'koa';
-import { authenticate } from '../../../middleware/authenticate.js';
-import { errorBoundary } from '../../../middleware/error-boundary.js';
-import { EVENT_JWT_TYPE, EVENT_MEDIA_TYPE, HEARTBEAT_EVENT } from '../../../middleware/event-format.js';
-import { eventReceiver, type EventReceiver } from '../../../middleware/event-receiver.js';
-import { createHookBus, type HookBus } from '../../../middleware/hooks.js';
-import { newId } from '../../../middleware/ids.js';
-import { remoteResolver, type RemoteResolver } from '../../../middleware/remote-resolver.js';
-import { requestId } from '../../../middleware/request-id.js';
+import { authenticate } from '../../../middleware/auth/authenticate.js';
+import { errorBoundary } from '../../../middleware/errors/error-boundary.js';
+import { EVENT_JWT_TYPE, EVENT_MEDIA_TYPE, HEARTBEAT_EVENT } from '../../../middleware/events/event-format.js';
+import { eventReceiver, type EventReceiver } from '../../../middleware/events/event-receiver.js';
+import { createHookBus, type HookBus } from '../../../middleware/hooks/hook-bus.js';
+import { newId } from '../../../middleware/util/ids.js';
+import { remoteResolver, type RemoteResolver } from '../../../middleware/remote/remote-resolver.js';
+import { requestId } from '../../../middleware/http/request-id.js';
 import { startFakeMattermost, type FakeMattermost } from '../support/fake-mattermost.js';
 import { listen, type Listening } from '../support/listen.js';
 

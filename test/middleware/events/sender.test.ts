@@ -4,13 +4,13 @@
  */
 import { expect } from 'chai';
 import Koa from 'koa';
-import { errorBoundary } from '../../../middleware/error-boundary.js';
+import { errorBoundary } from '../../../middleware/errors/error-boundary.js';
 import { decodeJwt } from 'jose';
-import { eventReceiver, type EventReceiver } from '../../../middleware/event-receiver.js';
-import { createEventSender, type EventSender, type EventSenderOptions } from '../../../middleware/event-sender.js';
-import { createHookBus, type HookBus } from '../../../middleware/hooks.js';
-import { newId } from '../../../middleware/ids.js';
-import { requestId } from '../../../middleware/request-id.js';
+import { eventReceiver, type EventReceiver } from '../../../middleware/events/event-receiver.js';
+import { createEventSender, type EventSender, type EventSenderOptions } from '../../../middleware/events/event-sender.js';
+import { createHookBus, type HookBus } from '../../../middleware/hooks/hook-bus.js';
+import { newId } from '../../../middleware/util/ids.js';
+import { requestId } from '../../../middleware/http/request-id.js';
 import { recordingStorage } from './support/recording-storage.js';
 import { listen, type Listening } from '../support/listen.js';
 

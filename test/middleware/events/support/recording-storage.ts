@@ -1,5 +1,5 @@
 /** An `OutboxStorage` that applies every write to a plain state, as a database would, and can be reopened. */
-import type { OutboxState, OutboxStorage, OutboxWrite } from '../../../../middleware/event-outbox.js';
+import type { OutboxState, OutboxStorage, OutboxWrite } from '../../../../middleware/events/event-outbox.js';
 
 export interface RecordingStorage extends OutboxStorage {
   state(): OutboxState | undefined;
