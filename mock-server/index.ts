@@ -164,7 +164,7 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
   }
 
   const routes = routeModules();
-  const beforeResponse = sender === undefined || webhookWaitMs <= 0 ? undefined : settleEvents(sender, webhookWaitMs);
+  const beforeResponse = sender === undefined ? undefined : settleEvents(sender, webhookWaitMs);
   const app = createApp({ server, routes, bodyLimit, developerMode, jwks: eventKeys, beforeResponse });
   let seeded = seededInfo(store, seedInput);
   let closed = false;
@@ -188,10 +188,15 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
   };
 }
 
-/** Wait for the sender's queue to drain, at most `waitMs` (a down webhook never stalls the API for longer). */
+/**
+ * Before an answer: the events the request emitted are in the durable outbox (so a revoke that
+ * answered survives a crash), then, with `waitMs`, wait for their delivery, at most `waitMs` (a
+ * down webhook never stalls the API for longer).
+ */
 function settleEvents(sender: EventSender, waitMs: number): () => Promise<void> {
   return async function settle() {
-    if (sender.pending === 0) return;
+    await sender.outbox.appended();
+    if (waitMs <= 0 || sender.pending === 0) return;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, waitMs); });
     try {

@@ -113,6 +113,8 @@ export interface Outbox {
   readonly coalesced: number;
   /** Resolves when every write issued so far has settled. */
   settled(): Promise<void>;
+  /** Resolves when every event appended so far is stored (durable when the storage is). */
+  appended(): Promise<void>;
 }
 
 /** An outbox kept in memory only (the default: it survives nothing but a slow receiver). */
@@ -147,20 +149,23 @@ export function createOutbox(options: OutboxOptions): Outbox {
   let dropped = 0;
   let coalesced = 0;
   let writes: Promise<void> = Promise.resolve();
+  let appends: Promise<void> = Promise.resolve();
 
-  const write = (change: OutboxWrite) => {
+  /** Issue a write; returns a promise that settles (never rejects: failures are logged) with it. */
+  const write = (change: OutboxWrite): Promise<void> | undefined => {
     let result: void | Promise<void>;
     try {
       result = storage.write(change);
     } catch (err) {
       logger.error('event outbox: write failed', { error: err instanceof Error ? err.message : String(err) });
-      return;
+      return undefined;
     }
-    if (result !== undefined) {
-      writes = Promise.all([writes, result.catch((err: unknown) => {
-        logger.error('event outbox: write failed', { error: err instanceof Error ? err.message : String(err) });
-      })]).then(() => undefined);
-    }
+    if (result === undefined) return undefined;
+    const settled = result.catch((err: unknown) => {
+      logger.error('event outbox: write failed', { error: err instanceof Error ? err.message : String(err) });
+    });
+    writes = Promise.all([writes, settled]).then(() => undefined);
+    return settled;
   };
 
   const index = (entry: OutboxEntry) => {
@@ -290,12 +295,13 @@ export function createOutbox(options: OutboxOptions): Outbox {
       // With no subscriber behind, nothing is owed: the entry is gone as soon as it is written.
       const compacted = compact();
       const kept = entries.has(entry.seq);
-      write({
+      const stored = write({
         meta: { sourceId, nextSeq },
         ...(kept ? { put: [entry] } : {}),
         delete: [...deletes, ...compacted.filter((s) => s !== entry.seq)],
         cursors: [...changed.values()].map((c) => ({ ...c })),
       });
+      if (stored !== undefined) appends = Promise.all([appends, stored]).then(() => undefined);
       return entry;
     },
     next(target) {
@@ -325,5 +331,6 @@ export function createOutbox(options: OutboxOptions): Outbox {
     get dropped() { return dropped; },
     get coalesced() { return coalesced; },
     settled: () => writes,
+    appended: () => appends,
   };
 }

@@ -19,6 +19,7 @@ import { createHookBus, type HookBus, type HookEventName } from '../../middlewar
 import { remoteResolver, type RemoteResolver } from '../../middleware/remote/remote-resolver.js';
 import { requestId } from '../../middleware/http/request-id.js';
 import { startMockServer, type MockServer, type MockServerOptions } from '../../mock-server/index.js';
+import { startCli } from '../hardening/support/cli.js';
 
 const SECRET = 'an-hs256-secret-of-at-least-32-bytes!!';
 const PATH = '/mattermost-pat/events';
@@ -205,6 +206,42 @@ describe('mock server: revocation events are delivered at least once, in order',
     expect(service.receiver.sources().size, 'the same source id across restarts').to.equal(1);
     expect(await service.get(pat.token)).to.equal(401);
     expect(mock.store.count('outbox')).to.equal(0);
+  });
+
+  it('a revoke that answered survives a SIGKILL of the mock: the next start delivers it', async () => {
+    service = await startService();
+    dir = await mkdtemp(join(tmpdir(), 'mmpat-outbox-kill-'));
+    const args = ['--port', '0', '--db', join(dir, 'db.json'), '--webhook', `${service.url}${PATH}`];
+    const env = process.env.MM_PAT_WEBHOOK_SECRET;
+    process.env.MM_PAT_WEBHOOK_SECRET = SECRET;
+    try {
+      const first = await startCli(args);
+      const asMock = { url: first.url } as MockServer;
+      service.setMattermost(first.url);
+      const admin = await adminToken(asMock);
+      const pat = await createPat(asMock, admin);
+      await until(() => service.received.some((e) => e.event === 'token.created'), 'token.created delivered');
+      expect(await service.get(pat.token)).to.equal(200);
+      service.setDown(true);
+      expect((await api(asMock, 'POST', '/users/tokens/revoke', admin, { token_id: pat.id })).status).to.equal(200);
+      first.child.kill('SIGKILL');
+      expect((await first.exited).signal).to.equal('SIGKILL');
+      expect(service.received.map((e) => e.event)).not.to.include('token.revoked');
+
+      service.setDown(false);
+      const second = await startCli(args);
+      try {
+        service.setMattermost(second.url);
+        await until(() => service.received.some((e) => e.event === 'token.revoked'), 'token.revoked delivered by the next start');
+        expect(service.resets).to.deep.equal(['source', 'boot']);
+        expect(await service.get(pat.token)).to.equal(401);
+      } finally {
+        second.child.kill('SIGTERM');
+        await second.exited;
+      }
+    } finally {
+      if (env === undefined) delete process.env.MM_PAT_WEBHOOK_SECRET; else process.env.MM_PAT_WEBHOOK_SECRET = env;
+    }
   });
 
   it('a regular user cycling 1,200 PAT logouts never pushes out a revocation', async () => {
