@@ -16,7 +16,9 @@
  * - A dropped entry a subscriber had not acknowledged marks that subscriber `lostThrough` =
  *   the entry's seq: its next delivery names it in `prev`, the receiver sees a gap and drops its
  *   caches. Nothing is ever lost silently.
- * - An entry is deleted once every subscriber acknowledged it.
+ * - An entry is deleted once every subscriber acknowledged it. Acknowledgements are written in
+ *   batches (one write in flight): after a crash a few events may be delivered again, which the
+ *   receiver recognizes by `seq`.
  *
  * @example
  * ```ts
@@ -166,6 +168,22 @@ export function createOutbox(options: OutboxOptions): Outbox {
     });
     writes = Promise.all([writes, settled]).then(() => undefined);
     return settled;
+  };
+
+  // Acknowledgements are written one batch at a time: a lost one only means a redelivery, which
+  // the receiver recognizes by seq, so they need not cost one durable write each.
+  let ackedCursors = new Map<string, OutboxCursor>();
+  let ackedDeletes: number[] = [];
+  let ackWriting = false;
+  const writeAcks = () => {
+    if (ackWriting || ackedCursors.size === 0) return;
+    const change: OutboxWrite = { cursors: [...ackedCursors.values()].map((c) => ({ ...c })), delete: ackedDeletes };
+    ackedCursors = new Map();
+    ackedDeletes = [];
+    const pending = write(change);
+    if (pending === undefined) return;
+    ackWriting = true;
+    void pending.then(() => { ackWriting = false; writeAcks(); });
   };
 
   const index = (entry: OutboxEntry) => {
@@ -318,7 +336,9 @@ export function createOutbox(options: OutboxOptions): Outbox {
       if (!cursor || seq <= cursor.acked && cursor.lostThrough <= cursor.acked) return;
       cursor.acked = Math.max(cursor.acked, seq);
       if (cursor.lostThrough <= cursor.acked) cursor.lostThrough = 0;
-      write({ cursors: [{ ...cursor }], delete: compact() });
+      ackedCursors.set(target, cursor);
+      ackedDeletes.push(...compact());
+      writeAcks();
     },
     pendingFor(target) {
       const cursor = cursors.get(target);
@@ -330,7 +350,9 @@ export function createOutbox(options: OutboxOptions): Outbox {
     get size() { return entries.size; },
     get dropped() { return dropped; },
     get coalesced() { return coalesced; },
-    settled: () => writes,
+    async settled() {
+      do await writes; while (ackWriting || ackedCursors.size > 0);
+    },
     appended: () => appends,
   };
 }
