@@ -20,6 +20,7 @@ import { jwksHandler, type PublicKeySource } from '../middleware/events/event-ke
 import { rateLimit } from '../middleware/http/rate-limit.js';
 import { requestId } from '../middleware/http/request-id.js';
 import { bodyReader } from './body.js';
+import { consoleAssets } from './console/serve.js';
 import type { MockContext } from './context.js';
 import { MOCK_VERSION } from './services/config.js';
 
@@ -41,6 +42,8 @@ export interface CreateAppOptions {
    * (bounded) for the webhook delivery of the events the request emitted.
    */
   beforeResponse?: () => Promise<void>;
+  /** Serve the web console at `/` (`mock-server/console/`). Default false. */
+  console?: boolean;
 }
 
 /** Mattermost's `X-Version-Id`: version.build.hash.enterprise. */
@@ -56,7 +59,7 @@ const VERSION_ID = `${MOCK_VERSION}.${MOCK_VERSION}.mattermost-pat-mock.false`;
  * ```
  */
 export function createApp(options: CreateAppOptions): Koa {
-  const { server, routes, bodyLimit = 1024 * 1024, developerMode = false, jwks, beforeResponse } = options;
+  const { server, routes, bodyLimit = 1024 * 1024, developerMode = false, jwks, beforeResponse, console: withConsole = false } = options;
   const app = new Koa();
   app.proxy = false;
   app.silent = true;
@@ -79,6 +82,7 @@ export function createApp(options: CreateAppOptions): Koa {
   app.use(rateLimit({ settings: () => server.store.config.RateLimitSettings, now: () => server.now(), logger: server.logger }));
   app.use(bodyReader({ limit: bodyLimit }));
   if (jwks !== undefined && jwks.length > 0) app.use(jwksHandler(jwks, { path: '/.well-known/jwks.json' }));
+  if (withConsole) app.use(consoleAssets());
   const router = new Router({ prefix: '/api/v4' });
   for (const register of routes) register(router, server);
   app.use(router.routes());

@@ -31,6 +31,7 @@ const USAGE = `usage: mattermost-pat-mock [options]
                           that emitted events (default 0: answer at once)
   --developer             include detailed_error in error bodies
   --log                   echo server log lines to stderr
+  --no-console            do not serve the web console at /
   -h, --help              show this help
 `;
 
@@ -56,6 +57,7 @@ function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env)
         'webhook-wait': { type: 'string' },
         developer: { type: 'boolean' },
         log: { type: 'boolean' },
+        'no-console': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -102,6 +104,7 @@ function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env)
   }
   options.developerMode = values.developer === true;
   options.logToConsole = values.log === true;
+  options.console = values['no-console'] !== true;
   return options;
 }
 

@@ -75,6 +75,8 @@ export interface MockServerOptions {
   bodyLimit?: number;
   /** Clock (tests). Default `Date.now`. */
   now?: () => number;
+  /** Serve the web console at `/` (docs/console.md). Default true. */
+  console?: boolean;
 }
 
 /** A started mock server. */
@@ -123,7 +125,7 @@ const DEFAULT_DB = './.mattermost-mock/db.json';
 export async function createMockApp(options: MockServerOptions = {}): Promise<MockApp> {
   const {
     dbFile = DEFAULT_DB, inMemory = false, seed = defaultSeed(), reset = false, webhooks = [], webhookSecret,
-    logToConsole = false, developerMode = false, bodyLimit, now = Date.now, webhookWaitMs = 0,
+    logToConsole = false, developerMode = false, bodyLimit, now = Date.now, webhookWaitMs = 0, console: withConsole = true,
   } = options;
   const seedInput = typeof seed === 'string' ? await loadSeedFile(seed) : seed;
   const built = await buildSeed(seedInput, now());
@@ -165,7 +167,7 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
 
   const routes = routeModules();
   const beforeResponse = sender === undefined ? undefined : settleEvents(sender, webhookWaitMs);
-  const app = createApp({ server, routes, bodyLimit, developerMode, jwks: eventKeys, beforeResponse });
+  const app = createApp({ server, routes, bodyLimit, developerMode, jwks: eventKeys, beforeResponse, console: withConsole });
   let seeded = seededInfo(store, seedInput);
   let closed = false;
   return {
