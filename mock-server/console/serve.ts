@@ -41,6 +41,7 @@ const INDEX_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Mattermost mock console</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${CONSOLE_STATIC_PREFIX}console.css">
 <script type="module" src="${CONSOLE_STATIC_PREFIX}console.js"></script>
 </head>

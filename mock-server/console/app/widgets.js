@@ -8,8 +8,33 @@ import { html } from 'htm/preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { describeError } from './api.js';
 
+const FOCUSABLE = 'button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), a[href], [tabindex]:not([tabindex="-1"])';
+
 /**
- * A modal dialog labelled by its title. Escape or the close button call `onClose`.
+ * Keep Tab and Shift+Tab inside a modal dialog: `showModal()` makes the page inert, but Tab from
+ * the last control would still leave the dialog for the browser's own UI.
+ * @param {KeyboardEvent} e
+ */
+function holdFocus(e) {
+  if (e.key !== 'Tab') return;
+  const dialog = /** @type {HTMLDialogElement} */ (e.currentTarget);
+  const items = [...dialog.querySelectorAll(FOCUSABLE)].filter((el) => el instanceof HTMLElement && el.offsetParent !== null);
+  const first = /** @type {HTMLElement | undefined} */ (items[0]);
+  const last = /** @type {HTMLElement | undefined} */ (items[items.length - 1]);
+  if (first === undefined || last === undefined) return;
+  const at = document.activeElement;
+  if (e.shiftKey && (at === first || !dialog.contains(at))) {
+    e.preventDefault();
+    last.focus();
+  } else if (!e.shiftKey && (at === last || !dialog.contains(at))) {
+    e.preventDefault();
+    first.focus();
+  }
+}
+
+/**
+ * A modal dialog labelled by its title. Escape or the close button call `onClose`; Tab cycles
+ * inside it.
  * @param {{ title: string, onClose: () => void, children?: any, footer?: any }} props
  */
 export function Dialog({ title, onClose, children, footer }) {
@@ -27,7 +52,7 @@ export function Dialog({ title, onClose, children, footer }) {
     };
   }, []);
   return html`
-    <dialog ref=${ref} aria-labelledby=${titleId} onCancel=${(/** @type {Event} */ e) => { e.preventDefault(); onClose(); }}>
+    <dialog ref=${ref} aria-labelledby=${titleId} onKeyDown=${holdFocus} onCancel=${(/** @type {Event} */ e) => { e.preventDefault(); onClose(); }}>
       <header class="dialog-header">
         <h2 id=${titleId}>${title}</h2>
         <button type="button" class="icon" aria-label="Close" onClick=${onClose}>×</button>
