@@ -182,7 +182,8 @@ describe('console: the personal access tokens guide, clicked in chromium', funct
       await created.getByText(`Token Description: ${description}`).waitFor();
       await created.getByRole('button', { name: 'Copy' }).click();
       await created.getByRole('status').getByText('Copied to the clipboard.').waitFor();
-      const copied = await user.evaluate(() => navigator.clipboard.readText());
+      // Expressions as strings: the tests' TypeScript has no DOM types.
+      const copied = await user.evaluate<string>('navigator.clipboard.readText()');
       expect(copied).to.equal(await created.getByLabel('Access Token').textContent());
       expect(copied).to.match(/^[a-z0-9]{26}$/);
       if (description === 'ci-deploy') await shot(user, '04-token-created');
@@ -288,16 +289,16 @@ describe('console: the personal access tokens guide, clicked in chromium', funct
     await admin.getByRole('button', { name: 'Actions for @user-1' }).focus();
     await admin.keyboard.press('Enter');
     await admin.getByRole('menuitem', { name: 'Manage Roles' }).waitFor();
-    expect(await admin.evaluate(() => document.activeElement?.textContent)).to.equal('Manage Roles');
+    expect(await admin.evaluate('document.activeElement?.textContent')).to.equal('Manage Roles');
     await admin.keyboard.press('ArrowDown');
     await admin.keyboard.press('ArrowDown');
-    expect(await admin.evaluate(() => document.activeElement?.textContent)).to.equal('Deactivate');
+    expect(await admin.evaluate('document.activeElement?.textContent')).to.equal('Deactivate');
     await admin.keyboard.press('Enter');
     const dialog = admin.getByRole('dialog', { name: 'Deactivate @user-1' });
     await dialog.waitFor();
     for (let i = 0; i < 6; i++) {
       await admin.keyboard.press('Tab');
-      expect(await admin.evaluate(() => document.activeElement?.closest('dialog') !== null), 'focus stays in the dialog').to.equal(true);
+      expect(await admin.evaluate("document.activeElement?.closest('dialog') !== null"), 'focus stays in the dialog').to.equal(true);
     }
     await dialog.getByRole('button', { name: 'Deactivate' }).click();
     await dialog.waitFor({ state: 'detached' });
@@ -312,6 +313,20 @@ describe('console: the personal access tokens guide, clicked in chromium', funct
     await row.getByText('Active', { exact: true }).waitFor();
     expect((await userById(userId)).delete_at).to.equal(0);
     expect((await me(secret)).status, 'the token works again').to.equal(200);
+  });
+
+  it('every write the page sent carried X-Requested-With and, once signed in, the session\'s CSRF token', () => {
+    const writes = watches.flatMap((w) => w.writes);
+    expect(writes.length).to.be.greaterThan(15);
+    for (const write of writes) {
+      expect(write.requestedWith, `${write.method} ${write.path}`).to.equal('XMLHttpRequest');
+      if (write.path !== '/api/v4/users/login') expect(write.csrf, `${write.method} ${write.path}`).to.match(/^[a-z0-9]{26}$/);
+    }
+    expect(writes.map((w) => `${w.method} ${w.path}`)).to.include.members([
+      'POST /api/v4/users/login', 'POST /api/v4/users/logout', 'PUT /api/v4/config/patch', `PUT /api/v4/users/${userId}/roles`,
+      `POST /api/v4/users/${userId}/tokens`, 'POST /api/v4/users/tokens/revoke', 'POST /api/v4/users/tokens/disable',
+      'POST /api/v4/users/tokens/enable', `PUT /api/v4/users/${userId}/active`,
+    ]);
   });
 
   it('the walk made no request to another origin and raised no console error but the provoked refusals', async () => {

@@ -32,6 +32,8 @@ export interface PageWatch {
   readonly errors: string[];
   /** Answers with status ≥ 400 the page received (chromium logs each one as a console error). */
   readonly failures: Array<{ status: number; method: string; path: string }>;
+  /** Every non-GET API request, with the two headers the cookie path's CSRF rule reads. */
+  readonly writes: Array<{ method: string; path: string; requestedWith: string | undefined; csrf: string | undefined }>;
 }
 
 /**
@@ -43,7 +45,7 @@ export interface PageWatch {
  * ```
  */
 export function watchPage(page: Page, origin: string): PageWatch {
-  const watch: PageWatch = { foreign: [], errors: [], failures: [] };
+  const watch: PageWatch = { foreign: [], errors: [], failures: [], writes: [] };
   page.on('response', (response) => {
     if (response.status() < 400) return;
     const url = new URL(response.url());
@@ -51,7 +53,12 @@ export function watchPage(page: Page, origin: string): PageWatch {
   });
   page.on('request', (request) => {
     const url = request.url();
-    if (new URL(url).origin !== origin) watch.foreign.push(url);
+    const parsed = new URL(url);
+    if (parsed.origin !== origin) watch.foreign.push(url);
+    else if (request.method() !== 'GET' && parsed.pathname.startsWith('/api/v4/')) {
+      const headers = request.headers();
+      watch.writes.push({ method: request.method(), path: parsed.pathname, requestedWith: headers['x-requested-with'], csrf: headers['x-csrf-token'] });
+    }
   });
   page.on('console', (message) => {
     if (message.type() === 'error') watch.errors.push(message.text());
