@@ -6,7 +6,8 @@
  * as `Authorization: Bearer` on `GET /api/v4/users/me`.
  *
  * Two browser contexts: the system admin's and the user's. The mock starts with personal access
- * tokens off, so the guide's first step visibly turns them on.
+ * tokens off, so the guide's first step visibly turns them on, and with strict CSRF enforcement,
+ * so `X-Requested-With` alone would not let the page's cookie requests through.
  */
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
@@ -69,7 +70,11 @@ describe('console: the personal access tokens guide, clicked in chromium', funct
   before(async function () {
     this.timeout(60_000);
     const seed = defaultSeed();
-    mock = await startMockServer({ port: 0, inMemory: true, seed: { ...seed, config: { ServiceSettings: { EnableUserAccessTokens: false } } } });
+    mock = await startMockServer({ port: 0, inMemory: true, seed: {
+      ...seed,
+      // Tokens off, so step 1 turns them on; strict CSRF, so every cookie write must carry the session's X-CSRF-Token.
+      config: { ServiceSettings: { EnableUserAccessTokens: false, ExperimentalStrictCSRFEnforcement: true } },
+    } });
     browser = await launchChromium();
     const origin = new URL(mock.url).origin;
     adminContext = await browser.newContext({ viewport: { width: 1100, height: 760 } });
