@@ -305,6 +305,17 @@ describe('console: the personal access tokens guide, clicked in chromium', funct
       await admin.keyboard.press('Tab');
       expect(await admin.evaluate("document.activeElement?.closest('dialog') !== null"), 'focus stays in the dialog').to.equal(true);
     }
+    // Escape cancels and gives focus back to the menu button; then the same path again, for real.
+    await admin.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await admin.evaluate<string>("document.activeElement?.getAttribute('aria-label') ?? ''")).to.equal('Actions for @user-1');
+    expect((await userById(userId)).delete_at, 'Escape deactivates nobody').to.equal(0);
+    await admin.keyboard.press('Enter');
+    await admin.getByRole('menuitem', { name: 'Manage Roles' }).waitFor();
+    await admin.keyboard.press('ArrowUp');
+    expect(await admin.evaluate('document.activeElement?.textContent')).to.equal('Deactivate');
+    await admin.keyboard.press('Enter');
+    await dialog.waitFor();
     await dialog.getByRole('button', { name: 'Deactivate' }).click();
     await dialog.waitFor({ state: 'detached' });
     const row = admin.getByRole('row').filter({ hasText: '@user-1' });
@@ -312,12 +323,21 @@ describe('console: the personal access tokens guide, clicked in chromium', funct
     await shot(admin, '09-user-deactivated');
     expect((await userById(userId)).delete_at).to.be.greaterThan(0);
     expect((await me(secret)).status, 'a deactivated user\'s token is refused').to.equal(401);
+    // The user's own browser session went with the deactivation: the next request says so and shows the login form.
+    await user.getByRole('button', { name: 'Create Token' }).click();
+    await user.getByLabel('Token Description').fill('after deactivation');
+    await user.getByRole('button', { name: 'Save' }).click();
+    provoked.push({ status: 401, path: /^\/api\/v4\/users\/[a-z0-9]{26}\/tokens(\?.*)?$/ });
+    await user.getByRole('status').getByText('Please log in again').waitFor();
+    await user.getByRole('button', { name: 'Log in' }).waitFor();
 
     await openUserMenu('user-1');
     await admin.getByRole('menuitem', { name: 'Activate' }).click();
     await row.getByText('Active', { exact: true }).waitFor();
     expect((await userById(userId)).delete_at).to.equal(0);
     expect((await me(secret)).status, 'the token works again').to.equal(200);
+    await signIn(user, 'user-1', 'SampleUs@r-1');
+    await tokenItem(user, tokenIds.get('chat-bot') ?? '').getByText('Active', { exact: true }).waitFor();
   });
 
   it('every write the page sent carried X-Requested-With and, once signed in, the session\'s CSRF token', () => {

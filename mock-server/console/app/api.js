@@ -1,5 +1,5 @@
 // @ts-check
-/* global document */
+/* global document, window, CustomEvent */
 /**
  * The console's only way to the server: Mattermost's REST API v4 on the page's own origin, the
  * way Mattermost's webapp calls it. The session rides in the HttpOnly `MMAUTHTOKEN` cookie set by
@@ -11,6 +11,9 @@
  * const me = await api('GET', '/users/me');
  * await api('POST', '/users/tokens/revoke', { token_id: id });
  */
+
+/** Dispatched on `window` when the server answers 401 to a signed-in request: the session is gone. */
+export const SESSION_EXPIRED = 'mm-console-session-expired';
 
 /** An error answer of the server (or no answer at all: status 0). */
 export class ApiError extends Error {
@@ -83,7 +86,9 @@ export async function api(method, path, body) {
   if (!res.ok) {
     const id = typeof data?.id === 'string' ? data.id : '';
     const message = typeof data?.message === 'string' && data.message !== '' ? data.message : text.trim() || 'The server gave no reason.';
-    throw new ApiError(res.status, id, message, method, path);
+    const error = new ApiError(res.status, id, message, method, path);
+    if (res.status === 401 && path !== '/users/login') window.dispatchEvent(new CustomEvent(SESSION_EXPIRED, { detail: describeError(error) }));
+    throw error;
   }
   return data;
 }

@@ -7,7 +7,7 @@
  */
 import { html, render } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { api, describeError, readCookie } from './api.js';
+import { api, describeError, readCookie, SESSION_EXPIRED } from './api.js';
 import { IntegrationManagement, Logs } from './system-console.js';
 import { isSystemAdmin, PersonalAccessTokens } from './tokens.js';
 import { Users } from './users.js';
@@ -117,6 +117,16 @@ function App() {
       setNotice(`Please log in again: ${describeError(err)}`);
       setMe(null);
     });
+  }, []);
+  // A revoked session (logged out elsewhere, user deactivated): back to the login form, saying why.
+  useEffect(() => {
+    /** @param {Event} e */
+    const onExpired = (e) => {
+      setNotice(`Please log in again: ${String(/** @type {CustomEvent} */ (e).detail)}`);
+      setMe(null);
+    };
+    window.addEventListener(SESSION_EXPIRED, onExpired);
+    return () => window.removeEventListener(SESSION_EXPIRED, onExpired);
   }, []);
   useEffect(() => {
     if (me === null || me === undefined) return;

@@ -120,6 +120,12 @@ export function MenuButton({ label, text, items }) {
     document.addEventListener('click', onDocClick);
     return () => document.removeEventListener('click', onDocClick);
   }, [open]);
+  /** Close, refocus the menu button (a dialog opened by the item gives focus back to it), then act. */
+  const select = (/** @type {{ onSelect: () => void }} */ item) => {
+    setOpen(false);
+    buttonRef.current?.focus();
+    item.onSelect();
+  };
   /** @param {KeyboardEvent} e */
   const onKeyDown = (e) => {
     const buttons = [...(menuRef.current?.querySelectorAll('button') ?? [])];
@@ -144,7 +150,7 @@ export function MenuButton({ label, text, items }) {
         <ul id=${menuId} class="menu" role="menu" aria-label=${label} ref=${menuRef} onKeyDown=${onKeyDown}>
           ${items.map((item) => html`
             <li role="none"><button type="button" role="menuitem" tabindex="-1"
-              onClick=${() => { setOpen(false); item.onSelect(); }}>${item.label}</button></li>`)}
+              onClick=${() => select(item)}>${item.label}</button></li>`)}
         </ul>` : null}
     </div>`;
 }
