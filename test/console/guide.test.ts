@@ -58,11 +58,12 @@ describe('console: the personal access tokens guide, clicked in chromium', funct
     await admin.getByRole('button', { name: `Actions for @${username}` }).click();
   }
 
-  async function searchUser(username: string): Promise<Locator> {
+  /** Users screen, search `term` (a username, or a token id of user-1's); the row of user-1. */
+  async function searchUser(term: string): Promise<Locator> {
     await admin.getByRole('link', { name: 'Users' }).click();
-    await admin.getByLabel('Search users').fill(username);
+    await admin.getByLabel('Search users').fill(term);
     await admin.getByLabel('Search users').press('Enter');
-    const row = admin.getByRole('row').filter({ hasText: `@${username}` });
+    const row = admin.getByRole('row').filter({ hasText: '@user-1' });
     await row.waitFor();
     return row;
   }
@@ -249,7 +250,10 @@ describe('console: the personal access tokens guide, clicked in chromium', funct
 
   it('7. System Console > User Management > Users > Manage Tokens > Delete', async () => {
     const id = tokenIds.get('nightly-report') ?? '';
-    await searchUser('user-1');
+    // Search by token id finds the token's owner (the Integration Management help says so).
+    const row = await searchUser(id);
+    expect(await row.getByLabel('Roles of @user-1').count()).to.equal(1);
+    await admin.getByRole('status').getByText(`Owner of token ${id}.`).waitFor();
     await openUserMenu('user-1');
     await admin.getByRole('menuitem', { name: 'Manage Tokens' }).click();
     const dialog = admin.getByRole('dialog', { name: 'Manage Personal Access Tokens' });
