@@ -8,13 +8,15 @@
 import { html, render } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, describeError, readCookie, SESSION_EXPIRED } from './api.js';
-import { IntegrationManagement, Logs } from './system-console.js';
-import { isSystemAdmin, PersonalAccessTokens } from './tokens.js';
+import { ErrorAlert } from './error-alert.js';
+import { IntegrationManagement } from './integration-management.js';
+import { isSystemAdmin } from './model.js';
+import { PersonalAccessTokens } from './personal-access-tokens.js';
+import { Logs } from './server-logs.js';
 import { Users } from './users.js';
-import { ErrorAlert } from './widgets.js';
 import './console.css';
 
-/** @typedef {import('./tokens.js').User} User */
+/** @typedef {import('./model.js').User} User */
 
 /** The screens: hash route → where it sits in Mattermost's menus. */
 const ROUTES = {

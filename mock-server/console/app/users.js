@@ -5,59 +5,20 @@
  * Delete = `POST /users/tokens/revoke`) and Deactivate (confirmed) / Activate (`PUT
  * /users/{id}/active`).
  *
- * Listing and search use Mattermost's `GET /users` and `POST /users/search`. A term that is a
- * token id finds the token's owner (`GET /users/tokens/{id}`), as Mattermost's user search does.
- * On a server without the list/search routes, the search falls back to the exact username
- * (`GET /users/username/{name}`) and says so.
+ * Finding users is in user-search.js; the two dialogs in manage-roles.js and manage-tokens.js.
  */
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api, isMissingRoute } from './api.js';
-import { isSystemAdmin, TokenSummary } from './tokens.js';
-import { ConfirmDialog, Dialog, ErrorAlert, MenuButton } from './widgets.js';
+import { api } from './api.js';
+import { ConfirmDialog } from './dialog.js';
+import { ErrorAlert } from './error-alert.js';
+import { ManageRoles } from './manage-roles.js';
+import { ManageTokens } from './manage-tokens.js';
+import { MenuButton } from './menu-button.js';
+import { fullName, isSystemAdmin } from './model.js';
+import { findUsers } from './user-search.js';
 
-/** @typedef {import('./tokens.js').User} User @typedef {import('./tokens.js').Token} Token */
-
-const ID = /^[a-z0-9]{26}$/;
-
-/** @param {User} u */
-const fullName = (u) => [u.first_name, u.last_name].filter((s) => s !== undefined && s !== '').join(' ');
-
-/**
- * Find users for a search term ('' = everyone).
- * @param {string} term
- * @returns {Promise<{ users: User[], note: string }>}
- */
-async function findUsers(term) {
-  if (term === '') {
-    try {
-      return { users: await api('GET', '/users?page=0&per_page=200'), note: '' };
-    } catch (err) {
-      if (!isMissingRoute(err)) throw err;
-      return { users: [], note: 'This server has no user list (GET /api/v4/users): search by exact username or token id.' };
-    }
-  }
-  if (ID.test(term)) {
-    try {
-      /** @type {Token} */
-      const token = await api('GET', `/users/tokens/${term}`);
-      return { users: [await api('GET', `/users/${token.user_id}`)], note: `Owner of token ${term}.` };
-    } catch (err) {
-      if (!(err instanceof ApiError) || (err.status !== 404 && err.status !== 400)) throw err;
-    }
-  }
-  try {
-    return { users: await api('POST', '/users/search', { term, allow_inactive: true, limit: 100 }), note: '' };
-  } catch (err) {
-    if (!isMissingRoute(err)) throw err;
-  }
-  try {
-    return { users: [await api('GET', `/users/username/${encodeURIComponent(term)}`)], note: 'Exact username match (this server has no POST /api/v4/users/search).' };
-  } catch (err) {
-    if (err instanceof ApiError && (err.status === 404 || err.status === 400)) return { users: [], note: 'Exact username match (this server has no POST /api/v4/users/search).' };
-    throw err;
-  }
-}
+/** @typedef {import('./model.js').User} User */
 
 /**
  * The Users screen.
@@ -144,103 +105,4 @@ export function Users({ me, tokensEnabled }) {
         <p>This action deactivates @${dialog.user.username}. They will be logged out and not have access to any teams or channels on this system${dialog.user.id === me.id ? ', including you' : ''}; their personal access tokens stop working until they are activated again.</p>
         <p>Are you sure you want to deactivate @${dialog.user.username}?</p>
       <//>` : null}`;
-}
-
-/**
- * Manage Roles, with Mattermost's rule for the roles string: `system_user`, plus `system_admin`,
- * or `system_user_access_token` and then `system_post_all` or `system_post_all_public`.
- * @param {{ user: User, tokensEnabled: boolean, onClose: () => void, onSaved: () => Promise<void> }} props
- */
-function ManageRoles({ user, tokensEnabled, onClose, onSaved }) {
-  const roles = user.roles.split(' ');
-  const [admin, setAdmin] = useState(roles.includes('system_admin'));
-  const [tokens, setTokens] = useState(roles.includes('system_user_access_token'));
-  const [postAll, setPostAll] = useState(roles.includes('system_post_all'));
-  const [postChannels, setPostChannels] = useState(roles.includes('system_post_all_public'));
-  const [error, setError] = useState(/** @type {unknown} */ (undefined));
-
-  const save = async () => {
-    let next = 'system_user';
-    if (admin) next += ' system_admin';
-    else if (tokens) {
-      next += ' system_user_access_token';
-      if (postAll) next += ' system_post_all';
-      else if (postChannels) next += ' system_post_all_public';
-    }
-    setError(undefined);
-    try {
-      await api('PUT', `/users/${user.id}/roles`, { roles: next });
-      await onSaved();
-      onClose();
-    } catch (err) {
-      setError(err);
-    }
-  };
-  /** @param {(v: boolean) => void} set */
-  const onCheck = (set) => (/** @type {Event} */ e) => set(/** @type {HTMLInputElement} */ (e.currentTarget).checked);
-  const extra = tokens || admin;
-  return html`
-    <${Dialog} title="Manage Roles" onClose=${onClose} footer=${html`
-      <button type="button" onClick=${onClose}>Cancel</button>
-      <button type="button" class="primary" onClick=${save}>Save</button>`}>
-      <p><strong>@${user.username}</strong> ${fullName(user)}</p>
-      <fieldset>
-        <legend>Role</legend>
-        <label><input type="radio" name="system-role" checked=${admin} onChange=${() => setAdmin(true)} /> System Admin</label>
-        <label><input type="radio" name="system-role" checked=${!admin} onChange=${() => setAdmin(false)} /> Member</label>
-      </fieldset>
-      ${tokensEnabled ? null : html`<p class="alert warning">Personal access tokens are disabled: System Console > Integrations > Integration Management.</p>`}
-      <label class="check"><input type="checkbox" checked=${tokens || admin} disabled=${admin} onChange=${onCheck(setTokens)} />
-        Allow this account to generate personal access tokens.</label>
-      <p class="help">Removing this permission doesn't delete existing tokens. To delete them, go to the user's Manage Tokens menu.</p>
-      <fieldset disabled=${!extra}>
-        <legend>Select additional permissions for the account.</legend>
-        <label class="check"><input type="checkbox" checked=${postAll || admin} disabled=${admin} onChange=${onCheck(setPostAll)} />
-          <strong>post:all</strong> Access to post to all Mattermost channels including direct messages.</label>
-        <label class="check"><input type="checkbox" checked=${postChannels || postAll || admin} disabled=${postAll || admin} onChange=${onCheck(setPostChannels)} />
-          <strong>post:channels</strong> Access to post to all Mattermost public channels.</label>
-      </fieldset>
-      <${ErrorAlert} error=${error} />
-    <//>`;
-}
-
-/**
- * Manage Personal Access Tokens of one user: the list, and Delete.
- * @param {{ user: User, onClose: () => void }} props
- */
-function ManageTokens({ user, onClose }) {
-  const [tokens, setTokens] = useState(/** @type {Token[] | undefined} */ (undefined));
-  const [error, setError] = useState(/** @type {unknown} */ (undefined));
-  const load = async () => {
-    try {
-      setTokens(await api('GET', `/users/${user.id}/tokens?page=0&per_page=200`));
-    } catch (err) {
-      setError(err);
-    }
-  };
-  useEffect(() => { void load(); }, [user.id]);
-  /** @param {Token} token */
-  const remove = async (token) => {
-    setError(undefined);
-    try {
-      await api('POST', '/users/tokens/revoke', { token_id: token.id });
-    } catch (err) {
-      setError(err);
-    }
-    await load();
-  };
-  return html`
-    <${Dialog} title="Manage Personal Access Tokens" onClose=${onClose} footer=${html`<button type="button" onClick=${onClose}>Close</button>`}>
-      <p><strong>@${user.username}</strong> ${fullName(user)}</p>
-      <p>Personal access tokens function similarly to session tokens and can be used by integrations to interact with this Mattermost server. Tokens are disabled if the user is deactivated.</p>
-      <${ErrorAlert} error=${error} />
-      ${tokens === undefined ? html`<p>Loading…</p>` : tokens.length === 0 ? html`<p>No personal access tokens.</p>` : html`
-        <ul class="tokens" aria-label=${`Personal access tokens of @${user.username}`}>
-          ${tokens.map((token) => html`
-            <li key=${token.id}>
-              <${TokenSummary} token=${token} />
-              <div class="actions"><button type="button" class="danger" onClick=${() => remove(token)}>Delete</button></div>
-            </li>`)}
-        </ul>`}
-    <//>`;
 }

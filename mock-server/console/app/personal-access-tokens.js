@@ -11,26 +11,13 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from './api.js';
-import { ConfirmDialog, ErrorAlert } from './widgets.js';
+import { ConfirmDialog } from './dialog.js';
+import { ErrorAlert } from './error-alert.js';
+import { isSystemAdmin } from './model.js';
+import { TokenSummary } from './token-summary.js';
 
-/**
- * @typedef {{ id: string, user_id: string, description: string, is_active: boolean, token?: string }} Token
- * @typedef {{ id: string, username: string, roles: string, email?: string, first_name?: string, last_name?: string, delete_at?: number }} User
- */
+/** @typedef {import('./model.js').Token} Token @typedef {import('./model.js').User} User */
 
-/** @param {string} roles */
-export const isSystemAdmin = (roles) => roles.split(' ').includes('system_admin');
-
-/**
- * Description, id and status of a token.
- * @param {{ token: Token }} props
- */
-export function TokenSummary({ token }) {
-  return html`
-    <div class="token-line">Token Description: <strong>${token.description}</strong>
-      <span class=${token.is_active ? 'badge active' : 'badge inactive'}>${token.is_active ? 'Active' : 'Inactive'}</span></div>
-    <div class="token-line">Token ID: <code>${token.id}</code></div>`;
-}
 
 /**
  * The tokens section of Profile > Security.
