@@ -297,7 +297,7 @@ describe('console: the personal access tokens guide, clicked in chromium', funct
     // The menu and the dialog by keyboard: Enter opens, arrows move, focus stays in the dialog.
     await admin.getByRole('button', { name: 'Actions for @user-1' }).focus();
     await admin.keyboard.press('Enter');
-    await admin.getByRole('menuitem', { name: 'Manage Roles' }).waitFor();
+    await admin.waitForFunction("document.activeElement?.getAttribute('role') === 'menuitem'");
     expect(await admin.evaluate('document.activeElement?.textContent')).to.equal('Manage Roles');
     await admin.keyboard.press('ArrowDown');
     await admin.keyboard.press('ArrowDown');
@@ -312,10 +312,10 @@ describe('console: the personal access tokens guide, clicked in chromium', funct
     // Escape cancels and gives focus back to the menu button; then the same path again, for real.
     await admin.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
-    expect(await admin.evaluate<string>("document.activeElement?.getAttribute('aria-label') ?? ''")).to.equal('Actions for @user-1');
+    await admin.waitForFunction("document.activeElement?.getAttribute('aria-label') === 'Actions for @user-1'");
     expect((await userById(userId)).delete_at, 'Escape deactivates nobody').to.equal(0);
     await admin.keyboard.press('Enter');
-    await admin.getByRole('menuitem', { name: 'Manage Roles' }).waitFor();
+    await admin.waitForFunction("document.activeElement?.getAttribute('role') === 'menuitem'");
     await admin.keyboard.press('ArrowUp');
     expect(await admin.evaluate('document.activeElement?.textContent')).to.equal('Deactivate');
     await admin.keyboard.press('Enter');

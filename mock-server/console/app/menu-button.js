@@ -2,7 +2,7 @@
 /* global document */
 /** A menu button (the Users screen's per-user dropdown), operable by keyboard. */
 import { html } from 'htm/preact';
-import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
 
 /**
  * A menu button: ArrowDown/ArrowUp move between items, Escape closes and refocuses the button.
@@ -15,9 +15,12 @@ export function MenuButton({ label, text, items }) {
   const buttonRef = useRef(null);
   /** @type {{ current: HTMLUListElement | null }} */
   const menuRef = useRef(null);
+  // Focus the first item as the menu appears (a layout effect: before the next key press can land).
+  useLayoutEffect(() => {
+    if (open) menuRef.current?.querySelector('button')?.focus();
+  }, [open]);
   useEffect(() => {
     if (!open) return undefined;
-    menuRef.current?.querySelector('button')?.focus();
     /** @param {MouseEvent} e */
     const onDocClick = (e) => {
       const target = /** @type {Node} */ (e.target);
