@@ -9,7 +9,8 @@
  * string, so the key the cache keeps alive is counted as it is in a server. Two figures: the
  * whole per token through `storeResolver()` (the principal object and its derived session id
  * included; names and roles are shared with the store), and the cache's own entry (key, entry,
- * index slots) with principals built beforehand, so that only the cache's bookkeeping is counted.
+ * index slots) with principals built beforehand, so that only the cache's bookkeeping is counted,
+ * also with `revalidateMs` set (the entry then carries its re-check schedule, and sits in a queue).
  *
  * @example
  * ```sh
@@ -19,7 +20,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { cachedResolver } from '../middleware/cache/session-cache.js';
+import { cachedResolver, type CachedResolverOptions } from '../middleware/cache/session-cache.js';
 import { storeResolver } from '../middleware/auth/store-resolver.js';
 import { sha256Hex } from '../middleware/util/digest.js';
 import type { Principal, StoredToken, StoredUser, TokenResolver, TokenStore } from '../middleware/types.js';
@@ -62,12 +63,13 @@ function heap(): number {
 }
 
 /** Heap retained per entry once `N` tokens went through `cachedResolver(inner)`. */
-function perEntry(inner: TokenResolver): number {
+function perEntry(inner: TokenResolver, options: CachedResolverOptions = {}): number {
   const empty = heap();
-  const cache = cachedResolver(inner, { maxEntries: N });
+  const cache = cachedResolver(inner, { maxEntries: N, ...options });
   for (let i = 0; i < N; i++) cache.resolve(presented(i), ctx);
   if (cache.size !== N) throw new Error(`expected ${N} cached principals, got ${cache.size}`);
   const bytes = (heap() - empty) / N;
+  cache.close();
   cache.clear();
   return bytes;
 }
@@ -77,14 +79,14 @@ function perEntry(inner: TokenResolver): number {
  * principals built beforehand (and alive before and after), so only the key, the entry and the
  * index slots are counted.
  */
-function bookkeeping(store: TokenStore): number {
+function bookkeeping(store: TokenStore, options: CachedResolverOptions = {}): number {
   const inner = storeResolver(store);
   const prebuilt = new Map<string, Principal>();
   for (let i = 0; i < N; i++) {
     const p = inner.resolve(secretOf(i), ctx) as Principal;
     prebuilt.set(secretOf(i), Object.freeze({ ...p, sessionId: flat(p.sessionId) }));
   }
-  return perEntry({ resolve: (token) => prebuilt.get(token) as Principal });
+  return perEntry({ resolve: (token) => prebuilt.get(token) as Principal }, options);
 }
 
 /** A flat copy of a string (ids built by concatenation are ropes). */
@@ -93,8 +95,9 @@ const flat = (s: string) => Buffer.from(s, 'latin1').toString('latin1');
 function measure(label: string, store: TokenStore) {
   const total = perEntry(storeResolver(store));
   const own = bookkeeping(store);
+  const revalidated = bookkeeping(store, { revalidateMs: 3_600_000 });
   console.log(`${label}: ${Math.round(total)} B per cached principal through storeResolver(); `
-    + `the cache's own entry (key, entry, index slots) ${Math.round(own)} B`);
+    + `the cache's own entry (key, entry, index slots) ${Math.round(own)} B, ${Math.round(revalidated)} B with revalidateMs`);
 }
 
 console.log(`node ${process.version}, ${N} entries, heapUsed after full GC`);

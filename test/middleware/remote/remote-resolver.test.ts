@@ -12,9 +12,9 @@ import type { Logger } from '../../../middleware/logger.js';
 import type { Principal } from '../../../middleware/types.js';
 import { startFakeMattermost, type FakeMattermost, type FakeUser } from '../support/fake-mattermost.js';
 import { listen, type Listening } from '../support/listen.js';
+import { fakeClock, type FakeClock } from '../cache/fake-clock.js';
 
 const ctx = { source: 'header-bearer' } as const;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Settle a resolve() call into a value or the error it threw/rejected with. */
 async function attempt(resolver: RemoteResolver, token: string): Promise<Principal | Error> {
@@ -36,10 +36,11 @@ describe('remoteResolver', () => {
   let logs: string[];
   let alice: FakeUser;
   let aliceToken: string;
+  let clock: number;
   const resolvers: RemoteResolver[] = [];
 
   const make = (options: Partial<RemoteResolverOptions> = {}) => {
-    const r = remoteResolver({ url: upstream.url, hooks, logger: memoryLogger(logs), ...options });
+    const r = remoteResolver({ url: upstream.url, hooks, logger: memoryLogger(logs), now: () => clock, ...options });
     resolvers.push(r);
     return r;
   };
@@ -48,6 +49,7 @@ describe('remoteResolver', () => {
     upstream = await startFakeMattermost();
     hooks = createHookBus();
     logs = [];
+    clock = 1_000_000;
     alice = { id: newId(), username: 'alice', roles: 'system_user system_user_access_token' };
     aliceToken = newId();
     upstream.users.set(aliceToken, alice);
@@ -91,7 +93,9 @@ describe('remoteResolver', () => {
   it('re-checks a positive answer after ttlMs', async () => {
     const resolver = make({ ttlMs: 30 });
     await resolver.resolve(aliceToken, ctx);
-    await sleep(60);
+    clock += 29;
+    expect(resolver.resolve(aliceToken, ctx)).not.to.be.instanceOf(Promise);
+    clock += 1;
     upstream.users.delete(aliceToken);
     const err = await attempt(resolver, aliceToken);
     expect(err).to.be.instanceOf(AuthFailure);
@@ -109,19 +113,20 @@ describe('remoteResolver', () => {
     expect(upstream.calls).to.equal(1);
 
     upstream.users.set(token, alice);
-    await sleep(80);
+    clock += 39;
+    expect(((await attempt(resolver, token)) as AuthFailure).reason).to.equal('upstream_rejected');
+    expect(upstream.calls).to.equal(1);
+    clock += 1;
     const third = await attempt(resolver, token);
     expect((third as Principal).userId).to.equal(alice.id);
     expect(upstream.calls).to.equal(2);
   });
 
-  for (const status of [403, 404]) {
-    it(`treats upstream ${status} as a refusal`, async () => {
-      upstream.forceStatus = status;
-      const err = await attempt(make(), aliceToken);
-      expect((err as AuthFailure).reason).to.equal('upstream_rejected');
-    });
-  }
+  it('treats upstream 403 with a Mattermost error as a refusal', async () => {
+    upstream.forceStatus = 403;
+    const err = await attempt(make(), aliceToken);
+    expect((err as AuthFailure).reason).to.equal('upstream_rejected');
+  });
 
   it('shares one upstream call among 50 concurrent requests with the same token', async () => {
     const resolver = make();
@@ -260,34 +265,37 @@ describe('remoteResolver', () => {
     expect(resolver.size).to.equal(0);
   });
 
-  it('does not cache an answer that was in flight when its user was evicted', async () => {
+  it('does not cache an answer that was in flight when its user was evicted, and asks again', async () => {
     const resolver = make();
     const release = upstream.hold();
-    const inflight = resolver.resolve(aliceToken, ctx);
+    const inflight = attempt(resolver, aliceToken);
     await upstream.waitForCalls(1);
     // The upstream decided "200" before the revocation; the revocation lands while it is in flight.
     upstream.users.delete(aliceToken);
     hooks.emit('token.revoked', { tokenId: newId(), userId: alice.id });
-    // A request arriving now must not join the stale flight either.
+    // A request arriving now shares the flight, which asks again rather than answer the stale 200.
     const late = attempt(resolver, aliceToken);
-    await upstream.waitForCalls(2);
     release();
-    expect((await inflight).userId).to.equal(alice.id);
+    expect(((await inflight) as AuthFailure).reason).to.equal('upstream_rejected');
     expect(((await late) as AuthFailure).reason).to.equal('upstream_rejected');
-    expect(resolver.size).to.equal(1); // only the negative answer of the late request
+    expect(upstream.calls).to.equal(2);
+    expect(resolver.size).to.equal(1); // only the negative answer of the second call
+    expect(resolver.refusals).to.equal(1);
     expect(((await attempt(resolver, aliceToken)) as AuthFailure).reason).to.equal('upstream_rejected');
     expect(upstream.calls).to.equal(2);
   });
 
-  it('does not cache an in-flight answer across clear()', async () => {
+  it('does not cache an in-flight answer across clear(): it asks again and caches the fresh one', async () => {
     const resolver = make();
     const release = upstream.hold();
     const inflight = resolver.resolve(aliceToken, ctx);
     await upstream.waitForCalls(1);
+    upstream.users.set(aliceToken, { ...alice, roles: 'system_user' });
     resolver.clear();
     release();
-    await inflight;
-    expect(resolver.size).to.equal(0);
+    expect((await inflight).roles).to.deep.equal(['system_user']);
+    expect(upstream.calls).to.equal(2);
+    expect((resolver.resolve(aliceToken, ctx) as Principal).roles).to.deep.equal(['system_user']);
   });
 
   it('bounds the cache to maxEntries, evicting the oldest', async () => {
@@ -312,6 +320,176 @@ describe('remoteResolver', () => {
     resolver.close();
     hooks.emit('token.revoked', { tokenId: newId(), userId: alice.id });
     expect(resolver.size).to.equal(1);
+  });
+});
+
+describe('remoteResolver: answers that are not Mattermost\'s are configuration errors', () => {
+  let upstream: FakeMattermost;
+  let lines: string[];
+  let token: string;
+  const resolvers: RemoteResolver[] = [];
+
+  const make = (options: Partial<RemoteResolverOptions> = {}) => {
+    const r = remoteResolver({ url: upstream.url, logger: memoryLogger(lines), ...options });
+    resolvers.push(r);
+    return r;
+  };
+  /** A fetch that answers every request with `response()`, recording what it was asked. */
+  const answering = (response: () => Response, asked: Array<{ url: string; redirect?: RequestInit['redirect'] }> = []) =>
+    (async (input: string | URL | Request, init?: RequestInit) => {
+      asked.push({ url: String(input), redirect: init?.redirect });
+      return response();
+    }) as typeof fetch;
+  const errorLines = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.level === 'error');
+
+  beforeEach(async () => {
+    upstream = await startFakeMattermost();
+    lines = [];
+    token = newId();
+    upstream.users.set(token, { id: newId(), username: 'alice', roles: 'system_user' });
+  });
+
+  afterEach(async () => {
+    for (const r of resolvers.splice(0)) r.close();
+    await upstream.stop();
+    for (const line of lines) expect(line).not.to.include(token);
+  });
+
+  it('a base URL that already ends in /api/v4 (404 from /api/v4/api/v4/users/me): 503, logged at error with the URL, never cached', async () => {
+    const resolver = make({ url: `${upstream.url}/api/v4` });
+    for (let i = 1; i <= 2; i++) {
+      const err = await attempt(resolver, token);
+      expect(err).to.be.instanceOf(AppError);
+      expect((err as AppError).id).to.equal('api.context.upstream_unavailable.app_error');
+      expect((err as AppError).status).to.equal(503);
+      expect(resolver.size).to.equal(0);
+      expect(resolver.upstreamCalls).to.equal(i); // asked again: not cached as an invalid token
+    }
+    const logged = errorLines();
+    expect(logged).to.have.length(2);
+    expect(logged[0]?.url).to.equal(`${upstream.url}/api/v4/api/v4/users/me`);
+    expect(String(logged[0]?.detail)).to.include('404');
+    expect(String(logged[0]?.hint)).to.include('/api/v4');
+  });
+
+  it('an upstream 404 on the right URL is a configuration error too, not a refusal', async () => {
+    upstream.forceStatus = 404;
+    const err = await attempt(make({ negativeTtlMs: 60_000 }), token);
+    expect((err as AppError).status).to.equal(503);
+    expect(errorLines()).to.have.length(1);
+  });
+
+  it('a 401 or 403 that is not a Mattermost error (a proxy in between): 503 at error level, not a refusal', async () => {
+    for (const status of [401, 403]) {
+      const resolver = make({ fetch: answering(() => new Response('<html>Authorization Required</html>', { status, headers: { 'Content-Type': 'text/html' } })) });
+      const err = await attempt(resolver, token);
+      expect((err as AppError).id, String(status)).to.equal('api.context.upstream_unavailable.app_error');
+      expect(resolver.size).to.equal(0);
+    }
+    expect(errorLines()).to.have.length(2);
+  });
+
+  it('a redirect is not followed (the token goes nowhere else) and is a configuration error', async () => {
+    const asked: Array<{ url: string; redirect?: RequestInit['redirect'] }> = [];
+    const resolver = make({ fetch: answering(() => new Response(null, { status: 301, headers: { Location: 'https://elsewhere.example/api/v4/users/me' } }), asked) });
+    expect(((await attempt(resolver, token)) as AppError).status).to.equal(503);
+    expect(asked).to.deep.equal([{ url: `${upstream.url}/api/v4/users/me`, redirect: 'manual' }]);
+    expect(String(errorLines()[0]?.detail)).to.include('https://elsewhere.example');
+  });
+
+  it('other statuses and 200s without a Mattermost user are configuration errors; 5xx and 429 stay warnings', async () => {
+    const cases: Array<[() => Response, 'error' | 'warn']> = [
+      [() => new Response('{"id":"x"}', { status: 400 }), 'error'],
+      [() => new Response(null, { status: 204 }), 'error'],
+      [() => new Response('{"ok":true}', { status: 200 }), 'error'],
+      [() => new Response('not json', { status: 200 }), 'error'],
+      [() => new Response('{"id":"abc"}', { status: 200 }), 'error'],
+      [() => new Response('busy', { status: 502 }), 'warn'],
+      [() => new Response('{}', { status: 429 }), 'warn'],
+    ];
+    for (const [response, level] of cases) {
+      lines.length = 0;
+      const resolver = make({ fetch: answering(response) });
+      const err = await attempt(resolver, token);
+      expect((err as AppError).status).to.equal(503);
+      expect(resolver.size).to.equal(0);
+      const levels = lines.map((l) => (JSON.parse(l) as { level: string }).level);
+      expect(levels, response().status.toString()).to.deep.equal([level]);
+    }
+  });
+
+  it('answers 503 (not 401) through authenticate() when the URL is wrong', async () => {
+    const koa = new Koa();
+    koa.use(errorBoundary());
+    koa.use(authenticate({ resolver: make({ url: `${upstream.url}/api/v4` }) }));
+    koa.use((c) => { c.body = { ok: true }; });
+    const app = await listen(koa);
+    try {
+      const res = await fetch(`${app.url}/things`, { headers: { Authorization: `Bearer ${token}` } });
+      expect(res.status).to.equal(503);
+      expect((await res.json() as Record<string, unknown>).id).to.equal('api.context.upstream_unavailable.app_error');
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('remoteResolver: revalidation and fail safe, on an injected clock', () => {
+  let upstream: FakeMattermost;
+  let clock: FakeClock;
+  let alice: FakeUser;
+  let aliceToken: string;
+  let resolver: RemoteResolver;
+
+  beforeEach(async () => {
+    upstream = await startFakeMattermost();
+    clock = fakeClock();
+    alice = { id: newId(), username: 'alice', roles: 'system_user' };
+    aliceToken = newId();
+    upstream.users.set(aliceToken, alice);
+    resolver = remoteResolver({ url: upstream.url, now: clock.now, setTimer: clock.setTimer, revalidateMs: 1_000, degradedTtlMs: 100 });
+  });
+
+  afterEach(async () => {
+    resolver.close();
+    await upstream.stop();
+  });
+
+  it('a token revoked upstream, with no event, is refused within revalidateMs; the re-check ran in the background', async () => {
+    await resolver.resolve(aliceToken, ctx);
+    upstream.users.delete(aliceToken);
+    expect(resolver.resolve(aliceToken, ctx)).not.to.be.instanceOf(Promise);
+    clock.advance(1_000);
+    await resolver.revalidateDue();
+    expect(upstream.calls).to.equal(2);
+    // The refusal is cached: refused at once, without a call.
+    expect(() => resolver.resolve(aliceToken, ctx)).to.throw(AuthFailure).with.property('reason', 'upstream_rejected');
+    expect(upstream.calls).to.equal(2);
+  });
+
+  it('an upstream 503 during the re-check keeps the entry at most degradedTtlMs', async () => {
+    await resolver.resolve(aliceToken, ctx);
+    upstream.forceStatus = 503;
+    clock.skip(899);
+    clock.advance(0);
+    await resolver.revalidateDue();
+    expect(upstream.calls).to.equal(2);
+    expect(resolver.resolve(aliceToken, ctx)).not.to.be.instanceOf(Promise);
+    clock.skip(100);
+    expect(((await attempt(resolver, aliceToken)) as AppError).status).to.equal(503);
+  });
+
+  it('degrade() drops the cache and shortens lives until recover(), which drops what the gap cached', async () => {
+    await resolver.resolve(aliceToken, ctx);
+    resolver.degrade('websocket');
+    expect(resolver.size).to.equal(0);
+    await resolver.resolve(aliceToken, ctx);
+    clock.skip(100);
+    expect(resolver.resolve(aliceToken, ctx)).to.be.instanceOf(Promise);
+    await resolver.resolve(aliceToken, ctx);
+    resolver.recover('websocket');
+    expect(resolver.size).to.equal(0);
+    expect(upstream.calls).to.equal(3);
   });
 });
 
