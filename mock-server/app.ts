@@ -33,6 +33,8 @@ export interface CreateAppOptions {
   routes: readonly RouteModule[];
   /** Body size limit in bytes. Default 1 MiB. */
   bodyLimit?: number;
+  /** Longest gap between two chunks of a request body, in ms (then 408). Default 30 000. */
+  bodyTimeoutMs?: number;
   /** Render `detailed_error` (also on while `ServiceSettings.EnableDeveloper` is true). Default false. */
   developerMode?: boolean;
   /** Public keys to serve at `/.well-known/jwks.json`. */
@@ -59,7 +61,7 @@ const VERSION_ID = `${MOCK_VERSION}.${MOCK_VERSION}.mattermost-pat-mock.false`;
  * ```
  */
 export function createApp(options: CreateAppOptions): Koa {
-  const { server, routes, bodyLimit = 1024 * 1024, developerMode = false, jwks, beforeResponse, console: withConsole = false } = options;
+  const { server, routes, bodyLimit = 1024 * 1024, bodyTimeoutMs, developerMode = false, jwks, beforeResponse, console: withConsole = false } = options;
   const app = new Koa();
   app.proxy = false;
   app.silent = true;
@@ -80,7 +82,7 @@ export function createApp(options: CreateAppOptions): Koa {
   }
   // Config `RateLimitSettings` (off in the default seed), read per request; before the body is read.
   app.use(rateLimit({ settings: () => server.store.config.RateLimitSettings, now: () => server.now(), logger: server.logger }));
-  app.use(bodyReader({ limit: bodyLimit }));
+  app.use(bodyReader({ limit: bodyLimit, ...(bodyTimeoutMs === undefined ? {} : { timeoutMs: bodyTimeoutMs }) }));
   if (jwks !== undefined && jwks.length > 0) app.use(jwksHandler(jwks, { path: '/.well-known/jwks.json' }));
   if (withConsole) app.use(consoleAssets());
   const router = new Router({ prefix: '/api/v4' });

@@ -7,6 +7,13 @@
  * `jsonBody()` (any JSON value, for services that decode it themselves). The body is parsed once,
  * by `bodyReader()`; the decoders reuse that parse.
  *
+ * A body that stops arriving for `timeoutMs` answers 408 (`invalid_body_param`, `Connection:
+ * close`): a slow client cannot hold a connection for minutes. An oversized body answers 413 with
+ * `Connection: close` and then, as nginx's lingering close does, the rest of the upload is read
+ * and discarded (up to `lingerBytes` and `lingerMs`) before the socket closes: closing a socket
+ * with unread data sends a TCP reset, and the client would see `EPIPE` or "fetch failed" instead
+ * of the 413.
+ *
  * @example
  * ```ts
  * app.use(bodyReader({ limit: 1024 * 1024 }));
@@ -25,7 +32,16 @@ import { isObject } from './services/input.js';
 export interface BodyReaderOptions {
   /** Maximum body size in bytes. Default 1 MiB. */
   limit?: number;
+  /** Longest wait for the next chunk of a body, in ms (then 408). Default 30 000. */
+  timeoutMs?: number;
+  /** After a 413: at most this many more bytes are read and discarded before closing. Default 64 MiB. */
+  lingerBytes?: number;
+  /** After a 413: the socket is closed at the latest this many ms after the answer. Default 10 000. */
+  lingerMs?: number;
 }
+
+/** Defaults of {@link BodyReaderOptions}. */
+export const BODY_DEFAULTS = { limit: 1024 * 1024, timeoutMs: 30_000, lingerBytes: 64 * 1024 * 1024, lingerMs: 10_000 } as const;
 
 declare module 'koa' {
   interface DefaultState {
@@ -45,12 +61,12 @@ declare module 'koa' {
  * ```
  */
 export function bodyReader(options: BodyReaderOptions = {}): Middleware {
-  const { limit = 1024 * 1024 } = options;
+  const settings = { ...BODY_DEFAULTS, ...options };
   return async function readBody(ctx, next) {
     ctx.state.rawBody = '';
     ctx.state.parsedBody = undefined;
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && ctx.method !== 'OPTIONS') {
-      const raw = await readLimited(ctx, limit);
+      const raw = await readLimited(ctx, settings);
       // Go's decoder refuses JSON nested deeper than 10000; deep nesting would also overflow the
       // stack of every recursive step after parsing (clone, merge, serialize) and answer 500.
       if (tooDeep(raw, MAX_DEPTH)) throw invalidBodyParam('body');
@@ -84,29 +100,102 @@ function tooDeep(raw: string, max: number): boolean {
 }
 
 function tooLarge(): AppError {
-  return new AppError('api.context.request_body_too_large.app_error');
+  return new AppError('api.context.request_body_too_large.app_error', { headers: { Connection: 'close' } });
 }
 
-async function readLimited(ctx: Context, limit: number): Promise<string> {
+/** Go's `ReadTimeout` fails the handler's body decode; the mock answers it as 408 and closes. */
+function timedOut(timeoutMs: number): AppError {
+  return new AppError('api.context.invalid_body_param.app_error', {
+    status: 408, params: { Name: 'body' }, detailed: `no request body data for ${timeoutMs} ms`, headers: { Connection: 'close' },
+  });
+}
+
+/**
+ * After a 413: keep reading (and dropping) what the client still sends, so the answer reaches it
+ * before the socket closes. Node's server ends a `Connection: close` response with
+ * `socket.destroySoon()`, which would close with unread data (a TCP reset); here that becomes a
+ * half-close (FIN after the answer) and the socket is destroyed once the client is done, or after
+ * `lingerBytes` / `lingerMs`, whichever comes first.
+ */
+function lingeringClose(ctx: Context, lingerBytes: number, lingerMs: number): void {
+  const { req } = ctx;
+  const socket = req.socket;
+  let discarded = 0;
+  const timer = setTimeout(() => socket.destroy(), lingerMs);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+  const closeWhenFlushed = socket.destroySoon.bind(socket);
+  socket.destroySoon = function halfClose() {
+    if (req.complete) {
+      closeWhenFlushed();
+      return;
+    }
+    socket.end();
+    req.once('end', closeWhenFlushed);
+  };
+  req.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > lingerBytes) socket.destroy();
+  });
+  req.resume();
+}
+
+interface ReadSettings { limit: number; timeoutMs: number; lingerBytes: number; lingerMs: number }
+
+async function readLimited(ctx: Context, settings: ReadSettings): Promise<string> {
+  const { limit, timeoutMs, lingerBytes, lingerMs } = settings;
   const declared = Number(ctx.get('Content-Length') || '0');
   if (Number.isFinite(declared) && declared > limit) {
-    ctx.req.resume(); // drain without buffering
-    ctx.set('Connection', 'close');
+    lingeringClose(ctx, lingerBytes, lingerMs);
     throw tooLarge();
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req) {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    size += buf.length;
-    if (size > limit) {
-      ctx.req.resume();
-      ctx.set('Connection', 'close');
-      throw tooLarge();
+  const { req } = ctx;
+  return new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const done = (err: AppError | undefined, value = ''): void => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('aborted', onAborted);
+      if (err === undefined) resolve(value);
+      else reject(err);
+    };
+    const arm = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        req.pause();
+        done(timedOut(timeoutMs));
+      }, timeoutMs);
+    };
+    const onData = (chunk: Buffer | string): void => {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      size += buf.length;
+      if (size > limit) {
+        done(tooLarge());
+        lingeringClose(ctx, lingerBytes, lingerMs);
+        return;
+      }
+      chunks.push(buf);
+      arm();
+    };
+    const onEnd = (): void => done(undefined, Buffer.concat(chunks).toString('utf8'));
+    // The client went away mid-body: nobody reads the answer; 400 ends the request cleanly.
+    const onAborted = (): void => done(invalidBodyParam('body'));
+    const onError = (): void => done(invalidBodyParam('body'));
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onError);
+    req.once('aborted', onAborted);
+    // Already read to the end by someone else: nothing more will come.
+    if (req.readableEnded) {
+      onEnd();
+      return;
     }
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+    arm();
+  });
 }
 
 function tryParse(raw: string): unknown {

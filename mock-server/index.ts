@@ -20,7 +20,7 @@ import { generateEventKeys, type EventKeys } from '../middleware/events/event-ke
 import { createEventSender, type EventSender, type EventSenderOptions, type EventSigning } from '../middleware/events/event-sender.js';
 import { createHookBus, type HookBus } from '../middleware/hooks/hook-bus.js';
 import type { Store } from './db/schema.js';
-import { openStore } from './db/store.js';
+import { openStore, type DurabilityOptions } from './db/store.js';
 import { createApp, type RouteModule } from './app.js';
 import type { LogBuffer, MockContext } from './context.js';
 import type { WebSocketEvent } from './services/context.js';
@@ -73,11 +73,32 @@ export interface MockServerOptions {
   developerMode?: boolean;
   /** Request body limit in bytes. Default 1 MiB. */
   bodyLimit?: number;
+  /** Bounds on slow or absent clients (all in ms); see {@link ServerTimeouts}. */
+  timeouts?: ServerTimeouts;
+  /** File-mode tuning of the store (fsync, compaction, warnings) and its test seams. */
+  storeOptions?: DurabilityOptions;
   /** Clock (tests). Default `Date.now`. */
   now?: () => number;
   /** Serve the web console at `/` (docs/console.md). Default true. */
   console?: boolean;
 }
+
+/**
+ * How long the HTTP server waits for a client. A slow or stuck client costs one socket for at most
+ * these times, and an answer the client never reads is dropped with its socket.
+ */
+export interface ServerTimeouts {
+  /** Whole request headers must arrive within this. Default 15 000. */
+  headersMs?: number;
+  /** Whole request (headers and body) must arrive within this (then 408). Default 60 000. */
+  requestMs?: number;
+  /** Longest gap between two chunks of a body (then 408). Default 30 000. */
+  bodyMs?: number;
+  /** A socket with no traffic either way (e.g. an answer nobody reads) is destroyed after this. Default 60 000. */
+  idleMs?: number;
+}
+
+const TIMEOUT_DEFAULTS = { headersMs: 15_000, requestMs: 60_000, bodyMs: 30_000, idleMs: 60_000 } as const;
 
 /** A started mock server. */
 export interface MockServer {
@@ -125,12 +146,12 @@ const DEFAULT_DB = './.mattermost-mock/db.json';
 export async function createMockApp(options: MockServerOptions = {}): Promise<MockApp> {
   const {
     dbFile = DEFAULT_DB, inMemory = false, seed = defaultSeed(), reset = false, webhooks = [], webhookSecret,
-    logToConsole = false, developerMode = false, bodyLimit, now = Date.now, webhookWaitMs = 0, console: withConsole = true,
+    logToConsole = false, developerMode = false, bodyLimit, now = Date.now, webhookWaitMs = 0, console: withConsole = true, storeOptions = {},
   } = options;
   const seedInput = typeof seed === 'string' ? await loadSeedFile(seed) : seed;
   const built = await buildSeed(seedInput, now());
   const fresh = inMemory || reset || !existsSync(dbFile);
-  const store = await openStore({ file: dbFile, inMemory, reset, initialData: () => structuredClone(built.data) });
+  const store = await openStore({ ...storeOptions, file: dbFile, inMemory, reset, initialData: () => structuredClone(built.data) });
   const logs = createLogBuffer({ echo: logToConsole, now });
   const logger = bufferLogger(logs);
   const hooks = createHookBus({ logger });
@@ -167,7 +188,8 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
 
   const routes = routeModules();
   const beforeResponse = sender === undefined ? undefined : settleEvents(sender, webhookWaitMs);
-  const app = createApp({ server, routes, bodyLimit, developerMode, jwks: eventKeys, beforeResponse, console: withConsole });
+  const bodyTimeoutMs = options.timeouts?.bodyMs ?? TIMEOUT_DEFAULTS.bodyMs;
+  const app = createApp({ server, routes, bodyLimit, bodyTimeoutMs, developerMode, jwks: eventKeys, beforeResponse, console: withConsole });
   let seeded = seededInfo(store, seedInput);
   let closed = false;
   return {
@@ -231,8 +253,16 @@ function listen(http: Server, port: number, host: string): Promise<number> {
 export async function startMockServer(options: MockServerOptions = {}): Promise<MockServer> {
   const { port = 8065, host = '127.0.0.1' } = options;
   const mock = await createMockApp(options);
-  const http = createServer(mock.app.callback());
-  http.keepAliveTimeout = 5_000;
+  const timeouts = { ...TIMEOUT_DEFAULTS, ...options.timeouts };
+  const http = createServer({
+    headersTimeout: timeouts.headersMs,
+    requestTimeout: timeouts.requestMs,
+    // Node checks the two bounds above on this interval (30 s by default): keep it below them.
+    connectionsCheckingInterval: Math.max(10, Math.min(timeouts.headersMs, timeouts.requestMs) / 4),
+    keepAliveTimeout: 5_000,
+  }, mock.app.callback());
+  // Inactivity either way: without a 'timeout' listener Node destroys the socket (and the unread answer with it).
+  http.setTimeout(timeouts.idleMs);
   let actualPort: number;
   try {
     actualPort = await listen(http, port, host);

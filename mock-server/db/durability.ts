@@ -31,12 +31,28 @@ export interface DurabilityOptions {
   compactBytes?: number;
   /** Told when a background compaction fails (commits go on; the journal keeps growing). */
   onCompactionError?: (err: unknown) => void;
+  /**
+   * Told, at open, of what was repaired: a torn last journal line cut, a stale lock of an
+   * unrelated process taken over. Default: `process.emitWarning` (one line on stderr).
+   */
+  onWarning?: (message: string) => void;
+  /**
+   * Writes one journal line at the handle's position (default: `writeAll`). A test seam: a
+   * function that fails with `ENOSPC` is a full disk, without filling one.
+   */
+  appendJournal?: (handle: FileHandle, bytes: Uint8Array) => Promise<void>;
+}
+
+function defaultWarning(message: string): void {
+  process.emitWarning(message, { code: 'MMPAT_STORE_REPAIRED' });
 }
 
 export interface DurabilityStats {
   snapshots: number;
   journalWrites: number;
   journalEntries: number;
+  /** Why the store accepts no more commits (a failed write), when it does not. */
+  writeError?: string;
 }
 
 /** What the store hands over when asked for a snapshot: its commit number and data. */
@@ -76,6 +92,7 @@ export class Durability {
   readonly #compactEntries: number;
   readonly #compactBytes: number;
   readonly #onCompactionError: (err: unknown) => void;
+  readonly #appendJournal: (handle: FileHandle, bytes: Uint8Array) => Promise<void>;
   readonly #release: () => void;
   #journal: FileHandle;
   #journalBytes: number;
@@ -96,7 +113,8 @@ export class Durability {
     file: string; low: Low<SnapshotData | null>; journal: FileHandle; journalBytes: number; journalEntries: number;
     snapshots: number; release: () => void; options: DurabilityOptions;
   }) {
-    const { fsync = true, compactEntries = 10_000, compactBytes = 64 * 1024 * 1024, onCompactionError } = init.options;
+    const { fsync = true, compactEntries = 10_000, compactBytes = 64 * 1024 * 1024, onCompactionError, appendJournal = writeAll } = init.options;
+    this.#appendJournal = appendJournal;
     this.file = init.file;
     this.journalFile = `${init.file}.journal`;
     this.#low = init.low;
@@ -170,7 +188,9 @@ export class Durability {
   }
 
   stats(): DurabilityStats {
-    return { snapshots: this.#snapshots, journalWrites: this.#journalWrites, journalEntries: this.#journalEntries };
+    const stats: DurabilityStats = { snapshots: this.#snapshots, journalWrites: this.#journalWrites, journalEntries: this.#journalEntries };
+    if (this.#failed) stats.writeError = this.#failed.message;
+    return stats;
   }
 
   #busy(): boolean {
@@ -230,7 +250,7 @@ export class Durability {
     const line = formatLine(batch);
     const buffer = Buffer.from(line, 'utf8');
     try {
-      await writeAll(this.#journal, buffer);
+      await this.#appendJournal(this.#journal, buffer);
       if (this.#fsync) await this.#journal.datasync();
     } catch (err) {
       this.#failed = new StoreFailedError(err);
@@ -362,9 +382,9 @@ function stateFrom(file: string, data: MockData): MemoryState {
 export async function openDurability(fileOption: string, options: OpenStoreOptions & DurabilityOptions): Promise<OpenedFiles> {
   const file = resolve(fileOption);
   const journalFile = `${file}.journal`;
-  const { fsync = true, reset = false, initialData } = options;
+  const { fsync = true, reset = false, initialData, onWarning = defaultWarning } = options;
   await mkdir(dirname(file), { recursive: true, mode: DIR_MODE });
-  const release = acquireLock(`${file}.lock`);
+  const release = acquireLock(`${file}.lock`, { onWarning });
   try {
     const low = snapshotDb(file, { fsync });
     // Leftovers of an interrupted atomic write are ours and incomplete by definition.
@@ -405,6 +425,8 @@ export async function openDurability(fileOption: string, options: OpenStoreOptio
       journalBytes = parsed.validBytes;
       if (parsed.tornBytes > 0) {
         // Only now, with everything else checked: cut the unacknowledged partial line.
+        onWarning(`journal ${journalFile} ends in an incomplete line (${parsed.tornBytes} bytes without a newline: `
+          + 'an append interrupted by a crash, never acknowledged); cutting it');
         const handle = await open(journalFile, 'r+');
         try {
           await handle.truncate(parsed.validBytes);

@@ -6,8 +6,10 @@
  * ```
  *
  * `seq` is the last commit number in the line; `crc` is the CRC-32 of everything before
- * `,"crc":`. Reading tolerates a damaged *last* line (a crash mid-append: that commit was never
- * acknowledged) and refuses any other damage with a {@link StoreCorruptError}.
+ * `,"crc":`. Reading tolerates only a *torn* last line, one without its newline (a crash
+ * mid-append: that commit was never acknowledged, since a line is acknowledged once all of it,
+ * newline included, is written). Any other damage, a complete last line with a bad checksum
+ * included (an acknowledged commit damaged on disk), is refused with a {@link StoreCorruptError}.
  *
  * @example
  * ```ts
@@ -41,7 +43,7 @@ export interface ParsedJournal {
   lines: JournalLine[];
   /** Bytes of intact lines: the file is truncated to this when `tornBytes > 0`. */
   validBytes: number;
-  /** Bytes of a damaged last line (0 when the file ends cleanly). */
+  /** Bytes of a torn last line, one without its newline (0 when the file ends cleanly). */
   tornBytes: number;
 }
 
@@ -85,8 +87,9 @@ function decodeLine(text: string): JournalLine | string {
 }
 
 /**
- * Split a journal file into checked lines. A damaged final line (no newline, bad checksum,
- * zero-filled tail) is reported as `tornBytes`; damage anywhere else throws.
+ * Split a journal file into checked lines. A final line without its newline (an interrupted
+ * append, or the zero-filled tail a crash can leave) is reported as `tornBytes`; any other
+ * damage, in a newline-terminated line anywhere, throws.
  */
 export function parseJournal(file: string, content: Buffer): ParsedJournal {
   const lines: JournalLine[] = [];
@@ -95,12 +98,12 @@ export function parseJournal(file: string, content: Buffer): ParsedJournal {
   while (offset < content.length) {
     lineNo += 1;
     const end = content.indexOf(0x0a, offset);
-    const isLast = end === -1 || end + 1 >= content.length;
-    const text = content.toString('utf8', offset, end === -1 ? content.length : end);
-    const decoded = end === -1 ? 'no newline at the end (interrupted write)' : decodeLine(text);
+    // No newline: the append was interrupted before it completed, so it was never acknowledged.
+    if (end === -1) return { lines, validBytes: offset, tornBytes: content.length - offset };
+    const decoded = decodeLine(content.toString('utf8', offset, end));
     if (typeof decoded === 'string') {
-      if (isLast) return { lines, validBytes: offset, tornBytes: content.length - offset };
-      throw new StoreCorruptError(file, `journal line is damaged (${decoded})`, { line: lineNo, offset });
+      const last = end + 1 >= content.length ? ', the last line, complete with its newline: an acknowledged commit' : '';
+      throw new StoreCorruptError(file, `journal line is damaged (${decoded}${last})`, { line: lineNo, offset });
     }
     lines.push(decoded);
     offset = end + 1;

@@ -345,6 +345,8 @@ export interface StoreStats {
   journalWrites: number;
   /** Pending journal entries not yet folded into the snapshot. */
   journalEntries: number;
+  /** Set once a write failed (disk full, I/O error): why the store accepts no more commits. Reads go on. */
+  writeError?: string;
 }
 
 /**

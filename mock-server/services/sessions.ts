@@ -14,7 +14,7 @@ import { isValidId, newId } from '../../middleware/util/ids.js';
 import type { Principal } from '../../middleware/types.js';
 import type { HookBus } from '../../middleware/hooks/hook-bus.js';
 import type { Mutation, SessionRecord, TokenRecord, UserRecord } from '../db/schema.js';
-import { UniqueViolationError } from '../db/errors.js';
+import { StoreFailedError, UniqueViolationError } from '../db/errors.js';
 import type { MockContext } from '../context.js';
 import { canActOnUser } from './access.js';
 import type { TeamMemberJson } from './teams.js';
@@ -122,6 +122,9 @@ export async function sessionForToken(server: Pick<MockContext, 'store' | 'now'>
       const winner = server.store.findOne('sessions', 'token_digest', token.digest);
       if (winner !== undefined) return winner.id;
     }
+    // The disk is full (or failing): the token is valid, so serve the request on a session that
+    // is not persisted rather than answer 500. Reads keep working; /system/ping reports the store.
+    if (err instanceof StoreFailedError) return record.id;
     throw err;
   }
   return record.id;
