@@ -188,12 +188,11 @@ function removeStale(lockFile: string, judged: string): void {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // someone else removed it
     throw err;
   }
-  let moved = '';
+  let moved: string;
   try {
     moved = readFileSync(aside, 'utf8');
   } catch {
-    // unreadable: treat as the stale one
-    moved = judged;
+    moved = judged; // unreadable: treat it as the stale one
   }
   if (moved !== judged) {
     // A newer lock (another process's takeover): put it back, unless yet another was created.

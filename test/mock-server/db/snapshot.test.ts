@@ -1,0 +1,100 @@
+import { expect } from 'chai';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseSnapshot, snapshotChunks, snapshotDb, SnapshotFile, type SnapshotData } from '../../../mock-server/db/snapshot.js';
+import { StoreCorruptError } from '../../../mock-server/db/errors.js';
+import { emptyData, seedData, token } from './fixtures/data.js';
+import { useTempDirs } from './fixtures/tmp.js';
+
+const FILE = '/data/db.json';
+
+function corrupt(text: string): StoreCorruptError {
+  try {
+    parseSnapshot(FILE, text);
+  } catch (err) {
+    expect(err, text.slice(0, 40)).to.be.instanceOf(StoreCorruptError);
+    return err as StoreCorruptError;
+  }
+  throw new Error(`expected a StoreCorruptError for ${text.slice(0, 40)}`);
+}
+
+describe('db/snapshot: parseSnapshot', () => {
+  const good = JSON.stringify({ ...seedData(), seq: 7 });
+
+  it('reads a snapshot back, defaulting seq to 0 and missing collections to []', () => {
+    expect(parseSnapshot(FILE, good).seq).to.equal(7);
+    const { tokens: _tokens, ...withoutTokens } = { ...seedData() };
+    const parsed = parseSnapshot(FILE, JSON.stringify({ ...withoutTokens }));
+    expect(parsed.seq).to.equal(0);
+    expect(parsed.tokens).to.deep.equal([]);
+  });
+
+  it('refuses damage with a message naming the file and what is wrong', () => {
+    const cases: [string, string][] = [
+      ['', 'empty'],
+      [good.slice(0, Math.floor(good.length / 2)), 'invalid JSON'],
+      [good.slice(0, -1), 'invalid JSON'],
+      ['\u00de\u00ad\u00be\u00ef\u0000{', 'invalid JSON'],
+      ['[1,2,3]', 'top level is not an object'],
+      ['null', 'top level is not an object'],
+      [good.replace('"version":1', '"version":99'), 'unsupported version 99'],
+      [JSON.stringify({ ...seedData(), seq: -1 }), 'bad seq -1'],
+      [JSON.stringify({ ...seedData(), seq: 1.5 }), 'bad seq 1.5'],
+      [JSON.stringify({ ...seedData(), config: [] }), 'config is not an object'],
+      [JSON.stringify({ ...seedData(), tokens: { x: [] } }), 'tokens is not an array'],
+      [JSON.stringify({ ...seedData(), users: [null] }), 'users[0] is not an object'],
+    ];
+    for (const [text, reason] of cases) {
+      const err = corrupt(text);
+      expect(err.file).to.equal(FILE);
+      expect(err.message, reason).to.contain(FILE).and.contain(reason).and.contain('left untouched');
+    }
+  });
+
+  it('gives the byte offset of invalid JSON when the parser reports one', () => {
+    expect(corrupt('{"version":1,"seq":0,"config":{} x').offset).to.be.a('number');
+  });
+});
+
+describe('db/snapshot: snapshotChunks', () => {
+  it('joined, the chunks are exactly JSON.stringify of the snapshot, also past the chunk size', () => {
+    // Keys in snapshot order: version, seq, config, then the collections.
+    const data: SnapshotData = { version: 1, seq: 3, ...emptyData() };
+    data.tokens = Array.from({ length: 9000 }, (_, i) => token(`t${i}`, 'u1'));
+    const chunks = [...snapshotChunks(data)];
+    expect(chunks.length).to.be.above(3);
+    expect(chunks.join('')).to.equal(JSON.stringify(data));
+    const small: SnapshotData = { version: 1, seq: 0, ...seedData() };
+    expect([...snapshotChunks(small)].join('')).to.equal(JSON.stringify(small));
+  });
+});
+
+describe('db/snapshot: SnapshotFile (lowdb adapter)', () => {
+  const tempDir = useTempDirs();
+
+  it('reads null when the file is missing; writes atomically with mode 0600 and reads it back', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'db.json');
+    const adapter = new SnapshotFile(file, { fsync: false });
+    expect(await adapter.read()).to.equal(null);
+    const data: SnapshotData = { ...seedData(), seq: 5 };
+    await adapter.write(data);
+    expect(((await stat(file)).mode & 0o777).toString(8)).to.equal('600');
+    expect(await adapter.read()).to.deep.equal(data);
+    expect(await readdir(dir)).to.deep.equal(['db.json']); // no temp file left
+  });
+
+  it('through lowdb: read refuses a damaged file and leaves it as it was', async () => {
+    const file = join(await tempDir(), 'db.json');
+    await writeFile(file, '{"version":1,');
+    const low = snapshotDb(file);
+    let err: unknown;
+    try {
+      await low.read();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.be.instanceOf(StoreCorruptError);
+    expect(await readFile(file, 'utf8')).to.equal('{"version":1,');
+  });
+});
