@@ -3,9 +3,15 @@
  * `mattermost-pat-mock`: start the mock Mattermost server from the command line.
  *
  * Prints exactly one `listening on http://HOST:PORT` line on stdout (and, when the database was
- * just created, the seeded logins). SIGINT/SIGTERM flush pending writes and exit 0. Bad flags
- * print the usage and exit 2; a corrupt or locked database, a bad seed file or a busy port print
- * a clear message and exit 1 (the database file is left untouched).
+ * just created, the seeded logins: passwords only for the built-in sample seed, never from a seed
+ * file). SIGINT/SIGTERM flush pending writes and exit 0; so does losing the process that launched
+ * it (see `parent-watch.ts`: a SIGKILLed `npm start` must not leave the server holding the lock and
+ * the port). Bad flags print the usage and exit 2; a corrupt or locked database, a bad seed file
+ * or a busy port print a clear message and exit 1 (the database file is left untouched).
+ *
+ * The webhook secret is best given in a file (`--webhook-secret-file`) or the environment
+ * (`MM_MOCK_WEBHOOK_SECRET`, or `MM_PAT_WEBHOOK_SECRET` shared with the receiving service):
+ * `--webhook-secret <s>` still works but shows the secret in `ps` to every local user.
  *
  * @example
  * ```sh
@@ -13,8 +19,10 @@
  * npx mattermost-pat-mock --port 0 --in-memory --webhook http://127.0.0.1:3000/mattermost-pat/events
  * ```
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startMockServer, type MockServer, type MockServerOptions } from './index.js';
+import { watchParents } from './parent-watch.js';
 
 const USAGE = `usage: mattermost-pat-mock [options]
 
@@ -25,8 +33,11 @@ const USAGE = `usage: mattermost-pat-mock [options]
   --seed <file.json>      seed for a fresh database (default: built-in sample data)
   --reset                 discard the existing database and start from the seed
   --webhook <url>         deliver signed token/user/config events to <url> (repeatable)
-  --webhook-secret <s>    HS256 secret for --webhook (or env MM_PAT_WEBHOOK_SECRET);
-                          without it events are signed with Ed25519 (JWKS at /.well-known/jwks.json)
+  --webhook-secret-file <f>
+                          file holding the HS256 secret for --webhook (or env
+                          MM_MOCK_WEBHOOK_SECRET / MM_PAT_WEBHOOK_SECRET); without one events
+                          are signed with Ed25519 (JWKS at /.well-known/jwks.json)
+  --webhook-secret <s>    the secret itself (discouraged: visible to local users in ps)
   --webhook-wait <ms>     wait up to <ms> for webhook delivery before answering a request
                           that emitted events (default 0: answer at once)
   --developer             include detailed_error in error bodies
@@ -54,6 +65,7 @@ function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env)
         reset: { type: 'boolean' },
         webhook: { type: 'string', multiple: true },
         'webhook-secret': { type: 'string' },
+        'webhook-secret-file': { type: 'string' },
         'webhook-wait': { type: 'string' },
         developer: { type: 'boolean' },
         log: { type: 'boolean' },
@@ -93,7 +105,7 @@ function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env)
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`--webhook must be an http(s) URL, got "${url}"`);
   }
   options.webhooks = webhooks;
-  const secret = values['webhook-secret'] ?? env.MM_PAT_WEBHOOK_SECRET;
+  const secret = webhookSecret(values['webhook-secret'], values['webhook-secret-file'], env);
   if (secret !== undefined && secret !== '') {
     if (Buffer.byteLength(secret) < 32) throw new UsageError('--webhook-secret must be at least 32 bytes');
     options.webhookSecret = secret;
@@ -106,6 +118,24 @@ function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env)
   options.logToConsole = values.log === true;
   options.console = values['no-console'] !== true;
   return options;
+}
+
+/** The secret from the flag, else the file (one trailing newline dropped), else the environment. */
+function webhookSecret(flag: string | undefined, file: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  if (flag !== undefined && file !== undefined) throw new UsageError('--webhook-secret and --webhook-secret-file exclude each other');
+  if (flag !== undefined) return flag;
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new UsageError(`--webhook-secret-file: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    const secret = text.replace(/\r?\n$/, '');
+    if (secret === '') throw new UsageError(`--webhook-secret-file: ${file} is empty`);
+    return secret;
+  }
+  return env.MM_MOCK_WEBHOOK_SECRET || env.MM_PAT_WEBHOOK_SECRET;
 }
 
 async function main(): Promise<void> {
@@ -141,11 +171,21 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Also the signals a dying terminal or wrapper sends.
+  process.on('SIGHUP', () => stop('SIGHUP'));
+  watchParents({
+    onOrphaned(reason) {
+      process.stderr.write(`mattermost-pat-mock: ${reason}: shutting down\n`);
+      stop('orphaning');
+    },
+  });
   // Announce only once the signal handlers are in place: a supervisor may signal right after the line.
   process.stdout.write(`listening on ${mock.url}\n`);
   if (mock.fresh) {
+    // The built-in sample passwords are public (README); a seed file's are the user's secrets.
+    const sample = typeof options.seed !== 'string';
     for (const u of Object.values(mock.seeded.users)) {
-      process.stdout.write(`seeded login: ${u.username} / ${u.password} (${u.roles})\n`);
+      process.stdout.write(sample ? `seeded login: ${u.username} / ${u.password} (${u.roles})\n` : `seeded login: ${u.username} (${u.roles})\n`);
     }
   }
 }

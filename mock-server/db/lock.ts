@@ -29,6 +29,8 @@ export interface LockOwner {
 export interface ProcessStat {
   /** One-letter state: R, S, D, Z (zombie), X (dead), … */
   state: string;
+  /** Parent pid (field 4). */
+  ppid: number;
   /** Start time after boot, in clock ticks (field 22), as text. */
   start: string;
 }
@@ -50,14 +52,14 @@ export function parseProcStat(text: string): ProcessStat | undefined {
   if (close < 0) return undefined;
   const fields = text.slice(close + 2).trim().split(/\s+/);
   // fields[0] is field 3 (state); field 22 (starttime) is fields[19].
-  const state = fields[0];
+  const [state, ppid] = fields;
   const start = fields[19];
-  if (state === undefined || start === undefined || !/^\d+$/.test(start)) return undefined;
-  return { state, start };
+  if (state === undefined || ppid === undefined || start === undefined || !/^\d+$/.test(start) || !/^\d+$/.test(ppid)) return undefined;
+  return { state, ppid: Number(ppid), start };
 }
 
 /** `/proc/<pid>/stat` of a process; `null` when there is no such process; `undefined` without /proc. */
-function procStat(pid: number | 'self'): ProcessStat | null | undefined {
+export function procStat(pid: number | 'self'): ProcessStat | null | undefined {
   try {
     return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8')) ?? null;
   } catch (err) {

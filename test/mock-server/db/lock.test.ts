@@ -49,7 +49,7 @@ describe('db/lock: parsing', () => {
     const fields = Array.from({ length: 50 }, (_, i) => String(i + 3)); // fields 3..52
     fields[0] = 'Z';
     const text = `4242 (we (ird) name) ${fields.join(' ')}\n`;
-    expect(parseProcStat(text)).to.deep.equal({ state: 'Z', start: '22' });
+    expect(parseProcStat(text)).to.deep.equal({ state: 'Z', ppid: 4, start: '22' });
     expect(parseProcStat('garbage')).to.equal(undefined);
     expect(parseProcStat('1 (x) S 0')).to.equal(undefined);
   });

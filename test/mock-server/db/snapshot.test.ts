@@ -59,12 +59,12 @@ describe('db/snapshot: parseSnapshot', () => {
 describe('db/snapshot: snapshotChunks', () => {
   it('joined, the chunks are exactly JSON.stringify of the snapshot, also past the chunk size', () => {
     // Keys in snapshot order: version, seq, config, then the collections.
-    const data: SnapshotData = { version: 1, seq: 3, ...emptyData() };
+    const data: SnapshotData = Object.assign({ version: 1 as const, seq: 3 }, emptyData());
     data.tokens = Array.from({ length: 9000 }, (_, i) => token(`t${i}`, 'u1'));
     const chunks = [...snapshotChunks(data)];
     expect(chunks.length).to.be.above(3);
     expect(chunks.join('')).to.equal(JSON.stringify(data));
-    const small: SnapshotData = { version: 1, seq: 0, ...seedData() };
+    const small: SnapshotData = Object.assign({ version: 1 as const, seq: 0 }, seedData());
     expect([...snapshotChunks(small)].join('')).to.equal(JSON.stringify(small));
   });
 });
