@@ -1,6 +1,10 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,8 +13,10 @@ const CLI = fileURLToPath(new URL('../../mock-server/cli.ts', import.meta.url));
 
 interface Run { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> }
 
-function run(args: string[]): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MM_PAT_WEBHOOK_SECRET: '' } });
+function run(args: string[], env: NodeJS.ProcessEnv = {}): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MM_PAT_WEBHOOK_SECRET: '', MM_MOCK_WEBHOOK_SECRET: '', ...env },
+  });
   let out = '';
   let err = '';
   child.stdout?.setEncoding('utf8').on('data', (c: string) => { out += c; });
@@ -90,5 +96,86 @@ describe('mock server: CLI', function cliSuite() {
     const r = run(['--port', '0', '--in-memory', '--seed', seed]);
     expect(await r.exited).to.equal(1);
     expect(r.stderr()).to.include('invalid seed').and.include('users[0].username');
+  });
+
+  it('a seed file: the seeded logins are listed without their passwords (stdout and stderr)', async () => {
+    const seed = join(dir, 'seed.json');
+    const secret = 'Very-Secret-Seed-Pw-1';
+    await writeFile(seed, JSON.stringify({ users: [{ username: 'alice', password: secret, roles: 'system_admin system_user' }] }));
+    const r = run(['--port', '0', '--in-memory', '--seed', seed]);
+    const url = await listening(r);
+    const login = await fetch(`${url}/api/v4/users/login`, { method: 'POST', body: JSON.stringify({ login_id: 'alice', password: secret }) });
+    expect(login.status).to.equal(200);
+    r.child.kill('SIGTERM');
+    expect(await r.exited).to.equal(0);
+    expect(r.stdout()).to.include('seeded login: alice (system_admin system_user)');
+    expect(r.stdout() + r.stderr()).to.not.include(secret);
+  });
+
+  describe('the webhook secret outside argv', () => {
+    const secret = 'file-or-env-secret-0123456789abcdefgh';
+    let receiver: Server;
+    let bodies: string[];
+    beforeEach(async () => {
+      bodies = [];
+      receiver = createServer((req, res) => {
+        let body = '';
+        req.setEncoding('utf8').on('data', (c: string) => { body += c; });
+        req.on('end', () => { bodies.push(body); res.writeHead(204).end(); });
+      });
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    });
+    afterEach(async () => { await new Promise((resolve) => receiver.close(resolve)); });
+
+    /** Start the CLI, cause an event (a token created), and check it is HS256-signed with `secret`. */
+    async function signedWith(args: string[], env: NodeJS.ProcessEnv = {}): Promise<void> {
+      const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/events`;
+      const r = run(['--port', '0', '--in-memory', '--webhook', hook, ...args], env);
+      try {
+        const url = await listening(r);
+        // Not in argv, so not in ps.
+        expect(readFileSync(`/proc/${r.child.pid}/cmdline`, 'utf8')).to.not.include(secret);
+        const login = await fetch(`${url}/api/v4/users/login`, { method: 'POST', body: JSON.stringify({ login_id: 'sysadmin', password: 'Sys@dmin-sample1' }) });
+        const made = await fetch(`${url}/api/v4/users/me/tokens`, { method: 'POST', headers: { Authorization: `Bearer ${login.headers.get('Token') ?? ''}` }, body: JSON.stringify({ description: 'x' }) });
+        expect(made.status).to.equal(200);
+        for (let i = 0; i < 200 && bodies.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+        const jws = bodies[0] ?? '';
+        const [header = '', payload = '', signature = ''] = jws.split('.');
+        expect(JSON.parse(Buffer.from(header, 'base64url').toString('utf8'))).to.include({ alg: 'HS256' });
+        expect(createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url')).to.equal(signature);
+      } finally {
+        r.child.kill('SIGTERM');
+        await r.exited;
+      }
+    }
+
+    it('--webhook-secret-file PATH (a trailing newline is not part of the secret)', async () => {
+      const file = join(dir, 'secret');
+      await writeFile(file, `${secret}\n`, { mode: 0o600 });
+      await signedWith(['--webhook-secret-file', file]);
+    });
+
+    it('env MM_MOCK_WEBHOOK_SECRET', async () => {
+      await signedWith([], { MM_MOCK_WEBHOOK_SECRET: secret });
+    });
+
+    it('bad uses exit 2 with a clear message: both flag and file, a missing file, an empty file, a short secret', async () => {
+      const empty = join(dir, 'empty');
+      const short = join(dir, 'short');
+      await writeFile(empty, '\n');
+      await writeFile(short, 'short\n');
+      const cases: [string[], string][] = [
+        [['--webhook-secret', secret, '--webhook-secret-file', empty], 'exclude each other'],
+        [['--webhook-secret-file', join(dir, 'missing')], 'cannot read'],
+        [['--webhook-secret-file', empty], 'is empty'],
+        [['--webhook-secret-file', short], 'at least 32 bytes'],
+      ];
+      for (const [args, message] of cases) {
+        const r = run(['--port', '0', '--in-memory', ...args]);
+        expect(await r.exited, args.join(' ')).to.equal(2);
+        expect(r.stderr()).to.include(message);
+        expect(r.stderr()).to.not.include(secret);
+      }
+    });
   });
 });
