@@ -82,7 +82,7 @@ describe('mock server: slow and absent clients (timeouts)', function () {
   this.timeout(30_000);
   let mock: MockServer;
   before(async () => {
-    mock = await startMockServer({ port: 0, inMemory: true, timeouts: { headersMs: 300, requestMs: 1500, bodyMs: 200, idleMs: 400 } });
+    mock = await startMockServer({ port: 0, inMemory: true, timeouts: { headersMs: 300, requestMs: 800, bodyMs: 200, idleMs: 300 } });
   });
   after(async () => { await mock.close(); });
 
@@ -124,12 +124,12 @@ describe('mock server: slow and absent clients (timeouts)', function () {
     const { id } = (await made.json()) as { id: string };
     const { socket, received, closed } = raw(mock);
     // 4000 pipelined requests (64 MB of answers), never read: the server's writes stall once the
-    // socket buffers are full, and the stalled socket must be dropped at the idle timeout (400 ms).
+    // socket buffers are full, and the stalled socket must be dropped at the idle timeout (300 ms).
     socket.pause();
     const count = 4000;
     socket.write(`GET /api/v4/posts/${id} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`.repeat(count));
     // Read again only once the server has given up (reading earlier would restart its writes).
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await new Promise((resolve) => setTimeout(resolve, 2000));
     socket.resume();
     const code = await closed;
     const answered = received().split('HTTP/1.1 200').length - 1;
