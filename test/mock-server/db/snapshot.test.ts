@@ -3,10 +3,19 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseSnapshot, snapshotChunks, snapshotDb, SnapshotFile, type SnapshotData } from '../../../mock-server/db/snapshot.js';
 import { StoreCorruptError } from '../../../mock-server/db/errors.js';
+import { COLLECTIONS } from '../../../mock-server/db/memory.js';
+import type { MockData } from '../../../mock-server/db/schema.js';
 import { emptyData, seedData, token } from './fixtures/data.js';
 import { useTempDirs } from './fixtures/tmp.js';
 
 const FILE = '/data/db.json';
+
+/** `data` as a snapshot, keys in snapshot order (version, seq, config, then every collection). */
+function asSnapshot(data: MockData, seq: number): SnapshotData {
+  const out: Record<string, unknown> = { version: data.version, seq, config: data.config };
+  for (const name of COLLECTIONS) out[name] = data[name] ?? [];
+  return out as unknown as SnapshotData;
+}
 
 function corrupt(text: string): StoreCorruptError {
   try {
@@ -58,13 +67,11 @@ describe('db/snapshot: parseSnapshot', () => {
 
 describe('db/snapshot: snapshotChunks', () => {
   it('joined, the chunks are exactly JSON.stringify of the snapshot, also past the chunk size', () => {
-    // Keys in snapshot order: version, seq, config, then the collections.
-    const data: SnapshotData = Object.assign({ version: 1 as const, seq: 3 }, emptyData());
-    data.tokens = Array.from({ length: 9000 }, (_, i) => token(`t${i}`, 'u1'));
+    const data = asSnapshot({ ...emptyData(), tokens: Array.from({ length: 9000 }, (_, i) => token(`t${i}`, 'u1')) }, 3);
     const chunks = [...snapshotChunks(data)];
     expect(chunks.length).to.be.above(3);
     expect(chunks.join('')).to.equal(JSON.stringify(data));
-    const small: SnapshotData = Object.assign({ version: 1 as const, seq: 0 }, seedData());
+    const small = asSnapshot(seedData(), 0);
     expect([...snapshotChunks(small)].join('')).to.equal(JSON.stringify(small));
   });
 });
@@ -77,7 +84,7 @@ describe('db/snapshot: SnapshotFile (lowdb adapter)', () => {
     const file = join(dir, 'db.json');
     const adapter = new SnapshotFile(file, { fsync: false });
     expect(await adapter.read()).to.equal(null);
-    const data: SnapshotData = { ...seedData(), seq: 5 };
+    const data = asSnapshot(seedData(), 5);
     await adapter.write(data);
     expect(((await stat(file)).mode & 0o777).toString(8)).to.equal('600');
     expect(await adapter.read()).to.deep.equal(data);
