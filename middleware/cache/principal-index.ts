@@ -41,21 +41,24 @@ export const sessionKeyOf = (p: Principal): string => (p.sessionId !== '' ? p.se
 export const sameKeys = (a: Principal, b: Principal): boolean =>
   a.userId === b.userId && tokenKeyOf(a) === tokenKeyOf(b) && sessionKeyOf(a) === sessionKeyOf(b);
 
-function addTo(index: Map<string, Slot>, key: string, token: string): void {
+// `member` is a cache key (the presented token) already held by the cache, compared with another
+// key held by the cache: a bookkeeping identity test, never an authentication decision, so it
+// needs no constant-time compare.
+function addTo(index: Map<string, Slot>, key: string, member: string): void {
   const slot = index.get(key);
-  if (slot === undefined) index.set(key, token);
-  else if (typeof slot !== 'string') slot.add(token);
-  else if (slot !== token) index.set(key, new Set([slot, token]));
+  if (slot === undefined) index.set(key, member);
+  else if (typeof slot !== 'string') slot.add(member);
+  else if (slot !== member) index.set(key, new Set([slot, member]));
 }
 
-function removeFrom(index: Map<string, Slot>, key: string, token: string): void {
+function removeFrom(index: Map<string, Slot>, key: string, member: string): void {
   const slot = index.get(key);
   if (slot === undefined) return;
   if (typeof slot === 'string') {
-    if (slot === token) index.delete(key);
+    if (slot === member) index.delete(key);
     return;
   }
-  slot.delete(token);
+  slot.delete(member);
   if (slot.size === 1) index.set(key, slot.values().next().value as string);
 }
 
