@@ -316,15 +316,10 @@ export function createWebSocketHub(options: WebSocketHubOptions): WebSocketHub {
       const result = resolver.resolve(token, { source: 'header-token' });
       const principal = isPromiseLike<Principal>(result) ? await result : result;
       if (conn.dropped || conn.socket === undefined) return false;
-      const wasRegistered = registered.has(conn) && conn.userId === principal.userId;
+      // `HubRegister` again, as the challenge handler does: a socket whose session died may
+      // authenticate anew; it gets another hello (same connection id, its seq continues).
       setPrincipal(conn, principal, token, 'header-token');
-      if (!wasRegistered) {
-        // A fresh connection id, as `connectWebSocket` gives every connection authenticated late.
-        if (registered.has(conn) || byId.has(conn.id)) conn.id = newId();
-        conn.buffer.clear();
-        conn.nextSeq = 0;
-        register(conn);
-      }
+      register(conn);
       return true;
     } catch (err) {
       logger.info('websocket authentication challenge refused', { connection_id: conn.id, reason: reasonOf(err) });

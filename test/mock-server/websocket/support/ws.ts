@@ -4,12 +4,20 @@
  * `WebSocket`, which Node 20 lacks: `ws`'s is installed), and a started mock with PATs enabled.
  */
 import mattermostClient from '@mattermost/client';
-import type { Client4 as Client4Type, WebSocketClient as WebSocketClientType, WebSocketMessage } from '@mattermost/client';
+import type { Client4 as Client4Type, WebSocketClient as WebSocketClientType } from '@mattermost/client';
 import { expect } from 'chai';
 import { WebSocket } from 'ws';
 import { startMockServer, type MockServer, type MockServerOptions } from '../../../../mock-server/index.js';
 
 const { Client4, WebSocketClient } = mattermostClient;
+
+/** An event as WebSocketClient hands it to its listeners. */
+export interface WebSocketMessage {
+  event: string;
+  data: Record<string, unknown>;
+  broadcast: Record<string, unknown>;
+  seq: number;
+}
 
 /** A frame as the server sends it: an event or a reply. */
 export interface Frame {
@@ -192,7 +200,7 @@ export class OfficialClient {
       reconnectJitterRange: 1,
     });
     this.client.addMessageListener((msg) => {
-      this.events.push(msg);
+      this.events.push(msg as unknown as WebSocketMessage);
       for (const l of [...this.listeners]) l();
     });
     this.client.addMissedMessageListener(() => { this.missed.push(this.events.length); });
