@@ -18,7 +18,7 @@
  * await serve(conn, { seq: 2, action: 'ping', data: {} }); // {"status":"OK","seq_reply":2,"data":{…"text":"pong"…}}
  * ```
  */
-import { isValidId } from '../../middleware/ids.js';
+import { isValidId } from '../../middleware/util/ids.js';
 import type { Store } from '../db/schema.js';
 import type { WebSocketEvent } from '../services/context.js';
 import { sessionHasPermissionToChannel } from '../services/channel-permissions.js';

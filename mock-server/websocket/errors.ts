@@ -1,5 +1,5 @@
 /**
- * The error ids only the WebSocket API answers (Mattermost's `websocket_router.go`,
+ * The WebSocket API's error registry: the ids only it answers (Mattermost's `websocket_router.go`,
  * `wsapi/*.go`, `api4/websocket.go`), with their status and English message, and the AppError
  * JSON a WebSocket reply carries (`detailed_error` always blanked, as `returnWebSocketError` does).
  *
@@ -9,7 +9,7 @@
  * // { id, message: 'Connection is not authenticated. …', detailed_error: '', status_code: 401 }
  * ```
  */
-import type { AppErrorBody } from '../../middleware/errors.js';
+import { renderMessage, type AppErrorBody } from '../../middleware/errors/app-error.js';
 
 /** Every error id of the WebSocket API, with Mattermost's status and English message. */
 export const WEBSOCKET_ERRORS = {
@@ -19,7 +19,7 @@ export const WEBSOCKET_ERRORS = {
   'api.web_socket_router.bad_action.app_error': { status: 500, message: 'Unknown WebSocket action.' },
   'api.websocket_handler.invalid_param.app_error': { status: 400, message: 'Invalid {{.Name}} parameter.' },
   'api.web_socket.connect.upgrade.app_error': { status: 400, message: 'Failed to upgrade websocket connection.' },
-} as const;
+} as const satisfies Record<string, { readonly status: number; readonly message: string }>;
 
 export type WebSocketErrorId = keyof typeof WEBSOCKET_ERRORS;
 
@@ -33,6 +33,5 @@ export type WebSocketErrorId = keyof typeof WEBSOCKET_ERRORS;
  */
 export function webSocketError(id: WebSocketErrorId, params: Record<string, string> = {}): AppErrorBody {
   const def = WEBSOCKET_ERRORS[id];
-  const message = def.message.replace(/\{\{\.(\w+)\}\}/g, (whole, key: string) => params[key] ?? whole);
-  return { id, message, detailed_error: '', status_code: def.status };
+  return { id, message: renderMessage(def.message, params), detailed_error: '', status_code: def.status };
 }

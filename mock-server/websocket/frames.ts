@@ -20,7 +20,7 @@
  * const req = parseRequest('{"seq":1,"action":"ping"}'); // { seq: 1, action: 'ping', data: {} }
  * ```
  */
-import type { AppErrorBody } from '../../middleware/errors.js';
+import type { AppErrorBody } from '../../middleware/errors/app-error.js';
 import type { WebSocketBroadcast, WebSocketEvent } from '../services/context.js';
 
 /** An event serialised once for every connection: the frame around its `seq`. */

@@ -22,12 +22,14 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { AppError, type AppErrorBody } from '../../middleware/errors.js';
-import { extractToken } from '../../middleware/extract.js';
-import { newId } from '../../middleware/ids.js';
-import { isPromiseLike } from '../../middleware/maybe-promise.js';
-import { bearerChallenge } from '../../middleware/principal.js';
-import { AuthFailure, type AuthFailureReason, type Principal, type TokenResolver, type TokenSource } from '../../middleware/types.js';
+import type { AppErrorBody } from '../../middleware/errors/app-error.js';
+import { AuthFailure, type AuthFailureReason } from '../../middleware/auth/auth-failure.js';
+import { AppError } from '../errors.js';
+import { extractToken } from '../../middleware/auth/extract.js';
+import { newId } from '../../middleware/util/ids.js';
+import { isPromiseLike } from '../../middleware/util/maybe-promise.js';
+import { bearerChallenge } from '../../middleware/auth/principal.js';
+import type { Principal, TokenResolver, TokenSource } from '../../middleware/types.js';
 import { webSocketError } from './errors.js';
 
 /** The outcome of the handshake's authentication. */
