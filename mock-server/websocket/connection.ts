@@ -45,6 +45,8 @@ export class WebConn {
   token = '';
   source: TokenSource = 'header-bearer';
   principal: Principal | undefined;
+  /** Bumped whenever the session changes hands (authenticated, revoked): a late re-validation of an older one is ignored. */
+  generation = 0;
   /** A hook said the principal may be stale: re-resolve before the next event or action. */
   stale = false;
   /** A re-resolution in flight (async resolvers); events wait in {@link pending}. */

@@ -168,6 +168,7 @@ export function createWebSocketHub(options: WebSocketHubOptions): WebSocketHub {
 
   const setPrincipal = (conn: WebConn, principal: Principal, token: string, source: TokenSource) => {
     if (registered.has(conn) && conn.userId !== principal.userId) unindex(conn);
+    conn.generation++;
     conn.principal = principal;
     conn.token = token;
     conn.source = source;
@@ -177,6 +178,7 @@ export function createWebSocketHub(options: WebSocketHubOptions): WebSocketHub {
 
   /** The session died: the socket stays, unauthenticated (or is closed with `closeRevokedSockets`). */
   const invalidate = (conn: WebConn, reason: string) => {
+    conn.generation++;
     conn.principal = undefined;
     conn.token = '';
     conn.stale = false;
@@ -206,9 +208,10 @@ export function createWebSocketHub(options: WebSocketHubOptions): WebSocketHub {
       setPrincipal(conn, result, token, source);
       return true;
     }
+    const generation = conn.generation;
     conn.revalidating = Promise.resolve(result).then(
-      (principal) => { if (conn.token === token) setPrincipal(conn, principal, token, source); },
-      (err: unknown) => { if (conn.token === token) invalidate(conn, reasonOf(err)); },
+      (principal) => { if (conn.generation === generation) setPrincipal(conn, principal, token, source); },
+      (err: unknown) => { if (conn.generation === generation) invalidate(conn, reasonOf(err)); },
     ).finally(() => {
       conn.revalidating = undefined;
       const waiting = conn.pending.splice(0);
