@@ -46,6 +46,10 @@ describe('websocket: revocation', () => {
       ['disabled', (w: WsMock) => w.user.disableUserAccessToken(w.pat.id)],
       ['switched off in the config (EnableUserAccessTokens: false)', (w: WsMock) => w.admin.patchConfig({ ServiceSettings: { EnableUserAccessTokens: false } } as never)],
       ['owned by a deactivated user', (w: WsMock) => w.admin.updateUserActive(w.userId, false)],
+      ['rotated ([NEW] /users/tokens/rotate: the old secret is dead)', async (w: WsMock) => {
+        const res = await fetch(`${w.mock.url}/api/v4/users/tokens/rotate`, { method: 'POST', headers: { Authorization: `Bearer ${w.userToken}` }, body: JSON.stringify({ token_id: w.pat.id }) });
+        expect(res.status).to.equal(200);
+      }],
     ] as const) {
       it(`a PAT ${name}`, async () => {
         const c = track((await openAuthed(m, m.pat.token)).client);
