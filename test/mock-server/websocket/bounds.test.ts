@@ -96,7 +96,7 @@ describe('websocket: bounds', () => {
   });
 
   it('terminates a socket that stops answering pings; one that answers stays', async () => {
-    m = await startWsMock({ websocket: { pingIntervalMs: 20, pongTimeoutMs: 120 } });
+    m = await startWsMock({ websocket: { pingIntervalMs: 50, pongTimeoutMs: 1_000 } });
     const mute = track(await RawClient.open(m.ws, { Authorization: `Bearer ${m.pat.token}` }, { autoPong: false }));
     await mute.event('hello');
     const { client: alive } = await openAuthed(m, m.adminToken);

@@ -4,7 +4,7 @@
  * Client4, and resume after a dropped connection.
  */
 import { expect } from 'chai';
-import { OfficialClient, client, muteClientLogs, startWsMock, type WsMock } from './support/ws.js';
+import { OfficialClient, client, muteClientLogs, startWsMock, until, type WsMock } from './support/ws.js';
 
 describe('websocket: the official WebSocketClient', () => {
   muteClientLogs();
@@ -109,7 +109,7 @@ describe('websocket: the official WebSocketClient', () => {
     const reconnected = new Promise<void>((resolve) => ws.client.addReconnectListener(() => resolve()));
     conn.close();
     // wait until the server saw the socket go away, then post while it is away
-    for (let i = 0; i < 200 && m.mock.websocket.stats().resumable < 1; i++) await new Promise((r) => setImmediate(r));
+    await until(() => m.mock.websocket.stats().resumable === 1, 'the server keeps the connection for resume');
     expect(m.mock.websocket.stats().resumable).to.equal(1);
     const missed = await m.admin.createPost({ channel_id: townSquare, message: 'while away' } as never);
     await reconnected;

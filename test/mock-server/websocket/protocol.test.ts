@@ -4,7 +4,7 @@
  * timeout, error replies, frame formats and per-connection seq, typing, resume.
  */
 import { expect } from 'chai';
-import { RawClient, openAuthed, startWsMock, type WsMock } from './support/ws.js';
+import { RawClient, openAuthed, startWsMock, until, type WsMock } from './support/ws.js';
 
 function townSquare(m: WsMock): string {
   return m.mock.seeded.channels['town-square']?.id ?? '';
@@ -17,7 +17,7 @@ describe('websocket: protocol', () => {
   const track = (c: RawClient) => { sockets.push(c); return c; };
   beforeEach(async () => {
     offset = 0;
-    m = await startWsMock({ now: () => Date.now() + offset, websocket: { authTimeoutMs: 150, deadConnectionTtlMs: 60_000 } });
+    m = await startWsMock({ now: () => Date.now() + offset, websocket: { deadConnectionTtlMs: 60_000 } });
   });
   afterEach(async () => {
     for (const c of sockets.splice(0)) c.close();
@@ -92,11 +92,17 @@ describe('websocket: protocol', () => {
     });
 
     it('closes connections that never authenticate after authTimeoutMs; authenticated ones stay', async () => {
-      const { client: authed } = await openAuthed(m, m.pat.token);
-      track(authed);
-      const idle = track(await RawClient.open(m.ws));
-      expect((await idle.closed).code).to.equal(1008);
-      expect((await authed.barrier()).status).to.equal('OK');
+      const short = await startWsMock({ websocket: { authTimeoutMs: 100 } });
+      try {
+        const { client: authed } = await openAuthed(short, short.pat.token);
+        const idle = await RawClient.open(short.ws);
+        const { code, reason } = await idle.closed;
+        expect([code, reason]).to.deep.equal([1008, 'authentication timeout']);
+        expect((await authed.barrier()).status).to.equal('OK');
+        authed.close();
+      } finally {
+        await short.mock.close();
+      }
     });
 
     it('answers a plain GET with 400 api.web_socket.connect.upgrade.app_error and other upgrade paths with 404', async () => {
@@ -175,7 +181,7 @@ describe('websocket: protocol', () => {
     async function dropAndPost(c: RawClient, message: string) {
       c.close();
       await c.closed;
-      for (let i = 0; i < 200 && m.mock.websocket.stats().resumable < 1; i++) await new Promise((r) => setImmediate(r));
+      await until(() => m.mock.websocket.stats().resumable === 1, 'the server keeps the connection for resume');
       expect(m.mock.websocket.stats().resumable).to.equal(1);
       await m.admin.createPost({ channel_id: townSquare(m), message } as never);
     }

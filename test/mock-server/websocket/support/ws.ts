@@ -38,6 +38,18 @@ export function installGlobalWebSocket(): void {
 
 const WAIT_MS = 5_000;
 
+/**
+ * Wait (bounded) until `condition` holds, checking every few ms: for server-side state that has
+ * no event of its own, such as the server noticing that a client went away.
+ */
+export async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 /** Mocha hooks muting WebSocketClient's `console.log` chatter ("websocket connecting to …") in a suite. */
 export function muteClientLogs(): void {
   let saved: typeof console.log;
