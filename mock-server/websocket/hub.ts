@@ -12,7 +12,8 @@
  *   `connection_id`, `omit_connection_id`, `user_id`, `omit_users`, channel membership, team
  *   membership), each with its own `seq`.
  * - **Revocation**: on the hook bus events that may kill a session (`token.revoked`, `disabled`,
- *   `rotated`, `session.revoked`, `user.deactivated`, `user.roles_changed`, `config.changed`) the
+ *   `rotated`, `session.revoked`, `user.deactivated`, `user.roles_changed`, `config.changed`,
+ *   `cache.reset`) the
  *   connections concerned are marked stale; before their next event or action the token is
  *   resolved again (the session cache has already been evicted, it subscribes first). A dead
  *   session leaves the socket open but unauthenticated, as on the real server: no more events,
@@ -230,6 +231,8 @@ export function createWebSocketHub(options: WebSocketHubOptions): WebSocketHub {
   const unsubscribe = [
     ...REVALIDATING_EVENTS.map((event) => hooks.on(event, ({ userId }: { userId: string }) => markStale(byUser.get(userId) ?? []))),
     hooks.on('config.changed', () => markStale(registered)),
+    // Fail safe, like the caches: a possible gap in the events means every principal is re-validated.
+    hooks.on('cache.reset', ({ userId }) => markStale(userId === undefined ? registered : byUser.get(userId) ?? [])),
   ];
 
   // ---- delivery --------------------------------------------------------------------------

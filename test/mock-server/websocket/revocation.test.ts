@@ -105,6 +105,16 @@ describe('websocket: revocation', () => {
       expect(promoted.frames.filter((f) => f.event === 'user_updated' && (f.data?.user as { nickname: string }).nickname === 'as-user')).to.have.lengthOf(1);
     });
 
+    it('cache.reset (a possible gap in the events) re-validates: a token revoked behind the hub\'s back is cut off', async () => {
+      const c = track((await openAuthed(m, m.pat.token)).client);
+      // the token row goes without any hook (as if its event were lost), then the fail-safe reset
+      const token = m.mock.store.get('tokens', m.pat.id);
+      if (token === undefined) throw new Error('token missing');
+      await m.mock.store.commit([{ op: 'put', collection: 'tokens', record: { ...token, is_active: false } }]);
+      m.mock.hooks.emit('cache.reset', { reason: 'gap', userId: m.userId });
+      await expectCutOff(c, witness, c.frames.length);
+    });
+
     it('revoking one PAT leaves the user\'s other sockets served', async () => {
       const second = await m.user.createUserAccessToken(m.userId, 'second');
       const revoked = track((await openAuthed(m, m.pat.token)).client);
