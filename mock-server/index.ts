@@ -30,12 +30,16 @@ import { routeModules } from './routes/index.js';
 import { buildSeed, defaultSeed, loadSeedFile, type SeedInput } from './seed.js';
 import { seededInfo, type SeededInfo } from './seeded-info.js';
 import { storeOutboxStorage } from './outbox/store-outbox.js';
+import { clientConfig, MOCK_VERSION } from './services/config.js';
+import { createWebSocketHub, type WebSocketHub, type WebSocketHubStats, type WebSocketOptions } from './websocket/hub.js';
+import { createHash } from 'node:crypto';
 
 export type { SeedInput, SeedUser, SeedBot, SeedTeam, SeedChannel, SeededLogin } from './seed.js';
 export { SeedError, defaultSeed } from './seed.js';
 export type { SeededInfo, SeededUser } from './seeded-info.js';
 export type { LogBuffer, MockContext } from './context.js';
 export type { RouteModule } from './app.js';
+export type { WebSocketOptions, WebSocketHubStats } from './websocket/hub.js';
 
 export interface MockServerOptions {
   /** Port; 0 = any free port. Default 8065. */
@@ -81,6 +85,16 @@ export interface MockServerOptions {
   now?: () => number;
   /** Serve the web console at `/` (docs/console.md). Default true. */
   console?: boolean;
+  /** WebSocket API tunables (`GET /api/v4/websocket`): timeouts, bounds, `closeRevokedSockets`. See docs/websocket.md. */
+  websocket?: WebSocketOptions;
+}
+
+/** The WebSocket hub as the embedding program sees it. */
+export interface MockWebSocket {
+  /** Open / authenticated sockets and resumable connections. */
+  stats(): WebSocketHubStats;
+  /** Deliver a WebSocket event as a service would (`App.Publish`). */
+  publish(event: WebSocketEvent): void;
 }
 
 /**
@@ -126,10 +140,17 @@ export interface MockServer {
    * Tests use it to start from a quiet state.
    */
   flushEvents(): Promise<void>;
+  /** The WebSocket hub of `GET /api/v4/websocket`. */
+  readonly websocket: MockWebSocket;
 }
 
 /** A mock server assembled but not listening (tests use `app.callback()` with supertest). */
-export type MockApp = Omit<MockServer, 'url' | 'port'> & { readonly server: MockContext; readonly routes: readonly RouteModule[] };
+export type MockApp = Omit<MockServer, 'url' | 'port'> & {
+  readonly server: MockContext;
+  readonly routes: readonly RouteModule[];
+  /** The hub; `startMockServer` attaches it to its HTTP server. */
+  readonly hub: WebSocketHub;
+};
 
 const DEFAULT_DB = './.mattermost-mock/db.json';
 
@@ -164,6 +185,12 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
   };
   const strictCsrf = () => store.config.ServiceSettings.ExperimentalStrictCSRFEnforcement === true;
   const wsListeners = new Set<(event: WebSocketEvent) => void>();
+  const hub = createWebSocketHub({
+    ...options.websocket, store, hooks, resolver, logger, now, version: MOCK_VERSION,
+    serverVersion: () => serverVersion(server),
+    onRefused: (info) => onRefused(info),
+  });
+  wsListeners.add((event) => hub.publish(event));
   const server: MockContext = {
     store, hooks, logs, logger, now,
     publish(event) { for (const listener of wsListeners) listener(event); },
@@ -193,7 +220,8 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
   let seeded = seededInfo(store, seedInput);
   let closed = false;
   return {
-    app, server, routes, hooks, store, logs, fresh, eventKeys,
+    app, server, routes, hooks, store, logs, fresh, eventKeys, hub,
+    websocket: { stats: () => hub.stats(), publish: (event) => server.publish(event) },
     get seeded() { return seeded; },
     flushEvents: () => (sender === undefined ? Promise.resolve() : sender.flush()),
     async reset() {
@@ -205,11 +233,21 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
     async close() {
       if (closed) return;
       closed = true;
+      await hub.close();
       resolver.close();
       if (sender !== undefined) await sender.close();
       await store.close();
     },
   };
+}
+
+/**
+ * `hello.server_version` as Mattermost builds it: `CurrentVersion.BuildNumber.ClientConfigHash.IsEnterprise`
+ * (the hash changes with the client config, so a client can tell it must refetch it).
+ */
+function serverVersion(server: MockContext): string {
+  const hash = createHash('md5').update(JSON.stringify(clientConfig(server))).digest('hex');
+  return `${MOCK_VERSION}.${MOCK_VERSION}.${hash}.false`;
 }
 
 /**
@@ -254,14 +292,19 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const { port = 8065, host = '127.0.0.1' } = options;
   const mock = await createMockApp(options);
   const timeouts = { ...TIMEOUT_DEFAULTS, ...options.timeouts };
+  const callback = mock.app.callback();
   const http = createServer({
     headersTimeout: timeouts.headersMs,
     requestTimeout: timeouts.requestMs,
     // Node checks the two bounds above on this interval (30 s by default): keep it below them.
     connectionsCheckingInterval: Math.max(10, Math.min(timeouts.headersMs, timeouts.requestMs) / 4),
     keepAliveTimeout: 5_000,
-  }, mock.app.callback());
-  // Inactivity either way: without a 'timeout' listener Node destroys the socket (and the unread answer with it).
+  }, (req, res) => {
+    if (!mock.hub.handleRequest(req, res)) void callback(req, res);
+  });
+  mock.hub.attach(http);
+  // Inactivity either way: without a 'timeout' listener Node destroys the socket (and the unread
+  // answer with it). Upgraded sockets leave this behind (ws clears their timeout) and keep alive by ping.
   http.setTimeout(timeouts.idleMs);
   let actualPort: number;
   try {
@@ -283,9 +326,11 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     eventKeys: mock.eventKeys,
     get seeded() { return mock.seeded; },
     flushEvents: () => mock.flushEvents(),
+    websocket: mock.websocket,
     reset: () => mock.reset(),
     close() {
       closing ??= (async () => {
+        await mock.hub.close();
         await new Promise<void>((resolve) => {
           http.close(() => resolve());
           http.closeIdleConnections();

@@ -23,9 +23,10 @@ import {
 } from './channel-permissions.js';
 import { schemeRolesJson, type SchemeRolesJson } from './scheme-roles.js';
 import { isObject, runes, stringField } from './input.js';
+import { directAddedEvent, userAddedEvent } from '../websocket/events.js';
 
 /** What the channel service needs from the server. */
-export type ChannelDeps = Pick<MockContext, 'store' | 'hooks' | 'now'>;
+export type ChannelDeps = Pick<MockContext, 'store' | 'hooks' | 'now' | 'publish'>;
 
 /** Channel JSON as Mattermost serialises `model.Channel`. */
 export interface ChannelJson extends Required<ChannelRecord> {
@@ -243,6 +244,7 @@ export async function addChannelMember(deps: ChannelDeps, caller: Caller, channe
   if (existing !== undefined) return existing;
   const member = newChannelMember(channel.id, user.id, 'channel_user', deps.now());
   await store.commit([{ op: 'put', collection: 'channelMembers', record: member }]);
+  deps.publish(userAddedEvent(channel.id, channel.team_id, user.id));
   return member;
 }
 
@@ -292,7 +294,12 @@ export async function createDirectChannel(deps: ChannelDeps, caller: Caller, use
     if (store.get('users', id) === undefined) throw new AppError('api.channel.create_direct_channel.invalid_user.app_error', { detailed: `user_id=${id}` });
   }
   const result = directChannelMutations(store, userIds[0], userIds[1], caller.userId, deps.now());
-  if (result.mutations.length > 0) await store.commit(result.mutations);
+  if (result.mutations.length > 0) {
+    await store.commit(result.mutations);
+    // `handleCreationEvent`: the creator is the caller, the teammate the other user.
+    const teammate = userIds[0] === caller.userId ? userIds[1] : userIds[0];
+    deps.publish(directAddedEvent(result.channel.id, caller.userId, teammate));
+  }
   return { channel: result.channel, created: result.created };
 }
 

@@ -15,6 +15,7 @@ import type { Principal } from '../../middleware/types.js';
 import type { MockConfig } from '../db/schema.js';
 import type { MockContext } from '../context.js';
 import { requirePerm } from './access.js';
+import { configChangedEvent } from '../websocket/events.js';
 
 /**
  * The mock's Mattermost version (reported in client config and `X-Version-Id`).
@@ -152,6 +153,7 @@ async function commitConfig(server: MockContext, next: MockConfig): Promise<stri
   await server.store.commit([{ op: 'config', config: next }]);
   server.hooks.emit('config.changed', { keys });
   server.logger.info('config changed', { keys });
+  server.publish(configChangedEvent(clientConfig(server)));
   return keys;
 }
 

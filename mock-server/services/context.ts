@@ -24,6 +24,14 @@ export interface WebSocketBroadcast {
   readonly team_id?: string;
   /** Users left out. */
   readonly omit_users?: Readonly<Record<string, true>>;
+  /** Only this connection (a reply-like event for one socket). */
+  readonly connection_id?: string;
+  /** Every connection but this one. */
+  readonly omit_connection_id?: string;
+  /** Only connections whose roles lack `manage_system` (the sanitized copy of a user). */
+  readonly contains_sanitized_data?: boolean;
+  /** Only connections whose roles grant `manage_system` (the admin copy of a user). */
+  readonly contains_sensitive_data?: boolean;
 }
 
 /** A WebSocket event before it is sent (`model.WebSocketEvent` without `seq`). */

@@ -20,9 +20,10 @@ import type { ChannelRecord, Mutation, PostRecord, Store } from '../db/schema.js
 import { contentReadDenied, requireCreatePost, sessionHasPermissionToChannel, type Caller } from './channel-permissions.js';
 import { findChannel } from './channels.js';
 import { isObject, runes, stringField } from './input.js';
+import { postedEvent } from '../websocket/post-notification.js';
 
 /** What the post service needs from the server. */
-export type PostDeps = Pick<MockContext, 'store' | 'hooks' | 'now'>;
+export type PostDeps = Pick<MockContext, 'store' | 'hooks' | 'now' | 'publish'>;
 
 /** Post JSON as Mattermost serialises `model.Post` (after `PreparePostForClient`). */
 export interface PostJson extends Omit<PostRecord, 'file_ids'> {
@@ -184,7 +185,7 @@ function validatePost(input: PostInput): void {
  * included); `upload_file` for posts with files; an archived channel → 400; `system_*` types → 400;
  * thread checks on `root_id`; message validation (longer than 16383 runes → 400
  * `model.post.is_valid.msg.app_error`; an empty message is valid, as in Mattermost). `create_at` is honoured only with
- * `manage_system`. Returns the stored post.
+ * `manage_system`. Once stored, the `posted` WebSocket event goes to the channel's members. Returns the stored post.
  */
 export async function createPost(deps: PostDeps, caller: Caller, input: PostInput): Promise<PostRecord> {
   const { store } = deps;
@@ -208,6 +209,8 @@ export async function createPost(deps: PostDeps, caller: Caller, input: PostInpu
     props: input.props, file_ids: input.file_ids, pending_post_id: input.pending_post_id, create_at: createAt, update_at: createAt,
   }, now);
   await store.commit(postMutations(store, channel, post));
+  // A new root post has no replies yet: no need to scan its channel for them.
+  deps.publish(postedEvent(store, channel, post, JSON.stringify(postJson(store, post, post.root_id === '' ? new Map() : undefined))));
   return post;
 }
 

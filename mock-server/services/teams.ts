@@ -21,9 +21,10 @@ import { sessionHasPermissionToTeam, type Caller } from './channel-permissions.j
 import { newChannelMember, newChannelRecord } from './channels.js';
 import { schemeRolesJson, type SchemeRolesJson } from './scheme-roles.js';
 import { isObject, runes, stringField } from './input.js';
+import { addedToTeamEvent, userAddedEvent } from '../websocket/events.js';
 
 /** What the team service needs from the server. */
-export type TeamDeps = Pick<MockContext, 'store' | 'hooks' | 'now'>;
+export type TeamDeps = Pick<MockContext, 'store' | 'hooks' | 'now' | 'publish'>;
 
 /** Team JSON as Mattermost serialises `model.Team`. */
 export interface TeamJson extends Required<TeamRecord> {
@@ -155,7 +156,19 @@ export async function createTeam(deps: TeamDeps, caller: Caller, input: TeamInpu
   }
   mutations.push({ op: 'put', collection: 'teamMembers', record: { team_id: team.id, user_id: user.id, roles: 'team_user team_admin', delete_at: 0 } });
   await store.commit(mutations);
+  publishJoinedTeam(deps, team.id, user.id, mutations);
   return team;
+}
+
+/**
+ * `JoinUserToTeam` + `JoinDefaultChannels`: `added_to_team` to the user, `user_added` to each
+ * channel the user was just made a member of.
+ */
+function publishJoinedTeam(deps: TeamDeps, teamId: string, userId: string, mutations: readonly Mutation[]): void {
+  deps.publish(addedToTeamEvent(teamId, userId));
+  for (const m of mutations) {
+    if (m.op === 'put' && m.collection === 'channelMembers') deps.publish(userAddedEvent(m.record.channel_id, teamId, m.record.user_id));
+  }
 }
 
 function teamNotFound(detail: string): AppError {
@@ -240,6 +253,7 @@ export async function addTeamMember(deps: TeamDeps, caller: Caller, teamId: stri
   if (existing !== undefined && existing.delete_at === 0) return existing;
   const mutations = joinTeamMutations(store, team, user.id, 'team_user', deps.now());
   await store.commit(mutations);
+  publishJoinedTeam(deps, team.id, user.id, mutations);
   return store.get('teamMembers', `${team.id}:${user.id}`) ?? { team_id: team.id, user_id: user.id, roles: 'team_user', delete_at: 0 };
 }
 

@@ -17,12 +17,15 @@ import {
 import { isValidId } from '../../middleware/util/ids.js';
 import { rolesOf, ROLE_PERMISSIONS } from '../../middleware/permissions/permissions.js';
 import type { Principal } from '../../middleware/types.js';
-import type { Mutation, UserRecord } from '../db/schema.js';
+import type { MockConfig, Mutation, UserRecord } from '../db/schema.js';
 import { UniqueViolationError } from '../db/errors.js';
 import type { MockContext } from '../context.js';
 import { hashPassword } from '../passwords.js';
 import { newUserRecord } from '../seed.js';
 import { can, canActOnUser, isSystemAdminRoles, requirePerm } from './access.js';
+import {
+  newUserEvent, userActivationStatusChangeEvent, userRoleUpdatedEvent, userUpdatedEvents, type UserCopies,
+} from '../websocket/events.js';
 
 /** Mattermost's User JSON (omitempty fields left out when empty). */
 export type UserJson = Record<string, unknown> & { id: string; username: string; roles: string };
@@ -83,6 +86,59 @@ export function userJson(u: UserRecord, full = true): UserJson {
  */
 export function userJsonFor(caller: Principal, u: UserRecord): UserJson {
   return userJson(u, caller.userId === u.id || can(caller, 'manage_system'));
+}
+
+/** `Config.GetSanitizeOptions` (+ `asAdmin`, `App.GetSanitizeOptions`). */
+export interface SanitizeOptions {
+  readonly email: boolean;
+  readonly fullname: boolean;
+  readonly authservice: boolean;
+}
+
+/**
+ * `App.GetSanitizeOptions`: admins always see email, full name and auth service; others as
+ * `PrivacySettings.ShowEmailAddress` / `ShowFullName` say (both true by default, as in Mattermost).
+ *
+ * @example
+ * ```ts
+ * sanitizeOptions(store.config, false); // { email: true, fullname: true, authservice: false }
+ * ```
+ */
+export function sanitizeOptions(config: MockConfig, asAdmin: boolean): SanitizeOptions {
+  if (asAdmin) return { email: true, fullname: true, authservice: true };
+  const privacy = config.PrivacySettings as Record<string, unknown> | undefined;
+  return { email: privacy?.ShowEmailAddress !== false, fullname: privacy?.ShowFullName !== false, authservice: false };
+}
+
+/**
+ * `User.SanitizeProfile`: the profile view (`ClearNonProfileFields`: no notify props,
+ * `email_verified`, `last_password_update`, `failed_attempts`), then `Sanitize(options)`: email,
+ * first/last name and auth service blanked unless the options allow them.
+ *
+ * @example
+ * ```ts
+ * sanitizeProfile(user, sanitizeOptions(store.config, false)).auth_service; // ''
+ * ```
+ */
+export function sanitizeProfile(u: UserRecord, options: SanitizeOptions): UserJson {
+  const out = userJson(u, false);
+  if (!options.email) out.email = '';
+  if (!options.fullname) {
+    out.first_name = '';
+    out.last_name = '';
+  }
+  if (!options.authservice) out.auth_service = '';
+  return out;
+}
+
+/** The three copies `sendUpdatedUserEvent` publishes: admin, sanitized, the user's own. */
+export function userCopies(config: MockConfig, u: UserRecord): UserCopies {
+  return { admin: sanitizeProfile(u, sanitizeOptions(config, true)), sanitized: sanitizeProfile(u, sanitizeOptions(config, false)), self: userJson(u, true) };
+}
+
+/** `App.sendUpdatedUserEvent`: `user_updated` to admins, everyone else, and the user. */
+function sendUpdatedUserEvent(server: MockContext, u: UserRecord): void {
+  for (const event of userUpdatedEvents(u.id, userCopies(server.store.config, u))) server.publish(event);
 }
 
 const missing = (status?: number) => new AppError('app.user.missing_account.const', status === undefined ? {} : { status });
@@ -201,6 +257,7 @@ export async function createUser(server: MockContext, caller: Principal | undefi
   }, now);
   await server.store.commit([{ op: 'put', collection: 'users', record }]).catch(mapUnique);
   server.logger.info('user created', { user_id: record.id, username: record.username, by: caller?.userId ?? '' });
+  server.publish(newUserEvent(record.id));
   return caller === undefined ? userJson(record, true) : userJsonFor(caller, record);
 }
 
@@ -239,6 +296,7 @@ export async function patchUser(server: MockContext, caller: Principal, param: s
   if (!USERNAME.test(next.username)) throw new AppError('model.user.is_valid.username.app_error');
   if (next.email.length > 128 || !EMAIL.test(next.email)) throw new AppError('model.user.is_valid.email.app_error');
   await server.store.commit([{ op: 'put', collection: 'users', record: next }]).catch(mapUnique);
+  sendUpdatedUserEvent(server, next);
   return userJsonFor(caller, next);
 }
 
@@ -265,6 +323,7 @@ export async function updateActive(server: MockContext, caller: Principal, param
   if (user === undefined) throw missing();
   if (isSystemAdminRoles(user.roles) && !can(caller, 'manage_system')) throw permissionError(caller.userId, 'manage_system');
   await setActive(server, user, active, caller.userId);
+  server.publish(userActivationStatusChangeEvent());
 }
 
 /**
@@ -298,6 +357,11 @@ export async function setActive(server: MockContext, user: UserRecord, active: b
   for (const userId of affected) {
     server.hooks.emit(active ? 'user.activated' : 'user.deactivated', { userId });
     server.logger.info(active ? 'user activated' : 'user deactivated', { user_id: userId, by });
+  }
+  // After the hooks: the deactivated user's sockets have lost their session and receive nothing.
+  for (const userId of affected) {
+    const updated = server.store.get('users', userId);
+    if (updated !== undefined) sendUpdatedUserEvent(server, updated);
   }
 }
 
@@ -360,6 +424,7 @@ export async function updateRoles(server: MockContext, caller: Principal, param:
   }
   await server.store.commit(mutations);
   server.hooks.emit('user.roles_changed', { userId: id, roles: normalized });
+  server.publish(userRoleUpdatedEvent(id, normalized));
   server.logger.info('user roles changed', { user_id: id, roles: normalized, by: caller.userId });
 }
 
