@@ -32,6 +32,33 @@ export interface LoginClient {
 
 const invalidCredentials = () => new AppError('api.user.login.invalid_credentials_email_username');
 
+/** Per store: user id → login attempts whose password check is still running. */
+const attemptsInFlight = new WeakMap<object, Map<string, number>>();
+
+/**
+ * Mattermost's `checkUserLoginAttempts`, made atomic per user: the user's stored failures plus the
+ * checks still running must be under `limit`, or the login is refused with `too_many` (the right
+ * password included). Otherwise one slot is taken at once, synchronously; the returned function
+ * gives it back when the check is done (a failure has been counted in `failed_attempts` by then).
+ * So at most `limit` guesses are ever checked, however many arrive together.
+ */
+function checkUserLoginAttempts(server: MockContext, userId: string, limit: number): () => void {
+  let inFlight = attemptsInFlight.get(server.store);
+  if (inFlight === undefined) attemptsInFlight.set(server.store, (inFlight = new Map()));
+  const running = inFlight.get(userId) ?? 0;
+  const stored = server.store.get('users', userId)?.failed_attempts ?? 0;
+  if (stored + running >= limit) throw new AppError('api.user.check_user_login_attempts.too_many.app_error');
+  inFlight.set(userId, running + 1);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    const left = (inFlight.get(userId) ?? 1) - 1;
+    if (left <= 0) inFlight.delete(userId);
+    else inFlight.set(userId, left);
+  };
+}
+
 function findUser(server: MockContext, id: string, loginId: string): UserRecord | undefined {
   if (id !== '') return isValidId(id) ? server.store.get('users', id) : undefined;
   const key = loginId.toLowerCase();
@@ -57,15 +84,23 @@ export async function login(server: MockContext, props: Record<string, string>, 
   if (user.delete_at !== 0) throw new AppError('api.user.login.inactive.app_error');
   if (user.is_bot) throw new AppError('api.user.login.bot_login_forbidden.app_error');
   const max = server.store.config.ServiceSettings.MaximumLoginAttempts;
-  if (typeof max === 'number' && max > 0 && user.failed_attempts >= max) {
-    throw new AppError('api.user.check_user_login_attempts.too_many.app_error');
+  const limit = typeof max === 'number' && max > 0 ? max : Infinity;
+  // The attempt is counted (a slot taken) before the password is checked, in the same tick as the
+  // limit check: no guess can slip in between (check-then-increment across an await did).
+  const release = checkUserLoginAttempts(server, user.id, limit);
+  let valid: boolean;
+  try {
+    valid = await verifyPassword(password, user.password_hash);
+    if (!valid) {
+      const current = server.store.get('users', user.id) ?? user;
+      // Applied to memory at once (the store's commit), so concurrent failures never lose a count.
+      await server.store.commit([{ op: 'put', collection: 'users', record: { ...current, failed_attempts: current.failed_attempts + 1 } }]);
+      server.logger.info('login failed', { user_id: user.id, reason: 'invalid_password' });
+    }
+  } finally {
+    release();
   }
-  if (!(await verifyPassword(password, user.password_hash))) {
-    const current = server.store.get('users', user.id) ?? user;
-    await server.store.commit([{ op: 'put', collection: 'users', record: { ...current, failed_attempts: current.failed_attempts + 1 } }]);
-    server.logger.info('login failed', { user_id: user.id, reason: 'invalid_password' });
-    throw invalidCredentials();
-  }
+  if (!valid) throw invalidCredentials();
   const now = server.now();
   const current = server.store.get('users', user.id) ?? user;
   const updated: UserRecord = { ...current, failed_attempts: 0 };

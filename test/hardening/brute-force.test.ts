@@ -2,6 +2,9 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { createMockApp, defaultSeed, type MockApp } from '../../mock-server/index.js';
 import type { SeedInput } from '../../mock-server/index.js';
+import { hashingStats, resetHashingStats } from '../../mock-server/passwords.js';
+import { login } from '../../mock-server/services/login.js';
+import { prng } from '../support/prng.js';
 
 const API = '/api/v4';
 
@@ -51,6 +54,50 @@ describe('hardening: brute force', function () {
       expect(user?.failed_attempts).to.be.at.least(10);
       const locked = await r.http.post(`${API}/users/login`).send(loginBody('SampleUs@r-1'));
       expect(locked.body.id).to.equal('api.user.check_user_login_attempts.too_many.app_error');
+    });
+
+    it('50 concurrent guesses with the right password at a seeded random position: at most N are checked; the right one gets in only if checked under the limit', async () => {
+      const N = 10;
+      const random = prng(20261201);
+      for (let round = 0; round < 6; round++) {
+        r = await rig({ ServiceSettings: { MaximumLoginAttempts: N } });
+        // Rounds alternate between a position under the limit and one past it.
+        const position = round % 2 === 0 ? Math.floor(random() * N) : N + Math.floor(random() * (50 - N));
+        resetHashingStats();
+        // All 50 enter login() in one tick, before any password check finishes: the harshest interleaving.
+        const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) => login(r.mock.server, loginBody(i === position ? 'SampleUs@r-1' : `guess-${i}`))
+          .then(() => 'ok', (err: { id?: string }) => err.id ?? 'other')));
+        const checked = outcomes.filter((o) => o === 'ok' || o === 'api.user.login.invalid_credentials_email_username').length;
+        expect(checked, `round ${round}, position ${position}`).to.equal(N);
+        expect(hashingStats().completed, 'scrypt runs').to.equal(N);
+        expect(outcomes.filter((o) => o === 'api.user.check_user_login_attempts.too_many.app_error')).to.have.lengthOf(50 - N);
+        const user = r.mock.store.findOne('users', 'username', 'user-1');
+        const after = await r.http.post(`${API}/users/login`).send(loginBody('SampleUs@r-1'));
+        if (position < N) {
+          expect(outcomes[position]).to.equal('ok');
+          expect(user?.failed_attempts).to.be.below(N);
+          expect(after.status).to.equal(200);
+        } else {
+          // N wrong ones came first: the right password was refused without being checked, and the account is locked.
+          expect(outcomes[position]).to.equal('api.user.check_user_login_attempts.too_many.app_error');
+          expect(user?.failed_attempts).to.equal(N);
+          expect(after.body.id).to.equal('api.user.check_user_login_attempts.too_many.app_error');
+        }
+        await r.mock.close();
+      }
+      r = await rig();
+    });
+
+    it('over HTTP: 50 concurrent wrong guesses check exactly N passwords, then the right one is refused', async () => {
+      r = await rig({ ServiceSettings: { MaximumLoginAttempts: 10 } });
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => r.http.post(`${API}/users/login`).send(loginBody(`guess-${i}`))));
+      expect(results.every((res) => res.status === 401)).to.equal(true);
+      expect(results.filter((res) => res.body.id === 'api.user.login.invalid_credentials_email_username')).to.have.lengthOf(10);
+      expect(results.filter((res) => res.body.id === 'api.user.check_user_login_attempts.too_many.app_error')).to.have.lengthOf(40);
+      expect(r.mock.store.findOne('users', 'username', 'user-1')?.failed_attempts).to.equal(10);
+      const locked = await r.http.post(`${API}/users/login`).send(loginBody('SampleUs@r-1'));
+      expect(locked.body.id).to.equal('api.user.check_user_login_attempts.too_many.app_error');
+      expect(locked.headers).not.to.have.property('token');
     });
 
     it('a successful login resets the counter', async () => {
