@@ -6,6 +6,11 @@
  * wrapped in the middleware's `cachedResolver()` on the server's hook bus, so revocation events
  * evict at once.
  *
+ * A token from the query string (`?access_token=`) is resolved without the cache and without
+ * minting: `authenticate()` refuses it (`api.context.token_provided.app_error`) unless it is an
+ * OAuth login session, and a refused request must write nothing. Mattermost's `GetSession`
+ * creates the PAT's session row before `ServeHTTP` refuses the query token; the mock does not.
+ *
  * @example
  * ```ts
  * const resolver = mockResolver({ store, hooks, now: Date.now });
@@ -33,14 +38,16 @@ export interface MockResolverOptions {
 }
 
 /**
- * The mock's token store: O(1) lookups through the store's indexes.
+ * The mock's token store: O(1) lookups through the store's indexes. With `mint: false` a PAT's
+ * first use creates no session row (its principal gets the existing session id, or `''`).
  *
  * @example
  * ```ts
  * const resolver = storeResolver(mockTokenStore(store, Date.now, hooks));
  * ```
  */
-export function mockTokenStore(store: Store, now: () => number, hooks?: HookBus): TokenStore {
+export function mockTokenStore(store: Store, now: () => number, hooks?: HookBus, options: { mint?: boolean } = {}): TokenStore {
+  const { mint = true } = options;
   return {
     findTokenByDigest: (digest) => store.findOne('tokens', 'digest', digest),
     findUserById: (userId) => store.get('users', userId),
@@ -48,6 +55,8 @@ export function mockTokenStore(store: Store, now: () => number, hooks?: HookBus)
     sessionIdForToken(token: StoredToken, user: StoredUser) {
       const existing = store.findOne('sessions', 'token_digest', token.digest);
       if (existing !== undefined) return existing.id;
+      // Not minting (a query-string token, refused whatever it resolves to): no session id yet.
+      if (!mint) return '';
       const row = store.get('tokens', token.id);
       const owner = store.get('users', user.id);
       if (row === undefined || owner === undefined) throw new AuthFailure('token_revoked', { tokenId: token.id, userId: user.id });
@@ -90,12 +99,20 @@ export function mockResolver(options: MockResolverOptions): CachedResolver {
   const minutes = store.config.ServiceSettings.SessionCacheInMinutes;
   const { ttlMs = (typeof minutes === 'number' && minutes > 0 ? minutes : 10) * 60_000 } = options;
   const tokens = storeResolver(mockTokenStore(store, now, hooks), { now, logger });
-  const inner: TokenResolver = {
+  const peekTokens = storeResolver(mockTokenStore(store, now, hooks, { mint: false }), { now, logger });
+  const resolveWith = (pats: TokenResolver): TokenResolver => ({
     resolve(token: string, context: ResolveContext) {
       const session = store.findOne('sessions', 'token_digest', sha256Hex(token));
       if (session !== undefined && session.props.type !== 'UserAccessToken') return loginPrincipal(store, session, now());
-      return tokens.resolve(token, context);
+      return pats.resolve(token, context);
     },
-  };
-  return cachedResolver(inner, { hooks, ttlMs, now });
+  });
+  const cached = cachedResolver(resolveWith(tokens), { hooks, ttlMs, now });
+  const uncachedQuery = resolveWith(peekTokens);
+  // The cache as it is (eviction, revalidation, degrade…), except that query-string tokens go
+  // around it: their principal is never cached, and resolving them mints nothing.
+  const resolver = Object.create(cached) as CachedResolver;
+  return Object.assign(resolver, {
+    resolve: (token: string, context: ResolveContext) => (context.source === 'query' ? uncachedQuery.resolve(token, context) : cached.resolve(token, context)),
+  });
 }

@@ -12,9 +12,10 @@
 import { sha256Hex } from '../../middleware/util/digest.js';
 import { AppError } from '../errors.js';
 import { isValidId, newId } from '../../middleware/util/ids.js';
-import type { SessionRecord, UserRecord } from '../db/schema.js';
+import type { Mutation, SessionRecord, UserRecord } from '../db/schema.js';
 import type { MockContext } from '../context.js';
 import { verifyPassword } from '../passwords.js';
+import { sessionsOverCap } from './sessions.js';
 import { userJson, type UserJson } from './users.js';
 
 export interface LoginResult {
@@ -128,7 +129,13 @@ export async function login(server: MockContext, props: Record<string, string>, 
       csrf: newId(),
     },
   };
-  await server.store.commit([{ op: 'put', collection: 'users', record: updated }, { op: 'put', collection: 'sessions', record: session }]);
+  const evict = sessionsOverCap(server.store, user.id, 'login');
+  await server.store.commit([
+    { op: 'put', collection: 'users', record: updated },
+    ...evict.map((s): Mutation => ({ op: 'delete', collection: 'sessions', key: s.id })),
+    { op: 'put', collection: 'sessions', record: session },
+  ]);
+  for (const s of evict) server.hooks.emit('session.revoked', { userId: s.user_id, sessionId: s.id });
   server.logger.info('login', { user_id: user.id, session_id: session.id });
   return { user: { ...userJson(updated, true), last_login: now }, token, session };
 }

@@ -20,14 +20,56 @@ import { canActOnUser } from './access.js';
 import type { TeamMemberJson } from './teams.js';
 
 /**
- * Sessions a user may hold; minting one more revokes the least recently used.
+ * Login sessions a user may hold; a new login revokes the least recently used beyond it.
  *
  * @example
  * ```ts
- * store.findMany('sessions', 'user_id', userId).length <= MAX_SESSIONS_PER_USER; // true
+ * store.findMany('sessions', 'user_id', userId).filter((s) => !isPatSession(s)).length <= MAX_SESSIONS_PER_USER; // true
  * ```
  */
 export const MAX_SESSIONS_PER_USER = 500;
+
+/**
+ * PAT sessions a user may hold, counted apart from login sessions: first uses of many tokens
+ * revoke the least recently used PAT session, never a login session (with one shared cap, 500
+ * first uses of a user's PATs logged that user out).
+ *
+ * @example
+ * ```ts
+ * store.findMany('sessions', 'user_id', userId).filter(isPatSession).length <= MAX_PAT_SESSIONS_PER_USER; // true
+ * ```
+ */
+export const MAX_PAT_SESSIONS_PER_USER = 500;
+
+/**
+ * Whether a session row is a personal access token's (`props.type = 'UserAccessToken'`).
+ *
+ * @example
+ * ```ts
+ * isPatSession(row); // true for the row minted at a PAT's first use
+ * ```
+ */
+export function isPatSession(session: SessionRecord): boolean {
+  return session.props.type === 'UserAccessToken';
+}
+
+/**
+ * The sessions to delete before saving one more of the same kind for `userId`, so the user keeps
+ * at most the cap of that kind (least recently used go first). Login and PAT sessions are
+ * capped separately.
+ *
+ * @example
+ * ```ts
+ * const evict = sessionsOverCap(server.store, userId, 'login');
+ * await store.commit([...evict.map((s) => ({ op: 'delete', collection: 'sessions', key: s.id })), put]);
+ * ```
+ */
+export function sessionsOverCap(store: MockContext['store'], userId: string, kind: 'login' | 'pat'): SessionRecord[] {
+  const cap = kind === 'pat' ? MAX_PAT_SESSIONS_PER_USER : MAX_SESSIONS_PER_USER;
+  const same = store.findMany('sessions', 'user_id', userId).filter((s) => isPatSession(s) === (kind === 'pat'));
+  if (same.length < cap) return [];
+  return same.sort((a, b) => a.last_activity_at - b.last_activity_at).slice(0, same.length - cap + 1);
+}
 
 /**
  * `SessionUserAccessTokenExpiryHours` (876 000 h = 100 years) in ms.
@@ -98,10 +140,9 @@ export function sessionJson(s: SessionRecord, teamMembers: TeamMemberJson[]): Se
 export async function sessionForToken(server: Pick<MockContext, 'store' | 'now'> & { hooks?: HookBus }, token: TokenRecord, user: UserRecord): Promise<string> {
   const existing = server.store.findOne('sessions', 'token_digest', token.digest);
   if (existing !== undefined) return existing.id;
-  // Mattermost trims a user's sessions to MAX_SESSIONS_PER_USER (least recently used go) before saving.
-  const trimmed = server.store.findMany('sessions', 'user_id', user.id);
-  const evict = trimmed.length < MAX_SESSIONS_PER_USER ? []
-    : trimmed.sort((a, b) => a.last_activity_at - b.last_activity_at).slice(0, trimmed.length - MAX_SESSIONS_PER_USER + 1);
+  // Mattermost trims a user's sessions (least recently used go) before saving; PAT sessions are
+  // trimmed among themselves, so a burst of first uses never logs the user out.
+  const evict = sessionsOverCap(server.store, user.id, 'pat');
   const now = server.now();
   let expiresAt = now + PAT_SESSION_LIFETIME_MS;
   if (token.expires_at > 0 && token.expires_at < expiresAt) expiresAt = token.expires_at;

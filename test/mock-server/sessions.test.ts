@@ -2,8 +2,15 @@ import { expect } from 'chai';
 import {
   API, UNKNOWN_ID, bearer, createPat, expectError, expectPermission, login, meStatus, setRoles, startTestMock, type TestMock,
 } from './support/mock.js';
+import { PRIMARY_KEY, type CollectionName } from '../../mock-server/db/schema.js';
 
 const PAT_LIFETIME = 3_153_600_000_000;
+
+/** Everything the store holds, as one string, plus its commit count: equal before/after = nothing written. */
+function dump(t: TestMock): string {
+  const collections = Object.keys(PRIMARY_KEY) as CollectionName[];
+  return JSON.stringify([t.mock.store.config, ...collections.map((c) => [...t.mock.store.all(c)])]);
+}
 
 describe('mock server: sessions', () => {
   let t: TestMock;
@@ -39,23 +46,82 @@ describe('mock server: sessions', () => {
     expect(session?.expires_at).to.equal(expiresAt);
   });
 
-  it('keeps at most 500 sessions per user: minting a PAT session revokes the least recently used', async () => {
+  it('caps PAT sessions apart from login sessions: first uses past 500 PAT sessions evict PAT sessions, never the login session', async () => {
+    const now = Date.now();
+    // 499 PAT sessions already (older than the login session), then 11 first uses through the API.
+    await t.mock.store.commit(Array.from({ length: 499 }, (_, i) => ({
+      op: 'put' as const,
+      collection: 'sessions' as const,
+      record: {
+        id: `patfill${String(i).padStart(19, '0')}`, token_digest: `pat-digest-${i}`, user_id: t.adminId, create_at: now - 100_000 + i,
+        expires_at: now + 3_600_000, last_activity_at: now - 100_000 + i, device_id: '', roles: 'system_admin system_user', is_oauth: false,
+        props: { type: 'UserAccessToken', user_access_token_id: `tok${String(i).padStart(23, '0')}`, is_guest: 'false' },
+      },
+    })));
+    const loginSessions = t.mock.store.findMany('sessions', 'user_id', t.adminId).filter((s) => s.props.type !== 'UserAccessToken');
+    expect(loginSessions).to.have.lengthOf(1);
+    const loginSession = loginSessions[0];
+    // The login session is the least recently used row of all: with one shared cap it would go first.
+    await t.mock.store.commit([{ op: 'put', collection: 'sessions', record: { ...loginSession!, last_activity_at: now - 200_000 } }]);
+    const revoked: string[] = [];
+    t.mock.hooks.on('session.revoked', ({ sessionId }) => { revoked.push(sessionId); });
+    for (let i = 0; i < 11; i++) {
+      const pat = await createPat(t, t.admin, 'me', { description: `burst ${i}` });
+      expect(await meStatus(t, pat.token)).to.equal(200);
+    }
+    const sessions = t.mock.store.findMany('sessions', 'user_id', t.adminId);
+    expect(sessions.filter((s) => s.props.type === 'UserAccessToken')).to.have.lengthOf(500);
+    expect(t.mock.store.get('sessions', loginSession!.id), 'the login session stays').to.not.equal(undefined);
+    expect(revoked).to.have.lengthOf(10).and.not.include(loginSession!.id);
+    expect(t.mock.store.get('sessions', `patfill${'0'.repeat(19)}`), 'least recently used PAT session is gone').to.equal(undefined);
+    expect(await meStatus(t, t.admin), 'still logged in').to.equal(200);
+  });
+
+  it('caps login sessions at 500: a new login revokes the least recently used login session, never a PAT session', async () => {
+    const pat = await createPat(t, t.admin);
+    expect(await meStatus(t, pat.token)).to.equal(200);
     const now = Date.now();
     await t.mock.store.commit(Array.from({ length: 499 }, (_, i) => ({
       op: 'put' as const,
       collection: 'sessions' as const,
       record: {
-        id: `filler${String(i).padStart(20, '0')}`, token_digest: `digest-${i}`, user_id: t.adminId, create_at: now - 10_000 + i,
-        expires_at: now + 3_600_000, last_activity_at: now - 10_000 + i, device_id: '', roles: 'system_admin system_user', is_oauth: false, props: {},
+        id: `logfill${String(i).padStart(19, '0')}`, token_digest: `login-digest-${i}`, user_id: t.adminId, create_at: now - 100_000 + i,
+        expires_at: now + 3_600_000, last_activity_at: now - 100_000 + i, device_id: '', roles: 'system_admin system_user', is_oauth: false, props: { csrf: 'x' },
       },
     })));
-    expect(t.mock.store.findMany('sessions', 'user_id', t.adminId)).to.have.lengthOf(500);
-    const pat = await createPat(t, t.admin);
-    expect(await meStatus(t, pat.token)).to.equal(200);
+    const patSession = t.mock.store.findMany('sessions', 'token_id', pat.id)[0];
+    await t.mock.store.commit([{ op: 'put', collection: 'sessions', record: { ...patSession!, last_activity_at: now - 300_000 } }]);
+    const fresh = await login(t.http, 'sysadmin', 'Sys@dmin-sample1');
     const sessions = t.mock.store.findMany('sessions', 'user_id', t.adminId);
-    expect(sessions).to.have.lengthOf(500);
-    expect(t.mock.store.get('sessions', `filler${'0'.repeat(20)}`), 'least recently used is gone').to.equal(undefined);
-    expect(await meStatus(t, t.admin), 'the fresh login session stays').to.equal(200);
+    expect(sessions.filter((s) => s.props.type !== 'UserAccessToken')).to.have.lengthOf(500);
+    expect(t.mock.store.get('sessions', `logfill${'0'.repeat(19)}`), 'least recently used login session is gone').to.equal(undefined);
+    expect(t.mock.store.get('sessions', patSession!.id), 'the PAT session stays').to.not.equal(undefined);
+    expect(await meStatus(t, fresh)).to.equal(200);
+    expect(await meStatus(t, pat.token)).to.equal(200);
+  });
+
+  it('a refused ?access_token=<PAT> request writes nothing: no session row, no commit; the PAT\'s first real use still mints one', async () => {
+    const pat = await createPat(t, t.admin);
+    const before = dump(t);
+    let commits = 0;
+    const commit = t.mock.store.commit.bind(t.mock.store);
+    t.mock.store.commit = (mutations) => { commits += 1; return commit(mutations); };
+    for (const path of ['/users/me', '/system/ping', '/users/me/tokens']) {
+      const res = await t.http.get(`${API}${path}?access_token=${pat.token}`);
+      expectError(res, 401, 'api.context.token_provided.app_error');
+    }
+    // An unknown query token is refused as any bad token, and writes nothing either.
+    expectError(await t.http.get(`${API}/users/me?access_token=${'q'.repeat(26)}`), 401, 'api.context.session_expired.app_error');
+    expect(commits).to.equal(0);
+    expect(dump(t)).to.equal(before);
+    expect(t.mock.store.findMany('sessions', 'token_id', pat.id)).to.deep.equal([]);
+    // Refusals were not cached as principals either: the header use mints the row now, and the query is still refused.
+    expect(await meStatus(t, pat.token)).to.equal(200);
+    const minted = t.mock.store.findMany('sessions', 'token_id', pat.id);
+    expect(minted).to.have.lengthOf(1);
+    const afterMint = dump(t);
+    expectError(await t.http.get(`${API}/users/me?access_token=${pat.token}`), 401, 'api.context.token_provided.app_error');
+    expect(dump(t)).to.equal(afterMint);
   });
 
   it('400 malformed id, 403 edit_other_users for someone else\'s sessions, admins may list them', async () => {
