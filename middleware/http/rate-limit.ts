@@ -8,13 +8,21 @@
  *   `X-RateLimit-Reset` (seconds until the bucket is full again); a refused request gets 429
  *   `api.context.rate_limited.app_error` with `Retry-After` (seconds, rounded up) and the
  *   handler never runs (the body is not read).
- * - Failed-authentication throttle ([NEW], not in Mattermost): every 401 a client receives (bad
- *   token, wrong password) spends one unit of a second bucket keyed by the client's address
- *   (`FailedAuthMaxBurst` units, refilled at `FailedAuthPerMin` per minute). Once it is empty,
- *   every request from that client gets 429 with `Retry-After` before anything is resolved, so
- *   guessing stops. A unit is reserved when a request starts and given back when it does not
- *   fail, so concurrent attempts cannot exceed the burst either (a client with more than
- *   `FailedAuthMaxBurst` requests in flight at once may see 429s).
+ * - Failed-authentication throttle ([NEW], not in Mattermost): every 401 (bad token, wrong
+ *   password) spends one unit of two buckets: one keyed by the client's address, one keyed by the
+ *   credential that failed (the SHA-256 of the token, or the login id of a login body)
+ *   (`FailedAuthMaxBurst` units each, refilled at `FailedAuthPerMin` per minute). It can never be
+ *   turned against other users:
+ *   - a request with a valid credential is never refused because of other requests' failures:
+ *     the address bucket does not stop a request from being checked; once it is empty, a request
+ *     that then fails gets 429 with `Retry-After` instead of its 401, and one that proves valid
+ *     passes;
+ *   - a token whose own bucket is empty (it failed `FailedAuthMaxBurst` times) gets 429 before it
+ *     is resolved: only requests carrying that same secret can have spent it;
+ *   - nothing is reserved while a request runs, so requests in flight (slow or unfinished
+ *     uploads) cost nothing, and a request that did not end in a 401 (a body that timed out, a
+ *     413) is not a failure.
+ *   Guessing one account's password is bounded by the login lockout (`MaximumLoginAttempts`).
  *
  * Keys as Mattermost's `GenerateKey`: with `VaryByUser` the request's token (SHA-256 of it: no
  * secret is kept in memory) else, with `VaryByRemoteAddr`, the remote address; then the value of
@@ -56,7 +64,7 @@ export interface RateLimitSettings {
   VaryByUser?: boolean;
   /** Also key by this request header's value. Default '' (none). */
   VaryByHeader?: string;
-  /** [NEW] 401 answers a client may receive in a burst before it is throttled; 0 = throttle off. Default 20. */
+  /** [NEW] 401 answers an address, or a credential, may receive in a burst before its failures are answered 429; 0 = throttle off. Default 20. */
   FailedAuthMaxBurst?: number;
   /** [NEW] failed attempts forgiven per minute once the burst is spent. Default 12 (one every 5 s). */
   FailedAuthPerMin?: number;
@@ -72,6 +80,12 @@ export interface RateLimitOptions {
   remoteAddress?: (ctx: Koa.Context) => string;
   /** Whether a finished request counts as a failed authentication. Default: status 401. */
   isAuthFailure?: (ctx: Koa.Context, status: number) => boolean;
+  /**
+   * The credential a request without a token presented, for the per-credential failure bucket;
+   * read after the request ran. Default: the `login_id` of a parsed login body
+   * (`ctx.request.body.login_id`, lower-cased), as Mattermost's `POST /users/login` takes it.
+   */
+  credentialOf?: (ctx: Koa.Context) => string | undefined;
   /** Clock in ms. Default `Date.now`. */
   now?: () => number;
   /** Throttled clients are logged (warn) with their key kind, never a token. Default: silent. */
@@ -139,7 +153,20 @@ export class GcraLimiter {
     return { limited, limit: this.limit, remaining, resetAfterMs: ttl, retryAfterMs };
   }
 
-  /** Give back `quantity` units taken earlier (a reservation that was not used). */
+  /** Whether taking `quantity` units now would be refused (nothing is recorded). */
+  peek(key: string, now: number, quantity = 1): RateDecision {
+    const stored = this.#tat.get(key);
+    const tat = stored === undefined || stored < now ? now : stored;
+    const allowAt = tat + quantity * this.intervalMs - this.#tolerance;
+    const ttl = tat - now;
+    const next = this.#tolerance - ttl;
+    const remaining = next > -this.intervalMs ? Math.max(0, Math.floor(next / this.intervalMs)) : 0;
+    return now < allowAt
+      ? { limited: true, limit: this.limit, remaining, resetAfterMs: ttl, retryAfterMs: allowAt - now }
+      : { limited: false, limit: this.limit, remaining, resetAfterMs: ttl, retryAfterMs: -1 };
+  }
+
+  /** Give back `quantity` units taken earlier. */
   refund(key: string, now: number, quantity = 1): void {
     const stored = this.#tat.get(key);
     if (stored === undefined) return;
@@ -196,23 +223,34 @@ const sameSettings = (a: Normalized, b: Normalized) => a.enable === b.enable && 
 interface State {
   settings: Normalized;
   requests: GcraLimiter | undefined;
+  /** Failed authentications per client address. */
   failures: GcraLimiter | undefined;
+  /** Failed authentications per credential (token digest, login id): its own LRU, so a flood of random tokens cannot push addresses out. */
+  credentials: GcraLimiter | undefined;
 }
 
 function buildState(settings: Normalized): State {
   const requests = settings.enable && settings.perSec > 0
     ? new GcraLimiter({ intervalMs: 1000 / settings.perSec, limit: settings.maxBurst + 1, capacity: settings.memoryStoreSize })
     : undefined;
-  const failures = settings.enable && settings.failBurst > 0
+  const failureBucket = () => (settings.enable && settings.failBurst > 0
     ? new GcraLimiter({ intervalMs: settings.failPerMin > 0 ? 60_000 / settings.failPerMin : Number.MAX_SAFE_INTEGER / 4, limit: settings.failBurst, capacity: settings.memoryStoreSize })
-    : undefined;
-  return { settings, requests, failures };
+    : undefined);
+  return { settings, requests, failures: failureBucket(), credentials: failureBucket() };
 }
 
 /** Keys longer than this are replaced by their SHA-256 (bounded memory per key). */
 const MAX_KEY_LENGTH = 128;
 
 const seconds = (ms: number) => String(Math.max(0, Math.ceil(ms / 1000)));
+
+/** The default `credentialOf`: a Mattermost login body's `login_id`. */
+function loginIdOf(ctx: Koa.Context): string | undefined {
+  const body = (ctx.request as { body?: unknown }).body;
+  if (body === null || typeof body !== 'object') return undefined;
+  const loginId = (body as Record<string, unknown>).login_id;
+  return typeof loginId === 'string' && loginId !== '' ? loginId.toLowerCase() : undefined;
+}
 
 function headerValue(ctx: Koa.Context, name: string): string {
   const raw = ctx.headers[name];
@@ -233,6 +271,7 @@ export function rateLimit(options: RateLimitOptions = {}): Koa.Middleware {
     settings,
     remoteAddress = (ctx: Koa.Context) => ctx.ip,
     isAuthFailure = (_ctx: Koa.Context, status: number) => status === 401,
+    credentialOf = loginIdOf,
     now = Date.now,
     logger = silentLogger,
   } = options;
@@ -254,55 +293,69 @@ export function rateLimit(options: RateLimitOptions = {}): Koa.Middleware {
     return key.length > MAX_KEY_LENGTH ? sha256Hex(key) : key;
   };
 
-  const clientKey = (ctx: Koa.Context): string => {
-    const key = `a:${remoteAddress(ctx)}`;
-    return key.length > MAX_KEY_LENGTH ? sha256Hex(key) : key;
-  };
+  const bounded = (key: string) => (key.length > MAX_KEY_LENGTH ? sha256Hex(key) : key);
+  const clientKey = (ctx: Koa.Context): string => bounded(`a:${remoteAddress(ctx)}`);
 
   const tooMany = (retryAfterMs: number, extra: Record<string, string>, detailed: string) => new AppError('api.context.rate_limited.app_error', {
     detailed,
     headers: { ...extra, 'Retry-After': seconds(retryAfterMs) },
   });
 
+  const throttled = (ctx: Koa.Context, retryAfterMs: number, key: 'address' | 'credential', headers: Record<string, string>) => {
+    logger.warn('client throttled after failed authentications', { key, path: ctx.path, method: ctx.method, requestId: ctx.state.requestId });
+    return tooMany(retryAfterMs, headers, 'too many failed authentication attempts');
+  };
+
   return async function rateLimitMiddleware(ctx, next) {
-    const { settings: s, requests, failures } = current();
+    const { settings: s, requests, failures, credentials } = current();
     if (!s.enable) return next();
     const at = now();
-    const client = failures === undefined ? '' : clientKey(ctx);
-    if (failures !== undefined) {
-      // Reserve one failure up front (given back unless the request fails): attempts running
-      // concurrently cannot exceed the burst either.
-      const reserved = failures.take(client, at, 1);
-      if (reserved.limited) {
-        logger.warn('client throttled after failed authentications', { path: ctx.path, method: ctx.method, requestId: ctx.state.requestId });
-        throw tooMany(reserved.retryAfterMs, {}, 'too many failed authentication attempts');
-      }
-    }
+    const headers: Record<string, string> = {};
     if (requests !== undefined) {
       const d = requests.take(requestKey(ctx, s), at);
-      if (d.limited && failures !== undefined) failures.refund(client, at);
-      const headers: Record<string, string> = {
-        'X-RateLimit-Limit': String(d.limit),
-        'X-RateLimit-Remaining': String(d.remaining),
-        'X-RateLimit-Reset': seconds(d.resetAfterMs),
-      };
+      headers['X-RateLimit-Limit'] = String(d.limit);
+      headers['X-RateLimit-Remaining'] = String(d.remaining);
+      headers['X-RateLimit-Reset'] = seconds(d.resetAfterMs);
       for (const [name, value] of Object.entries(headers)) ctx.set(name, value);
       if (d.limited) {
         logger.warn('request rate limited', { path: ctx.path, method: ctx.method, requestId: ctx.state.requestId });
         throw tooMany(d.retryAfterMs, headers, 'limit exceeded');
       }
     }
-    if (failures === undefined) return next();
-    let failed = false;
+    if (failures === undefined || credentials === undefined) return next();
+    // A token that has itself failed too often is refused before it is resolved. Only requests
+    // carrying this very secret spent its bucket, so no one else's failures can get it here.
+    const token = extractToken(ctx);
+    const tokenKey = token === undefined ? undefined : `t:${sha256Hex(token.token)}`;
+    if (tokenKey !== undefined) {
+      const own = credentials.peek(tokenKey, at);
+      if (own.limited) throw throttled(ctx, own.retryAfterMs, 'credential', headers);
+    }
+    /**
+     * Count one failure against the address and the credential. When either bucket was already
+     * empty, the failure is answered 429 instead of 401: the caller learns nothing more from it.
+     * The request was checked first, so one with a valid credential never gets here.
+     */
+    const countFailure = (): AppError | undefined => {
+      const when = now();
+      const byAddress = failures.take(clientKey(ctx), when);
+      const loginId = tokenKey === undefined ? credentialOf(ctx) : undefined;
+      const credential = tokenKey ?? (loginId === undefined ? undefined : bounded(`l:${loginId}`));
+      const byCredential = credential === undefined ? undefined : credentials.take(credential, when);
+      const overCredential = byCredential?.limited === true ? byCredential.retryAfterMs : -1;
+      if (!byAddress.limited && overCredential < 0) return undefined;
+      return throttled(ctx, Math.max(byAddress.retryAfterMs, overCredential), byAddress.limited ? 'address' : 'credential', headers);
+    };
     try {
       await next();
-      failed = isAuthFailure(ctx, ctx.status);
     } catch (err) {
       const status = (err as { status?: unknown } | null)?.status;
-      failed = typeof status === 'number' && isAuthFailure(ctx, status);
+      if (typeof status === 'number' && isAuthFailure(ctx, status)) throw countFailure() ?? err;
       throw err;
-    } finally {
-      if (!failed) failures.refund(client, now());
+    }
+    if (isAuthFailure(ctx, ctx.status)) {
+      const over = countFailure();
+      if (over !== undefined) throw over;
     }
   };
 }

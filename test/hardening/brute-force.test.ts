@@ -5,6 +5,11 @@ import type { SeedInput } from '../../mock-server/index.js';
 import { hashingStats, resetHashingStats } from '../../mock-server/passwords.js';
 import { login } from '../../mock-server/services/login.js';
 import { prng } from '../support/prng.js';
+import mattermostClient from '@mattermost/client';
+import { connect as netConnect, type Socket } from 'node:net';
+import { startMockServer, type MockServer } from '../../mock-server/index.js';
+
+const { Client4 } = mattermostClient;
 
 const API = '/api/v4';
 
@@ -28,7 +33,7 @@ const loginBody = (password: string) => ({ login_id: 'user-1', password });
 describe('hardening: brute force', function () {
   this.timeout(30_000);
   let r: Rig;
-  afterEach(async () => { await r.mock.close(); });
+  afterEach(async () => { await (r as Rig | undefined)?.mock.close(); }); // close() is idempotent
 
   describe('login lockout (ServiceSettings.MaximumLoginAttempts)', () => {
     it('after MaximumLoginAttempts wrong passwords even the right one is refused with too_many; other accounts are unaffected', async () => {
@@ -85,7 +90,6 @@ describe('hardening: brute force', function () {
         }
         await r.mock.close();
       }
-      r = await rig();
     });
 
     it('over HTTP: 50 concurrent wrong guesses check exactly N passwords, then the right one is refused', async () => {
@@ -140,7 +144,7 @@ describe('hardening: brute force', function () {
       await r.http.get(`${API}/system/ping`).expect(429);
     });
 
-    it('on: repeated failed token attempts from one client are throttled with 429 + Retry-After, even for a good token', async () => {
+    it('on: failed token attempts from one address are answered 429 + Retry-After once the burst is spent; a good token from it still passes', async () => {
       r = await rig({ RateLimitSettings: { Enable: true, PerSec: 1000, MaxBurst: 1000, FailedAuthMaxBurst: 5, FailedAuthPerMin: 6 } });
       const login = await r.http.post(`${API}/users/login`).send({ login_id: 'sysadmin', password: 'Sys@dmin-sample1' }).expect(200);
       const good = String(login.headers.token);
@@ -149,28 +153,29 @@ describe('hardening: brute force', function () {
         const res = await r.http.get(`${API}/users/me`).set('Authorization', `Bearer ${String(i).padStart(26, 'z')}`);
         expect(res.status).to.equal(401);
       }
-      for (const token of ['yyyyyyyyyyyyyyyyyyyyyyyyyy', good]) {
-        const res = await r.http.get(`${API}/users/me`).set('Authorization', `Bearer ${token}`);
-        expect(res.status).to.equal(429);
-        expect(res.body.id).to.equal('api.context.rate_limited.app_error');
-        expect(res.headers['retry-after']).to.equal('10');
-      }
+      const res = await r.http.get(`${API}/users/me`).set('Authorization', `Bearer ${'y'.repeat(26)}`);
+      expect(res.status).to.equal(429);
+      expect(res.body.id).to.equal('api.context.rate_limited.app_error');
+      expect(res.headers['retry-after']).to.equal('10');
+      const me = await r.http.get(`${API}/users/me`).set('Authorization', `Bearer ${good}`);
+      expect(me.status).to.equal(200);
+      expect(me.body.username).to.equal('sysadmin');
       r.advance(10_000);
-      await r.http.get(`${API}/users/me`).set('Authorization', `Bearer ${good}`).expect(200);
+      await r.http.get(`${API}/users/me`).set('Authorization', `Bearer ${'x'.repeat(26)}`).expect(401);
     });
 
-    it('on: wrong passwords count as failed attempts too, and the throttle stops guessing before the lockout counter moves', async () => {
+    it('on: wrong passwords count against the address and the login id; past the burst they are answered 429, the right password still logs in', async () => {
       r = await rig({ RateLimitSettings: { Enable: true, PerSec: 1000, MaxBurst: 1000, FailedAuthMaxBurst: 4, FailedAuthPerMin: 1 } });
       for (let i = 0; i < 4; i++) await r.http.post(`${API}/users/login`).send(loginBody(`bad-${i}`)).expect(401);
       const blocked = await r.http.post(`${API}/users/login`).send(loginBody('bad-5'));
       expect(blocked.status).to.equal(429);
       expect(blocked.headers['retry-after']).to.equal('60');
-      expect(r.mock.store.findOne('users', 'username', 'user-1')?.failed_attempts).to.equal(4);
-      // Concurrent guesses cannot get past the burst either.
-      r.advance(60_000);
-      const burst = await Promise.all(Array.from({ length: 10 }, (_, i) => r.http.post(`${API}/users/login`).send(loginBody(`c-${i}`))));
-      expect(burst.filter((res) => res.status === 401)).to.have.lengthOf(1);
-      expect(burst.filter((res) => res.status === 429)).to.have.lengthOf(9);
+      expect(blocked.headers).not.to.have.property('token');
+      // The login lockout, not the throttle, bounds the guesses one account gets (MaximumLoginAttempts).
+      expect(r.mock.store.findOne('users', 'username', 'user-1')?.failed_attempts).to.equal(5);
+      const right = await r.http.post(`${API}/users/login`).send(loginBody('SampleUs@r-1'));
+      expect(right.status).to.equal(200);
+      expect(right.headers.token).to.have.lengthOf(26);
     });
 
     it('can be switched on and off at run time with PUT /config/patch', async () => {
@@ -185,6 +190,61 @@ describe('hardening: brute force', function () {
       for (let i = 0; i < 10; i++) await r.http.get(`${API}/system/ping`).expect(200);
       const bad = await r.http.put(`${API}/config/patch`).set(admin).send({ RateLimitSettings: { PerSec: 'fast' } });
       expect(bad.status).to.equal(400);
+    });
+  });
+
+  describe('throttles an attacker cannot turn against other users (real HTTP, Client4)', () => {
+    let server: MockServer;
+    const sockets: Socket[] = [];
+    afterEach(async () => {
+      for (const socket of sockets.splice(0)) socket.destroy();
+      await server.close();
+    });
+
+    async function start(): Promise<{ admin: InstanceType<typeof Client4>; pat: InstanceType<typeof Client4> }> {
+      const seed = defaultSeed();
+      seed.config = { ...seed.config, ServiceSettings: { ...seed.config?.ServiceSettings, EnableUserAccessTokens: true }, RateLimitSettings: { Enable: true, PerSec: 1000, MaxBurst: 1000 } };
+      server = await startMockServer({ port: 0, inMemory: true, seed });
+      const admin = new Client4();
+      admin.setUrl(server.url);
+      await admin.login('sysadmin', 'Sys@dmin-sample1');
+      const created = await admin.createUserAccessToken(server.seeded.sysadmin.id, 'legit');
+      const pat = new Client4();
+      pat.setUrl(server.url);
+      pat.setToken(created.token ?? '');
+      return { admin, pat };
+    }
+
+    const badToken = (i: number) => fetch(`${server.url}/api/v4/users/me`, { headers: { Authorization: `Bearer ${String(i).padStart(26, 'q')}` } });
+
+    it('25 bad tokens from one address: the 21st on get 429, but a user with a valid PAT and the admin turning the throttle off from that same address are served', async () => {
+      const { admin, pat } = await start();
+      const statuses: number[] = [];
+      for (let i = 0; i < 25; i++) statuses.push((await badToken(i)).status);
+      expect(statuses.slice(0, 20).every((st) => st === 401)).to.equal(true);
+      expect(statuses.slice(20).every((st) => st === 429)).to.equal(true);
+      expect((await pat.getMe()).username).to.equal('sysadmin');
+      const patched = await admin.patchConfig({ RateLimitSettings: { Enable: false } } as never);
+      expect((patched as { RateLimitSettings: { Enable: boolean } }).RateLimitSettings.Enable).to.equal(false);
+      expect((await badToken(99)).status).to.equal(401);
+    });
+
+    it('21 unfinished uploads trigger nothing: while they hang, a bad token gets its 401 and a valid PAT its 200', async () => {
+      const { pat } = await start();
+      const { port } = new URL(server.url);
+      await Promise.all(Array.from({ length: 21 }, () => new Promise<void>((resolve, reject) => {
+        const socket = netConnect(Number(port), '127.0.0.1', () => {
+          socket.write('POST /api/v4/users/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n{"login_id":"user-1","pass');
+          resolve();
+        });
+        socket.on('error', reject);
+        sockets.push(socket);
+      })));
+      expect((await badToken(1)).status).to.equal(401);
+      expect((await pat.getMe()).username).to.equal('sysadmin');
+      for (let i = 2; i < 21; i++) expect((await badToken(i)).status).to.equal(401); // the whole burst is still there
+      expect((await badToken(21)).status).to.equal(429);
+      expect((await pat.getMe()).username).to.equal('sysadmin');
     });
   });
 });

@@ -123,49 +123,127 @@ describe('rateLimit()', () => {
 
   describe('failed-authentication throttle', () => {
     const settings: RateLimitSettings = { Enable: true, PerSec: 0, FailedAuthMaxBurst: 3, FailedAuthPerMin: 6 };
+    const token = (c: string) => ({ Authorization: `Bearer ${c.repeat(26)}` });
 
-    it('after FailedAuthMaxBurst 401s from one client, every request from it gets 429 + Retry-After until forgiven', async () => {
+    it('after FailedAuthMaxBurst 401s from one address, its further failures are answered 429 + Retry-After until forgiven; its successes pass', async () => {
       const log = recordingLogger();
       const r = rig(settings, { logger: log });
       for (let i = 0; i < 10; i++) await r.http.get('/').set('X-Client', 'x').expect(200); // successes cost nothing
       await r.http.get('/').set('X-Client', 'x').set('X-Fail', '1').expect(401);
       await r.http.get('/').set('X-Client', 'x').set('X-Fail', 'throw').expect(401); // thrown 401s count too
       await r.http.get('/').set('X-Client', 'x').set('X-Fail', '1').set('Authorization', 'Bearer secretsecretsecretsecret01').expect(401);
-      const calls = r.calls();
-      const blocked = await r.http.get('/').set('X-Client', 'x');
+      const blocked = await r.http.get('/').set('X-Client', 'x').set('X-Fail', '1').set(token('k'));
       expect(blocked.status).to.equal(429);
+      expect(Object.keys(blocked.body)).to.deep.equal(KEYS);
       expect(blocked.body.id).to.equal('api.context.rate_limited.app_error');
       expect(blocked.headers['retry-after']).to.equal('10');
-      await r.http.get('/').set('X-Client', 'x').set('X-Fail', '1').expect(429);
-      expect(r.calls()).to.equal(calls); // nothing reached the handler
-      await r.http.get('/').set('X-Client', 'other').expect(200); // other clients are unaffected
-      r.advance(10_000);
+      expect((await r.http.get('/').set('X-Client', 'x').set('X-Fail', 'throw')).status).to.equal(429);
+      // A request that proves valid is not refused for the address's failures.
+      await r.http.get('/').set('X-Client', 'x').set(token('g')).expect(200);
       await r.http.get('/').set('X-Client', 'x').expect(200);
+      await r.http.get('/').set('X-Client', 'other').set('X-Fail', '1').expect(401); // other addresses are unaffected
+      r.advance(10_000);
       await r.http.get('/').set('X-Client', 'x').set('X-Fail', '1').expect(401);
-      await r.http.get('/').set('X-Client', 'x').expect(429);
+      await r.http.get('/').set('X-Client', 'x').set('X-Fail', '1').expect(429);
       expect(log.text()).to.include('throttled').and.not.include('secretsecret');
     });
 
-    it('concurrent failing attempts cannot exceed the burst', async () => {
+    it('counts failures per token too: a token that failed FailedAuthMaxBurst times is refused before it is resolved, from any address', async () => {
+      const r = rig(settings);
+      for (const client of ['a', 'b', 'c']) await r.http.get('/').set('X-Client', client).set('X-Fail', '1').set(token('t')).expect(401);
+      expect((await r.http.get('/').set('X-Client', 'd').set('X-Fail', '1').set(token('t'))).status).to.equal(429); // over: answered 429
+      const calls = r.calls();
+      const early = await r.http.get('/').set('X-Client', 'e').set(token('t'));
+      expect(early.status).to.equal(429);
+      expect(early.headers['retry-after']).to.equal('10');
+      expect(r.calls(), 'refused before the handler ran').to.equal(calls);
+      // Another token from the same fresh address is checked as usual.
+      await r.http.get('/').set('X-Client', 'e').set(token('u')).expect(200);
+      await r.http.get('/').set('X-Client', 'e').set('X-Fail', '1').set(token('v')).expect(401);
+    });
+
+    it('counts failures per login id (the login_id of a parsed body): over the burst its failures get 429, a right password still passes', async () => {
+      // The mock's bodyReader leaves the parsed body on ctx.request.body before the limiter's post-check reads it.
+      const app = new Koa();
+      let clock = 0;
+      app.use(errorBoundary());
+      app.use(async (ctx, next) => {
+        let raw = '';
+        for await (const chunk of ctx.req) raw += String(chunk);
+        (ctx.request as { body?: unknown }).body = raw === '' ? undefined : JSON.parse(raw) as unknown;
+        await next();
+      });
+      app.use(rateLimit({ settings, now: () => clock, remoteAddress: (ctx) => ctx.get('X-Client') }));
+      app.use((ctx) => {
+        const body = (ctx.request as { body?: { password?: string } }).body;
+        ctx.status = body?.password === 'right' ? 200 : 401;
+        ctx.body = {};
+      });
+      const http = request(app.callback());
+      const login = (client: string, loginId: string, password: string) => http.post('/').set('X-Client', client).send({ login_id: loginId, password });
+      for (const client of ['a', 'b', 'c']) await login(client, 'Alice', 'wrong').expect(401);
+      const over = await login('d', 'alice', 'wrong'); // same login id, lower-cased, from a fourth address
+      expect(over.status).to.equal(429);
+      expect(over.headers['retry-after']).to.equal('10');
+      await login('d', 'alice', 'right').expect(200);
+      await login('d', 'bob', 'wrong').expect(401);
+      clock += 10_000;
+      await login('e', 'alice', 'wrong').expect(401);
+    });
+
+    it('reserves nothing while a request runs: 25 slow requests in flight from one address cost nothing, failing ones are counted when they end', async () => {
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => { release = resolve; });
+      let arrived = 0;
+      const r = rig(settings, {}, async (ctx) => {
+        if (ctx.get('X-Slow') === '1') {
+          arrived += 1;
+          await gate;
+        }
+        ctx.status = ctx.get('X-Fail') === '1' ? 401 : 200;
+        ctx.body = {};
+      });
+      const slow = Array.from({ length: 25 }, (_, i) => r.http.get('/').set('X-Client', 's').set('X-Slow', '1').set('X-Fail', i < 12 ? '1' : '0').then((res) => res.status));
+      while (arrived < 25) await new Promise((resolve) => setImmediate(resolve));
+      await r.http.get('/').set('X-Client', 's').expect(200);
+      await r.http.get('/').set('X-Client', 's').set('X-Fail', '1').expect(401); // the bucket is still full
+      release();
+      const statuses = await Promise.all(slow);
+      // 1 failure before them + 12 failing slow ones: 2 more fit the burst, the other 10 are answered 429.
+      expect(statuses.filter((st) => st === 200)).to.have.lengthOf(13);
+      expect(statuses.filter((st) => st === 401)).to.have.lengthOf(2);
+      expect(statuses.filter((st) => st === 429)).to.have.lengthOf(10);
+    });
+
+    it('only 401s are failures: 408s, 413s and errors without a status (a body that timed out, an aborted upload) cost nothing', async () => {
+      const r = rig(settings, {}, (ctx) => {
+        const kind = ctx.get('X-Kind');
+        if (kind === 'abort') throw Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+        ctx.status = kind === '408' ? 408 : kind === '413' ? 413 : ctx.get('X-Fail') === '1' ? 401 : 200;
+        ctx.body = {};
+      });
+      for (let i = 0; i < 10; i++) {
+        for (const kind of ['408', '413', 'abort']) expect((await r.http.get('/').set('X-Client', 'u').set('X-Kind', kind)).status).to.not.equal(429);
+      }
+      for (let i = 0; i < 3; i++) await r.http.get('/').set('X-Client', 'u').set('X-Fail', '1').expect(401);
+      await r.http.get('/').set('X-Client', 'u').set('X-Fail', '1').expect(429);
+    });
+
+    it('concurrent failing attempts: all are checked, at most FailedAuthMaxBurst are answered 401, the rest 429', async () => {
       let arrived = 0;
       let release: () => void = () => undefined;
       const gate = new Promise<void>((resolve) => { release = resolve; });
-      let done = 0;
       const total = 12;
-      const check = () => { if (arrived + done >= total) release(); };
       const r = rig(settings, {}, async (ctx) => {
         arrived += 1;
-        check();
+        if (arrived === total) release();
         await gate;
         ctx.status = 401;
       });
-      const results = await Promise.all(Array.from({ length: total }, () => r.http.get('/').set('X-Client', 'y').then((res) => {
-        if (res.status === 429) { done += 1; check(); }
-        return res.status;
-      })));
-      expect(results.filter((s) => s === 401)).to.have.lengthOf(3);
-      expect(results.filter((s) => s === 429)).to.have.lengthOf(total - 3);
-      expect(arrived).to.equal(3);
+      const results = await Promise.all(Array.from({ length: total }, () => r.http.get('/').set('X-Client', 'y').then((res) => res.status)));
+      expect(results.filter((st) => st === 401)).to.have.lengthOf(3);
+      expect(results.filter((st) => st === 429)).to.have.lengthOf(total - 3);
+      expect(arrived).to.equal(total);
     });
 
     it('FailedAuthMaxBurst 0 turns it off while the general limit stays on', async () => {
