@@ -201,10 +201,10 @@ describe('hardening: brute force', function () {
       await server.close();
     });
 
-    async function start(): Promise<{ admin: InstanceType<typeof Client4>; pat: InstanceType<typeof Client4> }> {
+    async function start(bodyMs?: number): Promise<{ admin: InstanceType<typeof Client4>; pat: InstanceType<typeof Client4> }> {
       const seed = defaultSeed();
       seed.config = { ...seed.config, ServiceSettings: { ...seed.config?.ServiceSettings, EnableUserAccessTokens: true }, RateLimitSettings: { Enable: true, PerSec: 1000, MaxBurst: 1000 } };
-      server = await startMockServer({ port: 0, inMemory: true, seed });
+      server = await startMockServer({ port: 0, inMemory: true, seed, ...(bodyMs === undefined ? {} : { timeouts: { bodyMs } }) });
       const admin = new Client4();
       admin.setUrl(server.url);
       await admin.login('sysadmin', 'Sys@dmin-sample1');
@@ -244,6 +244,25 @@ describe('hardening: brute force', function () {
       expect((await pat.getMe()).username).to.equal('sysadmin');
       for (let i = 2; i < 21; i++) expect((await badToken(i)).status).to.equal(401); // the whole burst is still there
       expect((await badToken(21)).status).to.equal(429);
+      expect((await pat.getMe()).username).to.equal('sysadmin');
+    });
+
+    it('21 bodies that timed out (408) are not authentication failures: afterwards the whole burst of 20 is still there', async () => {
+      const { pat } = await start(100);
+      const { port } = new URL(server.url);
+      const answers = await Promise.all(Array.from({ length: 21 }, () => new Promise<string>((resolve, reject) => {
+        let text = '';
+        const socket = netConnect(Number(port), '127.0.0.1', () => {
+          socket.write('POST /api/v4/users/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n{"login_id":"user-1","pass');
+        });
+        socket.on('data', (chunk) => { text += String(chunk); });
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+        sockets.push(socket);
+      })));
+      expect(answers.every((text) => text.startsWith('HTTP/1.1 408'))).to.equal(true);
+      for (let i = 0; i < 20; i++) expect((await badToken(i)).status).to.equal(401);
+      expect((await badToken(20)).status).to.equal(429);
       expect((await pat.getMe()).username).to.equal('sysadmin');
     });
   });
