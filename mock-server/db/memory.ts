@@ -22,6 +22,7 @@ export type Tables = { [C in CollectionName]: Table<Collections[C]> };
 export const COLLECTIONS: readonly CollectionName[] = [
   'users', 'bots', 'tokens', 'sessions', 'teams', 'teamMembers', 'channels', 'channelMembers', 'posts',
   'outbox', 'outboxCursors', 'outboxMeta',
+  'commands', 'commandWebhooks', 'incomingWebhooks', 'outgoingWebhooks',
 ];
 
 const COLLECTION_SET: ReadonlySet<string> = new Set(COLLECTIONS);
@@ -45,6 +46,10 @@ function makeTables(): Tables {
     outbox: makeTable('outbox'),
     outboxCursors: makeTable('outboxCursors'),
     outboxMeta: makeTable('outboxMeta'),
+    commands: makeTable('commands'),
+    commandWebhooks: makeTable('commandWebhooks'),
+    incomingWebhooks: makeTable('incomingWebhooks'),
+    outgoingWebhooks: makeTable('outgoingWebhooks'),
   };
 }
 
@@ -159,6 +164,10 @@ export class MemoryState {
       outbox: [...this.tables.outbox.values()],
       outboxCursors: [...this.tables.outboxCursors.values()],
       outboxMeta: [...this.tables.outboxMeta.values()],
+      commands: [...this.tables.commands.values()],
+      commandWebhooks: [...this.tables.commandWebhooks.values()],
+      incomingWebhooks: [...this.tables.incomingWebhooks.values()],
+      outgoingWebhooks: [...this.tables.outgoingWebhooks.values()],
     };
   }
 

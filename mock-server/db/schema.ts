@@ -198,6 +198,84 @@ export interface OutboxMetaRecord {
   next_seq: number;
 }
 
+/** A custom slash command (`model.Command`). */
+export interface CommandRecord {
+  id: string;
+  /**
+   * The command's token. Unlike personal access tokens it is kept as given: Mattermost sends it
+   * to the command's URL on every call (`Authorization: Token …`), so a digest would not do.
+   */
+  token: string;
+  create_at: number;
+  update_at: number;
+  delete_at: number;
+  creator_id: string;
+  team_id: string;
+  /** Lowercase, without the leading slash. */
+  trigger: string;
+  /** 'P' (form POST) or 'G' (GET with a query). */
+  method: string;
+  username: string;
+  icon_url: string;
+  auto_complete: boolean;
+  auto_complete_desc: string;
+  auto_complete_hint: string;
+  display_name: string;
+  description: string;
+  url: string;
+  plugin_id: string;
+}
+
+/** The `response_url` of one command execution (`model.CommandWebhook`): up to 5 delayed replies within 30 min. */
+export interface CommandWebhookRecord {
+  id: string;
+  create_at: number;
+  command_id: string;
+  user_id: string;
+  channel_id: string;
+  root_id: string;
+  use_count: number;
+}
+
+/** An incoming webhook (`model.IncomingWebhook`). Its id is the secret part of its URL. */
+export interface IncomingWebhookRecord {
+  id: string;
+  create_at: number;
+  update_at: number;
+  delete_at: number;
+  user_id: string;
+  channel_id: string;
+  team_id: string;
+  display_name: string;
+  description: string;
+  username: string;
+  icon_url: string;
+  channel_locked: boolean;
+}
+
+/** An outgoing webhook (`model.OutgoingWebhook`). The token is sent in every payload, so it is kept as given. */
+export interface OutgoingWebhookRecord {
+  id: string;
+  token: string;
+  create_at: number;
+  update_at: number;
+  delete_at: number;
+  creator_id: string;
+  /** '' = every public channel of the team. */
+  channel_id: string;
+  team_id: string;
+  trigger_words: string[];
+  /** 0 = the first word equals a trigger word, 1 = it starts with one. */
+  trigger_when: number;
+  callback_urls: string[];
+  display_name: string;
+  description: string;
+  /** 'application/json', or anything else for a form. */
+  content_type: string;
+  username: string;
+  icon_url: string;
+}
+
 /** The Mattermost config subset the mock understands (unknown keys are kept as given). */
 export interface MockConfig {
   ServiceSettings: {
@@ -242,6 +320,10 @@ export interface Collections {
   outbox: OutboxRecord;
   outboxCursors: OutboxCursorRecord;
   outboxMeta: OutboxMetaRecord;
+  commands: CommandRecord;
+  commandWebhooks: CommandWebhookRecord;
+  incomingWebhooks: IncomingWebhookRecord;
+  outgoingWebhooks: OutgoingWebhookRecord;
 }
 
 export type CollectionName = keyof Collections;
@@ -263,6 +345,11 @@ export interface MockData {
   outbox?: OutboxRecord[];
   outboxCursors?: OutboxCursorRecord[];
   outboxMeta?: OutboxMetaRecord[];
+  /** Integrations; optional: databases written before they existed lack them (they load as empty). */
+  commands?: CommandRecord[];
+  commandWebhooks?: CommandWebhookRecord[];
+  incomingWebhooks?: IncomingWebhookRecord[];
+  outgoingWebhooks?: OutgoingWebhookRecord[];
 }
 
 /** Primary key of each collection. */
@@ -279,6 +366,10 @@ export const PRIMARY_KEY: { [C in CollectionName]: (record: Collections[C]) => s
   outbox: (r) => String(r.seq),
   outboxCursors: (r) => r.id,
   outboxMeta: (r) => r.id,
+  commands: (r) => r.id,
+  commandWebhooks: (r) => r.id,
+  incomingWebhooks: (r) => r.id,
+  outgoingWebhooks: (r) => r.id,
 };
 
 /**
@@ -326,6 +417,19 @@ export const INDEXES = {
   outbox: {},
   outboxCursors: {},
   outboxMeta: {},
+  commands: {
+    team_id: { unique: false, key: (r: CommandRecord) => r.team_id },
+  },
+  commandWebhooks: {},
+  incomingWebhooks: {
+    team_id: { unique: false, key: (r: IncomingWebhookRecord) => r.team_id },
+    user_id: { unique: false, key: (r: IncomingWebhookRecord) => r.user_id },
+  },
+  outgoingWebhooks: {
+    team_id: { unique: false, key: (r: OutgoingWebhookRecord) => r.team_id },
+    creator_id: { unique: false, key: (r: OutgoingWebhookRecord) => r.creator_id },
+    channel_id: { unique: false, key: (r: OutgoingWebhookRecord) => r.channel_id },
+  },
 } as const;
 
 export type IndexName<C extends CollectionName> = C extends keyof typeof INDEXES ? keyof (typeof INDEXES)[C] & string : never;
