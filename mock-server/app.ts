@@ -31,6 +31,8 @@ export interface CreateAppOptions {
   server: MockContext;
   /** Route modules, in registration order (more specific paths first). */
   routes: readonly RouteModule[];
+  /** Route modules mounted at the root instead of `/api/v4` (e.g. `POST /hooks/{id}`). */
+  rootRoutes?: readonly RouteModule[];
   /** Body size limit in bytes. Default 1 MiB. */
   bodyLimit?: number;
   /** Longest gap between two chunks of a request body, in ms (then 408). Default 30 000. */
@@ -61,7 +63,7 @@ const VERSION_ID = `${MOCK_VERSION}.${MOCK_VERSION}.mattermost-pat-mock.false`;
  * ```
  */
 export function createApp(options: CreateAppOptions): Koa {
-  const { server, routes, bodyLimit = 1024 * 1024, bodyTimeoutMs, developerMode = false, jwks, beforeResponse, console: withConsole = false } = options;
+  const { server, routes, rootRoutes = [], bodyLimit = 1024 * 1024, bodyTimeoutMs, developerMode = false, jwks, beforeResponse, console: withConsole = false } = options;
   const app = new Koa();
   app.proxy = false;
   app.silent = true;
@@ -88,6 +90,9 @@ export function createApp(options: CreateAppOptions): Koa {
   const router = new Router({ prefix: '/api/v4' });
   for (const register of routes) register(router, server);
   app.use(router.routes());
+  const root = new Router();
+  for (const register of rootRoutes) register(root, server);
+  app.use(root.routes());
   app.use(function notFound(ctx) {
     if (ctx.body === undefined || ctx.body === null) throw new AppError('api.context.404.app_error', { detailed: `path=${ctx.path}` });
   });

@@ -26,7 +26,9 @@ import type { LogBuffer, MockContext } from './context.js';
 import type { WebSocketEvent } from './services/context.js';
 import { bufferLogger, createLogBuffer } from './logs.js';
 import { mockResolver } from './resolver.js';
-import { routeModules } from './routes/index.js';
+import { rootRouteModules, routeModules } from './routes/index.js';
+import { outgoingWebhookTrigger } from './services/outgoing-webhooks.js';
+import { observePosts } from './services/post-observers.js';
 import { buildSeed, defaultSeed, loadSeedFile, type SeedInput } from './seed.js';
 import { seededInfo, type SeededInfo } from './seeded-info.js';
 import { storeOutboxStorage } from './outbox/store-outbox.js';
@@ -216,7 +218,10 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
   const routes = routeModules();
   const beforeResponse = sender === undefined ? undefined : settleEvents(sender, webhookWaitMs);
   const bodyTimeoutMs = options.timeouts?.bodyMs ?? TIMEOUT_DEFAULTS.bodyMs;
-  const app = createApp({ server, routes, bodyLimit, bodyTimeoutMs, developerMode, jwks: eventKeys, beforeResponse, console: withConsole });
+  const app = createApp({ server, routes, rootRoutes: rootRouteModules(), bodyLimit, bodyTimeoutMs, developerMode, jwks: eventKeys, beforeResponse, console: withConsole });
+  // Outgoing webhooks observe every new post (Mattermost's handleWebhookEvents).
+  const webhookTrigger = outgoingWebhookTrigger(server);
+  const stopWebhookTrigger = observePosts(store, webhookTrigger);
   let seeded = seededInfo(store, seedInput);
   let closed = false;
   return {
@@ -233,6 +238,8 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
     async close() {
       if (closed) return;
       closed = true;
+      stopWebhookTrigger();
+      await Promise.allSettled([...webhookTrigger.pending]);
       await hub.close();
       resolver.close();
       if (sender !== undefined) await sender.close();

@@ -393,7 +393,7 @@ export async function buildSeed(input: SeedInput, now = Date.now()): Promise<{ d
     version: 1,
     config: configFrom(seed.config),
     users, bots, tokens: [], sessions: [], teams, teamMembers, channels, channelMembers, posts: [],
-    commands: [], commandWebhooks: [], incomingWebhooks: [], outgoingWebhooks: [],
+    commands: [], incomingWebhooks: [], outgoingWebhooks: [],
   };
   const logins = (seed.users ?? []).map((u) => ({ username: u.username, password: u.password, roles: u.roles ?? 'system_user' }));
   return { data, logins };

@@ -22,7 +22,7 @@ export type Tables = { [C in CollectionName]: Table<Collections[C]> };
 export const COLLECTIONS: readonly CollectionName[] = [
   'users', 'bots', 'tokens', 'sessions', 'teams', 'teamMembers', 'channels', 'channelMembers', 'posts',
   'outbox', 'outboxCursors', 'outboxMeta',
-  'commands', 'commandWebhooks', 'incomingWebhooks', 'outgoingWebhooks',
+  'commands', 'incomingWebhooks', 'outgoingWebhooks',
 ];
 
 const COLLECTION_SET: ReadonlySet<string> = new Set(COLLECTIONS);
@@ -47,7 +47,6 @@ function makeTables(): Tables {
     outboxCursors: makeTable('outboxCursors'),
     outboxMeta: makeTable('outboxMeta'),
     commands: makeTable('commands'),
-    commandWebhooks: makeTable('commandWebhooks'),
     incomingWebhooks: makeTable('incomingWebhooks'),
     outgoingWebhooks: makeTable('outgoingWebhooks'),
   };
@@ -165,7 +164,6 @@ export class MemoryState {
       outboxCursors: [...this.tables.outboxCursors.values()],
       outboxMeta: [...this.tables.outboxMeta.values()],
       commands: [...this.tables.commands.values()],
-      commandWebhooks: [...this.tables.commandWebhooks.values()],
       incomingWebhooks: [...this.tables.incomingWebhooks.values()],
       outgoingWebhooks: [...this.tables.outgoingWebhooks.values()],
     };

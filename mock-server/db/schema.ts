@@ -226,17 +226,6 @@ export interface CommandRecord {
   plugin_id: string;
 }
 
-/** The `response_url` of one command execution (`model.CommandWebhook`): up to 5 delayed replies within 30 min. */
-export interface CommandWebhookRecord {
-  id: string;
-  create_at: number;
-  command_id: string;
-  user_id: string;
-  channel_id: string;
-  root_id: string;
-  use_count: number;
-}
-
 /** An incoming webhook (`model.IncomingWebhook`). Its id is the secret part of its URL. */
 export interface IncomingWebhookRecord {
   id: string;
@@ -321,7 +310,6 @@ export interface Collections {
   outboxCursors: OutboxCursorRecord;
   outboxMeta: OutboxMetaRecord;
   commands: CommandRecord;
-  commandWebhooks: CommandWebhookRecord;
   incomingWebhooks: IncomingWebhookRecord;
   outgoingWebhooks: OutgoingWebhookRecord;
 }
@@ -347,7 +335,6 @@ export interface MockData {
   outboxMeta?: OutboxMetaRecord[];
   /** Integrations; optional: databases written before they existed lack them (they load as empty). */
   commands?: CommandRecord[];
-  commandWebhooks?: CommandWebhookRecord[];
   incomingWebhooks?: IncomingWebhookRecord[];
   outgoingWebhooks?: OutgoingWebhookRecord[];
 }
@@ -367,7 +354,6 @@ export const PRIMARY_KEY: { [C in CollectionName]: (record: Collections[C]) => s
   outboxCursors: (r) => r.id,
   outboxMeta: (r) => r.id,
   commands: (r) => r.id,
-  commandWebhooks: (r) => r.id,
   incomingWebhooks: (r) => r.id,
   outgoingWebhooks: (r) => r.id,
 };
@@ -420,7 +406,6 @@ export const INDEXES = {
   commands: {
     team_id: { unique: false, key: (r: CommandRecord) => r.team_id },
   },
-  commandWebhooks: {},
   incomingWebhooks: {
     team_id: { unique: false, key: (r: IncomingWebhookRecord) => r.team_id },
     user_id: { unique: false, key: (r: IncomingWebhookRecord) => r.user_id },

@@ -11,8 +11,10 @@
 import type { RouteModule } from '../app.js';
 import { botRoutes } from './bots.js';
 import { channelRoutes } from './channels.js';
+import { commandRoutes } from './commands.js';
 import { configRoutes } from './config.js';
 import { logRoutes } from './logs.js';
+import { hookRoutes, incomingWebhookEndpoint } from './hooks.js';
 import { postRoutes } from './posts.js';
 import { sessionRoutes } from './sessions.js';
 import { systemRoutes } from './system.js';
@@ -29,5 +31,17 @@ import { userRoutes } from './users.js';
  * ```
  */
 export function routeModules(): RouteModule[] {
-  return [tokenRoutes, sessionRoutes, userRoutes, configRoutes, systemRoutes, logRoutes, botRoutes, teamRoutes, channelRoutes, postRoutes];
+  return [tokenRoutes, sessionRoutes, userRoutes, configRoutes, systemRoutes, logRoutes, botRoutes, teamRoutes, channelRoutes, postRoutes, commandRoutes, hookRoutes];
+}
+
+/**
+ * Route modules mounted outside `/api/v4` (Mattermost's `web` package): the incoming-webhook URL.
+ *
+ * @example
+ * ```ts
+ * const app = createApp({ server, routes: routeModules(), rootRoutes: rootRouteModules() });
+ * ```
+ */
+export function rootRouteModules(): RouteModule[] {
+  return [incomingWebhookEndpoint];
 }

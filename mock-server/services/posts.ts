@@ -21,6 +21,7 @@ import { contentReadDenied, requireCreatePost, sessionHasPermissionToChannel, ty
 import { findChannel } from './channels.js';
 import { isObject, runes, stringField } from './input.js';
 import { postedEvent } from '../websocket/post-notification.js';
+import { notifyPostCreated } from './post-observers.js';
 
 /** What the post service needs from the server. */
 export type PostDeps = Pick<MockContext, 'store' | 'hooks' | 'now' | 'publish'>;
@@ -211,6 +212,7 @@ export async function createPost(deps: PostDeps, caller: Caller, input: PostInpu
   await store.commit(postMutations(store, channel, post));
   // A new root post has no replies yet: no need to scan its channel for them.
   deps.publish(postedEvent(store, channel, post, JSON.stringify(postJson(store, post, post.root_id === '' ? new Map() : undefined))));
+  notifyPostCreated(store, post);
   return post;
 }
 
