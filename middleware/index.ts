@@ -40,6 +40,12 @@ export { ERRORS, type ErrorId } from './errors/registry.js';
 export { invalidBodyParam, permissionError } from './errors/shortcuts.js';
 export { errorBoundary, type ErrorBoundaryOptions } from './errors/error-boundary.js';
 
+// The other side of slash commands and outgoing webhooks: verify Mattermost's command token.
+export {
+  verifyCommand, type CommandRefusalInfo, type CommandRefusalReason, type CommandRequest, type CommandTokenSource,
+  type VerifyCommandOptions,
+} from './integrations/verify-command.js';
+
 // HTTP plumbing: request ids, rate limiting.
 export { REQUEST_ID_HEADER, requestId, type RequestIdOptions } from './http/request-id.js';
 export {
