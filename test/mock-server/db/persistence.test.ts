@@ -10,6 +10,7 @@ import { useTempDirs } from './fixtures/tmp.js';
 import { useStores } from './fixtures/stores.js';
 import { rejection } from '../../support/rejection.js';
 import { writeFileAtomic } from '../../../mock-server/db/fsutil.js';
+import { COLLECTIONS } from '../../../mock-server/db/memory.js';
 
 describe('store (files)', () => {
   const tempDir = useTempDirs();
@@ -129,7 +130,8 @@ describe('store (files)', () => {
     const text = await readFile(file, 'utf8');
     const parsed = JSON.parse(text) as Record<string, unknown> & { seq: number; tokens: { id: string }[] };
     expect(text).to.equal(JSON.stringify(parsed));
-    expect(Object.keys(parsed)).to.deep.equal(['version', 'seq', 'config', 'users', 'bots', 'tokens', 'sessions', 'teams', 'teamMembers', 'channels', 'channelMembers', 'posts', 'outbox', 'outboxCursors', 'outboxMeta']);
+    expect(Object.keys(parsed)).to.deep.equal(['version', 'seq', 'config', ...COLLECTIONS]);
+    expect(COLLECTIONS.slice(0, 12)).to.deep.equal(['users', 'bots', 'tokens', 'sessions', 'teams', 'teamMembers', 'channels', 'channelMembers', 'posts', 'outbox', 'outboxCursors', 'outboxMeta']);
     expect(parsed.seq).to.equal(1);
     expect(parsed.tokens.map((t) => t.id)).to.deep.equal([...store.all('tokens')].map((t) => t.id));
     expect(parsed.users).to.deep.equal([...store.all('users')]);
