@@ -34,7 +34,9 @@ export function commandRoutes(router: Router, server: MockContext): void {
 
   router.post('/commands/execute', auth, async (ctx) => {
     const args = parseCommandArgs(jsonBody(ctx));
-    sendJson(ctx, await executeCommand(server, getPrincipal(ctx), args, ctx.origin), { newline: true });
+    // The response_url base when SiteURL is unset: where this request came in.
+    const requestSite = `${ctx.protocol}://${ctx.host}`;
+    sendJson(ctx, await executeCommand(server, getPrincipal(ctx), args, requestSite), { newline: true });
   });
 
   router.get('/commands/:command_id', auth, (ctx) => {
