@@ -118,8 +118,9 @@ describe('incoming webhooks (mock)', () => {
 
     const a = await admin.createIncomingWebhook({ channel_id: townSquare, display_name: 'A' } as never);
     const b = await admin.createIncomingWebhook({ channel_id: townSquare, display_name: 'B' } as never);
-    expect((await admin.getIncomingWebhooks(teamId)).map((h) => h.id)).to.deep.equal([a.id, b.id]);
-    expect((await admin.getIncomingWebhooks(teamId, 1, 1)).map((h) => h.id)).to.deep.equal([b.id]);
+    const ids = async (page?: number, perPage?: number) => (await admin.getIncomingWebhooks(teamId, page, perPage) as Array<{ id: string }>).map((h) => h.id);
+    expect(await ids()).to.deep.equal([a.id, b.id]);
+    expect(await ids(1, 1)).to.deep.equal([b.id]);
     const counted = await admin.getIncomingWebhooks(teamId, 0, 1, true) as unknown as { incoming_webhooks: Array<{ id: string }>; total_count: number };
     expect(counted.total_count).to.equal(2);
     expect(counted.incoming_webhooks.map((h) => h.id)).to.deep.equal([a.id]);
