@@ -10,7 +10,7 @@
  * ```
  */
 import type Router from '@koa/router';
-import { getPrincipal } from '../../middleware/principal.js';
+import { getPrincipal } from '../../middleware/auth/principal.js';
 import { jsonBody } from '../body.js';
 import type { MockContext } from '../context.js';
 import { sendJson, statusOk } from '../respond.js';

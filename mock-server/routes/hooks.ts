@@ -13,7 +13,7 @@
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { getPrincipal } from '../../middleware/principal.js';
+import { getPrincipal } from '../../middleware/auth/principal.js';
 import { jsonBody, rawBody } from '../body.js';
 import type { MockContext } from '../context.js';
 import { pageParams, sendJson, statusOk } from '../respond.js';

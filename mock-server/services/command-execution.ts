@@ -23,9 +23,9 @@
  * response.response_type; // 'in_channel' → a post exists now
  * ```
  */
-import { AppError, permissionError } from '../../middleware/errors.js';
-import { isValidId, newId } from '../../middleware/ids.js';
-import { hasPermission } from '../../middleware/permissions.js';
+import { AppError, permissionError } from '../errors.js';
+import { isValidId, newId } from '../../middleware/util/ids.js';
+import { hasPermission } from '../../middleware/permissions/permissions.js';
 import type { ChannelRecord, CommandRecord, PostRecord } from '../db/schema.js';
 import { sessionHasPermissionToChannel, teamRolesOf, type Caller } from './channel-permissions.js';
 import { findChannel } from './channels.js';

@@ -10,8 +10,8 @@
  * cmd.token; // 26 chars: what the command's service receives as `Authorization: Token …`
  * ```
  */
-import { AppError, permissionError } from '../../middleware/errors.js';
-import { isValidId, newId } from '../../middleware/ids.js';
+import { AppError, permissionError } from '../errors.js';
+import { isValidId, newId } from '../../middleware/util/ids.js';
 import type { CommandRecord } from '../db/schema.js';
 import { sessionHasPermissionToTeam, type Caller } from './channel-permissions.js';
 import type { ServiceContext } from './context.js';

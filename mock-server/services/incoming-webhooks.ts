@@ -13,8 +13,8 @@
  * await handleIncomingWebhook(server, hook.id, 'application/json', '{"text":"build passed"}');
  * ```
  */
-import { AppError, permissionError } from '../../middleware/errors.js';
-import { newId } from '../../middleware/ids.js';
+import { AppError, permissionError } from '../errors.js';
+import { newId } from '../../middleware/util/ids.js';
 import type { ChannelRecord, IncomingWebhookRecord } from '../db/schema.js';
 import { contentReadDenied, sessionHasPermissionTo, sessionHasPermissionToChannel, sessionHasPermissionToTeam, type Caller } from './channel-permissions.js';
 import { directChannelMutations, findChannel } from './channels.js';

@@ -16,8 +16,8 @@
  * const stop = observePosts(server.store, outgoingWebhookTrigger(server)); // once per server
  * ```
  */
-import { AppError, permissionError } from '../../middleware/errors.js';
-import { isValidId, newId } from '../../middleware/ids.js';
+import { AppError, permissionError } from '../errors.js';
+import { isValidId, newId } from '../../middleware/util/ids.js';
 import type { ChannelRecord, OutgoingWebhookRecord, PostRecord } from '../db/schema.js';
 import { sessionHasPermissionTo, sessionHasPermissionToChannel, sessionHasPermissionToTeam, type Caller } from './channel-permissions.js';
 import { findChannel } from './channels.js';

@@ -14,7 +14,7 @@
  * // message "Build [#12](https://ci) passed", props.from_webhook "true"
  * ```
  */
-import { AppError } from '../../middleware/errors.js';
+import { AppError } from '../errors.js';
 import type { ChannelRecord, PostRecord } from '../db/schema.js';
 import type { Caller } from './channel-permissions.js';
 import type { ServiceContext } from './context.js';

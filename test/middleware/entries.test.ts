@@ -13,7 +13,7 @@ const ROOT = [
   'authenticate', 'cachedResolver', 'consoleLogger', 'createHookBus', 'defineErrors', 'deriveId', 'errorBoundary',
   'extractToken', 'getPrincipal', 'hasPermission', 'invalidBodyParam', 'isAppError', 'isPermission', 'isValidId',
   'missingPermission', 'newId', 'permissionError', 'permissionsOf', 'rateLimit', 'requestId', 'requirePermission',
-  'rolesOf', 'safeEqual', 'sha256Hex', 'silentLogger', 'storeResolver',
+  'rolesOf', 'safeEqual', 'sha256Hex', 'silentLogger', 'storeResolver', 'verifyCommand',
 ];
 const EVENTS = [
   'DEFAULT_EVENT_ISSUER', 'DEFAULT_EVENT_PATH', 'EVENT_JWT_TYPE', 'EVENT_MEDIA_TYPE', 'EVENT_TOKEN_TTL_SECONDS',

@@ -7,12 +7,13 @@
 import Router from '@koa/router';
 import { expect } from 'chai';
 import Koa from 'koa';
-import { authenticate } from '../../middleware/authenticate.js';
-import { errorBoundary } from '../../middleware/error-boundary.js';
-import { verifyCommand, type CommandRefusalInfo, type VerifyCommandOptions } from '../../middleware/integrations/verify-command.js';
-import { requestId } from '../../middleware/request-id.js';
-import { AuthFailure, type TokenResolver } from '../../middleware/types.js';
-import { listen, recordingLogger, type Harness, type RecordingLogger } from '../support/koa-harness.js';
+import { authenticate } from '../../../middleware/auth/authenticate.js';
+import { errorBoundary } from '../../../middleware/errors/error-boundary.js';
+import { verifyCommand, type CommandRefusalInfo, type VerifyCommandOptions } from '../../../middleware/integrations/verify-command.js';
+import { requestId } from '../../../middleware/http/request-id.js';
+import { AuthFailure } from '../../../middleware/auth/auth-failure.js';
+import type { TokenResolver } from '../../../middleware/types.js';
+import { listen, recordingLogger, type Harness, type RecordingLogger } from '../../support/koa-harness.js';
 
 const TOKEN = 'x4ofdusg3tgbjbgb8z1srcw6ec';
 const OTHER = 'k1bdjp4tgfgc7p6m4e3ni7yrih';
