@@ -30,7 +30,7 @@ describe('examples/echo-bot', () => {
     expect(mock.store.get('posts', second!.id)).to.include({ user_id: bot.id, root_id: root.id, message: '@sysadmin said: again, in the thread' });
     expect(result!.afterRevoke).to.equal('not_authenticated');
     // Exactly two bot posts: nothing answered the mention made after the revocation.
-    const botPosts = [...mock.store.all('posts')].filter((p) => p.user_id === bot.id && !p.type.startsWith('system_'));
+    const botPosts = mock.store.findMany('posts', 'channel_id', mock.seeded.channels['town-square']!.id).filter((p) => p.user_id === bot.id);
     expect(botPosts).to.have.lengthOf(2);
     expect([...mock.store.all('posts')].some((p) => p.message === '@echo-bot are you still there?')).to.equal(true);
     expect(mock.store.findMany('tokens', 'user_id', bot.id)).to.have.lengthOf(0);
