@@ -70,7 +70,10 @@ export function openSocket(url: string, token: string, onMessage: (msg: WebSocke
   installWebSocket();
   const socket = new WebSocketClient();
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new ExampleFailure(`no hello from ${websocketUrl(url)} within 10 s`)), 10_000);
+    const timer = setTimeout(() => {
+      socket.close(); // stop the client's reconnect loop, or the process would never exit
+      reject(new ExampleFailure(`no hello from ${websocketUrl(url)} within 10 s`));
+    }, 10_000);
     socket.addMessageListener((raw) => {
       const msg = raw as unknown as WebSocketMessage;
       if (msg.event === 'hello') {
