@@ -140,6 +140,32 @@ describe('incoming webhooks (mock)', () => {
     await expectHookError(listByUser, 403, 'api.context.permissions.app_error');
   });
 
+  it('garbage bodies on every integration route get a 4xx, never a 500, and change nothing', async () => {
+    const hook = await admin.createIncomingWebhook({ channel_id: townSquare } as never);
+    const out = await admin.createOutgoingWebhook({ team_id: teamId, trigger_words: ['x'], callback_urls: ['http://127.0.0.1:9/x'] } as never);
+    const cmd = await admin.addCommand({ team_id: teamId, trigger: 'junk', url: 'http://127.0.0.1:9/x', method: 'P' } as never);
+    const bodies = ['', 'null', '[]', '5', '"text"', '{', '{"team_id":{}}', '{"channel_id":[1]}', '{"trigger_words":[1,2]}', '{"callback_urls":"x"}',
+      '{"trigger_when":1.5}', '{"command":{"a":1}}', `{"text":5,"description":"${'x'.repeat(20000)}"}`, `${'['.repeat(600)}${']'.repeat(600)}`, '{"props":"x"}', '{"attachments":{}}'];
+    const routes: Array<[string, string]> = [
+      ['POST', '/api/v4/commands'], ['PUT', `/api/v4/commands/${cmd.id}`], ['POST', '/api/v4/commands/execute'],
+      ['POST', '/api/v4/hooks/incoming'], ['PUT', `/api/v4/hooks/incoming/${hook.id}`],
+      ['POST', '/api/v4/hooks/outgoing'], ['PUT', `/api/v4/hooks/outgoing/${out.id}`], ['POST', `/hooks/${hook.id}`],
+    ];
+    const records = [t.mock.store.get('commands', cmd.id), t.mock.store.get('incomingWebhooks', hook.id), t.mock.store.get('outgoingWebhooks', out.id)];
+    const before = { posts: t.mock.store.count('posts'), commands: t.mock.store.count('commands'), incoming: t.mock.store.count('incomingWebhooks'), outgoing: t.mock.store.count('outgoingWebhooks') };
+    for (const [method, path] of routes) {
+      for (const body of bodies) {
+        for (const type of ['application/json', 'application/x-www-form-urlencoded', 'text/plain']) {
+          const res = await fetch(`${t.url}${path}`, { method, headers: { Authorization: `Bearer ${admin.getToken()}`, 'Content-Type': type }, body });
+          expect(res.status, `${method} ${path} ${type} ${body.slice(0, 40)}`).to.be.within(400, 499);
+          expect(res.headers.get('content-type')).to.equal('application/json');
+        }
+      }
+    }
+    expect({ posts: t.mock.store.count('posts'), commands: t.mock.store.count('commands'), incoming: t.mock.store.count('incomingWebhooks'), outgoing: t.mock.store.count('outgoingWebhooks') }).to.deep.equal(before);
+    expect([t.mock.store.get('commands', cmd.id), t.mock.store.get('incomingWebhooks', hook.id), t.mock.store.get('outgoingWebhooks', out.id)]).to.deep.equal(records);
+  });
+
   it('EnableIncomingWebhooks off: management answers 501 api.incoming_webhook.disabled, the URL 501 web.incoming_webhook.disabled', async () => {
     const hook = await admin.createIncomingWebhook({ channel_id: townSquare } as never);
     await admin.patchConfig({ ServiceSettings: { EnableIncomingWebhooks: false } } as never);
