@@ -7,6 +7,7 @@
 import { expect } from 'chai';
 import { connect, login, type Client } from '../../examples/lib/client.js';
 import { json, startIntegrationService, startListeningMock, type IntegrationService, type ListeningMock } from './support/integration-service.js';
+import { muteClientLogs, OfficialClient, startWsMock, type WsMock } from './websocket/support/ws.js';
 
 interface ErrorBody { id: string; message: string; detailed_error: string; status_code: number }
 
@@ -263,5 +264,48 @@ describe('slash commands (mock)', () => {
       try { await anonymous.executeCommand('/deploy', { channel_id: townSquare } as never); } catch (err) { status = (err as { status_code: number }).status_code; }
       expect(status).to.equal(401);
     });
+  });
+});
+
+describe('slash commands over the WebSocket (official WebSocketClient)', () => {
+  let m: WsMock;
+  let svc: IntegrationService;
+  const sockets: OfficialClient[] = [];
+  muteClientLogs();
+  beforeEach(async () => {
+    m = await startWsMock();
+    svc = await startIntegrationService(() => json({ text: 'just for you' }));
+  });
+  afterEach(async () => {
+    for (const s of sockets.splice(0)) s.client.close();
+    await svc.close();
+    await m.mock.close();
+  });
+
+  it('an ephemeral reply reaches the caller\'s socket only; an in_channel reply is posted to every member', async () => {
+    const teamId = m.mock.seeded.teams['ad-1']!.id;
+    const townSquare = m.mock.seeded.channels['town-square']!.id;
+    await m.admin.addCommand({ team_id: teamId, trigger: 'secret', url: `${svc.url}/s`, method: 'P' } as never);
+    const caller = new OfficialClient({ Authorization: `Bearer ${m.pat.token}` });
+    const other = new OfficialClient({ Authorization: `Bearer ${m.adminToken}` });
+    sockets.push(caller, other);
+    caller.client.initialize(m.ws);
+    other.client.initialize(m.ws);
+    await caller.waitFor('hello');
+    await other.waitFor('hello');
+
+    await m.user.executeCommand('/secret', { channel_id: townSquare } as never);
+    const eph = await caller.waitFor('ephemeral_message');
+    const post = JSON.parse(eph.data.post as string) as { message: string; type: string; user_id: string };
+    expect(post).to.include({ message: 'just for you', type: 'system_ephemeral', user_id: m.userId });
+    expect(eph.broadcast).to.include({ user_id: m.userId, channel_id: townSquare });
+
+    // The in_channel reply after it is a barrier: once the admin has its posted, the ephemeral would have come first.
+    svc.reply(() => json({ response_type: 'in_channel', text: 'for everyone' }));
+    await m.user.executeCommand('/secret', { channel_id: townSquare } as never);
+    const posted = await other.waitFor('posted');
+    expect((JSON.parse(posted.data.post as string) as { message: string }).message).to.equal('for everyone');
+    expect(other.events.filter((e) => e.event === 'ephemeral_message')).to.deep.equal([]);
+    await caller.waitFor('posted');
   });
 });
