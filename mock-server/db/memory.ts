@@ -23,6 +23,7 @@ export const COLLECTIONS: readonly CollectionName[] = [
   'users', 'bots', 'tokens', 'sessions', 'teams', 'teamMembers', 'channels', 'channelMembers', 'posts',
   'outbox', 'outboxCursors', 'outboxMeta',
   'commands', 'incomingWebhooks', 'outgoingWebhooks',
+  'reactions', 'fileInfos', 'preferences', 'statuses',
 ];
 
 const COLLECTION_SET: ReadonlySet<string> = new Set(COLLECTIONS);
@@ -49,6 +50,10 @@ function makeTables(): Tables {
     commands: makeTable('commands'),
     incomingWebhooks: makeTable('incomingWebhooks'),
     outgoingWebhooks: makeTable('outgoingWebhooks'),
+    reactions: makeTable('reactions'),
+    fileInfos: makeTable('fileInfos'),
+    preferences: makeTable('preferences'),
+    statuses: makeTable('statuses'),
   };
 }
 
@@ -166,6 +171,10 @@ export class MemoryState {
       commands: [...this.tables.commands.values()],
       incomingWebhooks: [...this.tables.incomingWebhooks.values()],
       outgoingWebhooks: [...this.tables.outgoingWebhooks.values()],
+      reactions: [...this.tables.reactions.values()],
+      fileInfos: [...this.tables.fileInfos.values()],
+      preferences: [...this.tables.preferences.values()],
+      statuses: [...this.tables.statuses.values()],
     };
   }
 

@@ -161,6 +161,52 @@ export interface PostRecord {
   hashtags: string;
   file_ids: string[];
   pending_post_id: string;
+  /** Mattermost's `Post.HasReactions` (absent = false). */
+  has_reactions?: boolean;
+}
+
+export interface ReactionRecord {
+  user_id: string;
+  post_id: string;
+  emoji_name: string;
+  /** The post's channel (Mattermost stores it on the reaction since 9.x). */
+  channel_id: string;
+  create_at: number;
+  update_at: number;
+  delete_at: number;
+}
+
+/** `model.FileInfo` without its bytes (those live beside the database or in memory, see `services/file-blobs.ts`). */
+export interface FileInfoRecord {
+  id: string;
+  /** The uploader. */
+  creator_id: string;
+  /** '' until a post attaches it. */
+  post_id: string;
+  channel_id: string;
+  create_at: number;
+  update_at: number;
+  delete_at: number;
+  name: string;
+  extension: string;
+  size: number;
+  mime_type: string;
+}
+
+export interface PreferenceRecord {
+  user_id: string;
+  category: string;
+  name: string;
+  value: string;
+}
+
+/** `model.Status`. */
+export interface StatusRecord {
+  user_id: string;
+  status: 'online' | 'away' | 'dnd' | 'offline';
+  manual: boolean;
+  last_activity_at: number;
+  dnd_end_time: number;
 }
 
 /**
@@ -312,6 +358,10 @@ export interface Collections {
   commands: CommandRecord;
   incomingWebhooks: IncomingWebhookRecord;
   outgoingWebhooks: OutgoingWebhookRecord;
+  reactions: ReactionRecord;
+  fileInfos: FileInfoRecord;
+  preferences: PreferenceRecord;
+  statuses: StatusRecord;
 }
 
 export type CollectionName = keyof Collections;
@@ -337,6 +387,11 @@ export interface MockData {
   commands?: CommandRecord[];
   incomingWebhooks?: IncomingWebhookRecord[];
   outgoingWebhooks?: OutgoingWebhookRecord[];
+  /** Absent in databases written before reactions existed (loaded as []). */
+  reactions?: ReactionRecord[];
+  fileInfos?: FileInfoRecord[];
+  preferences?: PreferenceRecord[];
+  statuses?: StatusRecord[];
 }
 
 /** Primary key of each collection. */
@@ -356,6 +411,11 @@ export const PRIMARY_KEY: { [C in CollectionName]: (record: Collections[C]) => s
   commands: (r) => r.id,
   incomingWebhooks: (r) => r.id,
   outgoingWebhooks: (r) => r.id,
+  reactions: (r) => `${r.post_id}:${r.user_id}:${r.emoji_name}`,
+  fileInfos: (r) => r.id,
+  /** Category and name may hold ':' (URI-encoded so two rows never share a key). */
+  preferences: (r) => `${r.user_id}:${encodeURIComponent(r.category)}:${encodeURIComponent(r.name)}`,
+  statuses: (r) => r.user_id,
 };
 
 /**
@@ -399,6 +459,8 @@ export const INDEXES = {
   },
   posts: {
     channel_id: { unique: false, key: (r: PostRecord) => r.channel_id },
+    /** Replies by thread root (roots are left out). */
+    root_id: { unique: false, key: (r: PostRecord) => (r.root_id === '' ? undefined : r.root_id) },
   },
   outbox: {},
   outboxCursors: {},
@@ -415,6 +477,17 @@ export const INDEXES = {
     creator_id: { unique: false, key: (r: OutgoingWebhookRecord) => r.creator_id },
     channel_id: { unique: false, key: (r: OutgoingWebhookRecord) => r.channel_id },
   },
+  reactions: {
+    post_id: { unique: false, key: (r: ReactionRecord) => r.post_id },
+  },
+  fileInfos: {
+    post_id: { unique: false, key: (r: FileInfoRecord) => (r.post_id === '' ? undefined : r.post_id) },
+    channel_id: { unique: false, key: (r: FileInfoRecord) => r.channel_id },
+  },
+  preferences: {
+    user_id: { unique: false, key: (r: PreferenceRecord) => r.user_id },
+  },
+  statuses: {},
 } as const;
 
 export type IndexName<C extends CollectionName> = C extends keyof typeof INDEXES ? keyof (typeof INDEXES)[C] & string : never;

@@ -1,7 +1,10 @@
 /**
- * Channel routes (Mattermost `api4/channel.go`): create (201), direct (201, idempotent), get by id
- * and by team + name, add a member (201), get a member, and
- * `GET /users/{user_id}/teams/{team_id}/channels`. Rules are in `services/channels.ts`.
+ * Channel routes (Mattermost `api4/channel.go`): create (201), direct (201, idempotent), group
+ * (201, idempotent), get by id, by team id + name and by team name + name, archive, restore,
+ * patch, members (page, by ids, add (201), get, remove), stats, view, and
+ * `GET /users/{user_id}/teams/{team_id}/channels`. Literal paths (`/channels/group`,
+ * `/channels/members/{user_id}/view`) are registered before `/channels/:channel_id…`. Rules are in
+ * `services/channels.ts`, `channel-lifecycle.ts`, `channel-members.ts` and `group-channels.ts`.
  *
  * @example
  * ```ts
@@ -10,10 +13,10 @@
  * ```
  */
 import type Router from '@koa/router';
-import { invalidUrlParam } from '../errors.js';
+import { AppError, invalidUrlParam } from '../errors.js';
 import { getPrincipal } from '../../middleware/auth/principal.js';
 import type { MockContext } from '../context.js';
-import { sendJson } from '../respond.js';
+import { pageParams, sendJson, statusOk } from '../respond.js';
 import {
   addChannelMember, channelJson, channelMemberJson, channelsForTeamForUser, createChannel, createDirectChannel,
   getChannel, getChannelByName, getChannelMember, isValidChannelName, parseChannelInput, parseChannelMemberInput,
@@ -21,6 +24,11 @@ import {
 } from '../services/channels.js';
 import { jsonBody } from '../body.js';
 import { idParam, queryBool } from './params.js';
+import { deleteChannel, getChannelByTeamAndChannelName, isValidTeamName, parseChannelPatch, patchChannel, restoreChannel } from '../services/channel-lifecycle.js';
+import {
+  channelMembersByIds, channelMembersPage, channelStats, parseChannelView, parseUserIds, removeChannelMember, viewChannel,
+} from '../services/channel-members.js';
+import { createGroupChannel } from '../services/group-channels.js';
 
 const DM_NAME = /^[a-z0-9]{26}__[a-z0-9]{26}$/;
 const GM_NAME = /^[a-f0-9]{40}$/;
@@ -38,6 +46,64 @@ export function channelRoutes(router: Router, server: MockContext): void {
     const userIds = parseDirectChannelInput(jsonBody(ctx));
     const { channel } = await createDirectChannel(server, getPrincipal(ctx), userIds);
     sendJson(ctx, channelJson(channel), { status: 201, newline: true });
+  });
+
+  router.post('/channels/group', auth, async (ctx) => {
+    const { channel } = await createGroupChannel(server, getPrincipal(ctx), parseUserIds(jsonBody(ctx)));
+    sendJson(ctx, channelJson(channel), { status: 201, newline: true });
+  });
+
+  router.post('/channels/members/:user_id/view', auth, async (ctx) => {
+    const caller = getPrincipal(ctx);
+    const userId = idParam(ctx, 'user_id', caller.userId);
+    const times = await viewChannel(server, caller, userId, parseChannelView(jsonBody(ctx)));
+    sendJson(ctx, { status: 'OK', last_viewed_at_times: times });
+  });
+
+  router.get('/teams/name/:team_name/channels/name/:channel_name', auth, (ctx) => {
+    const teamName = ctx.params.team_name ?? '';
+    const name = ctx.params.channel_name ?? '';
+    if (!isValidTeamName(teamName)) throw invalidUrlParam('team_name');
+    if (!isValidChannelName(name) && !DM_NAME.test(name) && !GM_NAME.test(name)) throw invalidUrlParam('channel_name');
+    const channel = getChannelByTeamAndChannelName(server, getPrincipal(ctx), teamName, name, queryBool(ctx, 'include_deleted'));
+    sendJson(ctx, channelJson(channel), { newline: true });
+  });
+
+  router.delete('/channels/:channel_id', auth, async (ctx) => {
+    // Permanent deletion (`?permanent=true`, EnableAPIChannelDeletion) is not emulated: archive only.
+    if (queryBool(ctx, 'permanent')) throw new AppError('api.mock.not_emulated.app_error', { detailed: 'DELETE /channels/{id}?permanent=true' });
+    await deleteChannel(server, getPrincipal(ctx), idParam(ctx, 'channel_id'));
+    statusOk(ctx);
+  });
+
+  router.post('/channels/:channel_id/restore', auth, async (ctx) => {
+    sendJson(ctx, channelJson(await restoreChannel(server, getPrincipal(ctx), idParam(ctx, 'channel_id'))), { newline: true });
+  });
+
+  router.put('/channels/:channel_id/patch', auth, async (ctx) => {
+    const channelId = idParam(ctx, 'channel_id');
+    const channel = await patchChannel(server, getPrincipal(ctx), channelId, parseChannelPatch(jsonBody(ctx)));
+    sendJson(ctx, channelJson(channel), { newline: true });
+  });
+
+  router.get('/channels/:channel_id/members', auth, (ctx) => {
+    const members = channelMembersPage(server, getPrincipal(ctx), idParam(ctx, 'channel_id'), pageParams(ctx));
+    sendJson(ctx, members.map(channelMemberJson), { newline: true });
+  });
+
+  router.post('/channels/:channel_id/members/ids', auth, (ctx) => {
+    const members = channelMembersByIds(server, getPrincipal(ctx), idParam(ctx, 'channel_id'), parseUserIds(jsonBody(ctx)));
+    sendJson(ctx, members.map(channelMemberJson), { newline: true });
+  });
+
+  router.delete('/channels/:channel_id/members/:user_id', auth, async (ctx) => {
+    const caller = getPrincipal(ctx);
+    await removeChannelMember(server, caller, idParam(ctx, 'channel_id'), idParam(ctx, 'user_id', caller.userId));
+    statusOk(ctx);
+  });
+
+  router.get('/channels/:channel_id/stats', auth, (ctx) => {
+    sendJson(ctx, channelStats(server, getPrincipal(ctx), idParam(ctx, 'channel_id'), queryBool(ctx, 'exclude_files_count')));
   });
 
   router.get('/channels/:channel_id', auth, (ctx) => {

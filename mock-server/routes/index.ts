@@ -1,7 +1,9 @@
 /**
- * The route modules of the mock server, in registration order: token routes before user routes
- * (so `/users/tokens…` never reaches `/users/:user_id`), then sessions, config, system, logs and
- * the bots/teams/channels/posts modules.
+ * The route modules of the mock server, in registration order: every module with literal
+ * segments under `/users` (tokens, user lookups, statuses) before user routes, so
+ * `/users/tokens…`, `/users/autocomplete`, `/users/status/ids`… never reach `/users/:user_id`
+ * (`test/mock-server/route-order.test.ts` checks every one); then sessions, config, system, logs,
+ * the content modules, and last the catch-list of routes the mock does not emulate.
  *
  * @example
  * ```ts
@@ -13,13 +15,18 @@ import { botRoutes } from './bots.js';
 import { channelRoutes } from './channels.js';
 import { commandRoutes } from './commands.js';
 import { configRoutes } from './config.js';
+import { fileRoutes } from './files.js';
 import { logRoutes } from './logs.js';
 import { hookRoutes, incomingWebhookEndpoint } from './hooks.js';
+import { notEmulatedRoutes } from './not-emulated.js';
 import { postRoutes } from './posts.js';
+import { reactionRoutes } from './reactions.js';
 import { sessionRoutes } from './sessions.js';
+import { statusRoutes } from './status.js';
 import { systemRoutes } from './system.js';
 import { teamRoutes } from './teams.js';
 import { tokenRoutes } from './tokens.js';
+import { userQueryRoutes } from './user-queries.js';
 import { userRoutes } from './users.js';
 
 /**
@@ -31,7 +38,10 @@ import { userRoutes } from './users.js';
  * ```
  */
 export function routeModules(): RouteModule[] {
-  return [tokenRoutes, sessionRoutes, userRoutes, configRoutes, systemRoutes, logRoutes, botRoutes, teamRoutes, channelRoutes, postRoutes, commandRoutes, hookRoutes];
+  return [
+    tokenRoutes, userQueryRoutes, statusRoutes, sessionRoutes, userRoutes, configRoutes, systemRoutes, logRoutes, botRoutes, teamRoutes,
+    channelRoutes, postRoutes, reactionRoutes, fileRoutes, commandRoutes, hookRoutes, notEmulatedRoutes,
+  ];
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
- * Post routes (Mattermost `api4/post.go`): `POST /posts` (201), `GET /posts/{id}` and
- * `GET /channels/{id}/posts` (PostList). Rules are in `services/posts.ts`.
+ * Post routes (Mattermost `api4/post.go`): `POST /posts` (201), `GET /posts/{id}`,
+ * `GET /posts/{id}/thread`, `PUT /posts/{id}`, `PUT /posts/{id}/patch`, `DELETE /posts/{id}` and
+ * `GET /channels/{id}/posts` (PostList). Rules are in `services/posts.ts` and `services/post-edits.ts`.
  *
  * @example
  * ```ts
@@ -14,8 +15,9 @@ import { invalidBodyParam } from '../errors.js';
 import { isValidId } from '../../middleware/util/ids.js';
 import { getPrincipal } from '../../middleware/auth/principal.js';
 import type { MockContext } from '../context.js';
-import { pageParams, sendJson } from '../respond.js';
+import { pageParams, sendJson, statusOk } from '../respond.js';
 import { channelPosts, createPost, getPost, parsePostInput, postJson } from '../services/posts.js';
+import { deletePost, getPostThread, parsePostPatch, patchPost, updatePost } from '../services/post-edits.js';
 import { jsonBody } from '../body.js';
 import { idParam, queryBool } from './params.js';
 
@@ -49,6 +51,25 @@ export function postRoutes(router: Router, server: MockContext): void {
   router.get('/posts/:post_id', auth, (ctx) => {
     const post = getPost(server, getPrincipal(ctx), idParam(ctx, 'post_id'), queryBool(ctx, 'include_deleted'));
     sendJson(ctx, postJson(server.store, post), { newline: true });
+  });
+
+  router.get('/posts/:post_id/thread', auth, (ctx) => {
+    sendJson(ctx, getPostThread(server, getPrincipal(ctx), idParam(ctx, 'post_id')));
+  });
+
+  router.put('/posts/:post_id', auth, async (ctx) => {
+    const post = await updatePost(server, getPrincipal(ctx), idParam(ctx, 'post_id'), parsePostPatch(jsonBody(ctx)));
+    sendJson(ctx, postJson(server.store, post));
+  });
+
+  router.put('/posts/:post_id/patch', auth, async (ctx) => {
+    const post = await patchPost(server, getPrincipal(ctx), idParam(ctx, 'post_id'), parsePostPatch(jsonBody(ctx)));
+    sendJson(ctx, postJson(server.store, post));
+  });
+
+  router.delete('/posts/:post_id', auth, async (ctx) => {
+    await deletePost(server, getPrincipal(ctx), idParam(ctx, 'post_id'));
+    statusOk(ctx);
   });
 
   router.get('/channels/:channel_id/posts', auth, (ctx) => {

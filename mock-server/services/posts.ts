@@ -16,24 +16,27 @@ import { AppError, invalidBodyParam, permissionError } from '../errors.js';
 import { newId } from '../../middleware/util/ids.js';
 import { hasPermission } from '../../middleware/permissions/permissions.js';
 import type { MockContext } from '../context.js';
-import type { ChannelRecord, Mutation, PostRecord, Store } from '../db/schema.js';
+import type { ChannelRecord, FileInfoRecord, Mutation, PostRecord, Store } from '../db/schema.js';
 import { contentReadDenied, requireCreatePost, sessionHasPermissionToChannel, type Caller } from './channel-permissions.js';
 import { findChannel } from './channels.js';
 import { isObject, runes, stringField } from './input.js';
 import { postedEvent } from '../websocket/post-notification.js';
 import { notifyPostCreated } from './post-observers.js';
+import { postMetadata, type PostMetadataJson } from './post-metadata.js';
 
 /** What the post service needs from the server. */
 export type PostDeps = Pick<MockContext, 'store' | 'hooks' | 'now' | 'publish'>;
 
 /** Post JSON as Mattermost serialises `model.Post` (after `PreparePostForClient`). */
-export interface PostJson extends Omit<PostRecord, 'file_ids'> {
+export interface PostJson extends Omit<PostRecord, 'file_ids' | 'has_reactions'> {
   /** Left out when the post has no files. */
   file_ids?: string[];
   reply_count: number;
   last_reply_at: number;
   participants: null;
-  metadata: Record<string, never>;
+  /** Only when true (Mattermost's omitempty). */
+  has_reactions?: boolean;
+  metadata: PostMetadataJson;
 }
 
 /** `model.PostList`. */
@@ -150,7 +153,8 @@ export function postJson(store: Store, post: PostRecord, stats?: ReadonlyMap<str
     is_pinned: post.is_pinned, user_id: post.user_id, channel_id: post.channel_id, root_id: post.root_id,
     original_id: post.original_id, message: post.message, type: post.type, props: post.props, hashtags: post.hashtags,
     ...(post.file_ids.length > 0 ? { file_ids: post.file_ids } : {}),
-    pending_post_id: post.pending_post_id, reply_count: thread.count, last_reply_at: thread.lastAt, participants: null, metadata: {},
+    pending_post_id: post.pending_post_id, reply_count: thread.count, last_reply_at: thread.lastAt, participants: null,
+    ...(post.has_reactions === true ? { has_reactions: true } : {}), metadata: postMetadata(store, post),
   };
 }
 
@@ -205,16 +209,36 @@ export async function createPost(deps: PostDeps, caller: Caller, input: PostInpu
   validatePost(input);
   const now = deps.now();
   const createAt = input.create_at > 0 && hasPermission(caller.roles, 'manage_system') ? input.create_at : now;
+  const files = attachableFiles(store, caller.userId, channel.id, input.file_ids);
   const post = newPostRecord({
     user_id: caller.userId, channel_id: channel.id, root_id: input.root_id, message: input.message, type: input.type,
-    props: input.props, file_ids: input.file_ids, pending_post_id: input.pending_post_id, create_at: createAt, update_at: createAt,
+    props: input.props, file_ids: files.map((f) => f.id), pending_post_id: input.pending_post_id, create_at: createAt, update_at: createAt,
   }, now);
-  await store.commit(postMutations(store, channel, post));
+  const attach: Mutation[] = files.map((f) => ({ op: 'put', collection: 'fileInfos', record: { ...f, post_id: post.id, update_at: now } }));
+  await store.commit([...postMutations(store, channel, post), ...attach]);
   // A new root post has no replies yet: no need to scan its channel for them.
   deps.publish(postedEvent(store, channel, post, JSON.stringify(postJson(store, post, post.root_id === '' ? new Map() : undefined))));
   notifyPostCreated(store, post);
   return post;
 }
+
+/**
+ * `attachFilesToPost`: the uploads named in `file_ids` that this user uploaded to this channel and
+ * no post holds yet (at most 10, duplicates once); Mattermost drops the others from `file_ids`.
+ */
+export function attachableFiles(store: Store, userId: string, channelId: string, fileIds: readonly string[]): FileInfoRecord[] {
+  const out: FileInfoRecord[] = [];
+  for (const id of new Set(fileIds)) {
+    const info = store.get('fileInfos', id);
+    if (info === undefined || info.delete_at !== 0 || info.post_id !== '' || info.creator_id !== userId || info.channel_id !== channelId) continue;
+    out.push(info);
+    if (out.length === MAX_FILES_PER_POST) break;
+  }
+  return out;
+}
+
+/** Mattermost's `PostFileidsMaxRunes` allows ten 26-char ids. */
+const MAX_FILES_PER_POST = 10;
 
 function postNotFound(postId: string): AppError {
   return new AppError('app.post.get.app_error', { detailed: `post_id=${postId}` });

@@ -1,0 +1,133 @@
+/**
+ * Archiving, restoring and patching channels (Mattermost `api4/channel.go` `deleteChannel`,
+ * `restoreChannel`, `patchChannel` + `app/channel.go`), and `GET /teams/name/{team}/channels/name/{channel}`.
+ * Archiving is soft (`delete_at`); each change publishes its WebSocket event after the commit:
+ * `channel_deleted` / `channel_restored` to the team, `channel_updated` to the channel.
+ *
+ * @example
+ * ```ts
+ * await deleteChannel(server, caller, channelId);   // delete_at = now, channel_deleted
+ * await restoreChannel(server, admin, channelId);   // delete_at = 0, channel_restored
+ * await patchChannel(server, caller, channelId, parseChannelPatch({ header: 'builds' }));
+ * ```
+ */
+import { AppError, invalidBodyParam, permissionError } from '../errors.js';
+import type { ChannelRecord } from '../db/schema.js';
+import { channelGrants, channelReadDenied, sessionHasPermissionToTeam, type Caller } from './channel-permissions.js';
+import { channelJson, findChannel, isValidChannelName } from './channels.js';
+import type { ServiceContext } from './context.js';
+import { isObject, runes } from './input.js';
+
+/** Mattermost's `DefaultChannelName`: it can be neither archived nor renamed, nor left. */
+export const DEFAULT_CHANNEL_NAME = 'town-square';
+
+/** `model.IsValidTeamName`: 2–64 lowercase letters, digits and `-`, starting and ending alphanumeric. */
+export function isValidTeamName(name: string): boolean {
+  return name.length >= 2 && name.length <= 64 && /^[a-z0-9]+([a-z0-9-]+|(__)?)[a-z0-9]+$/.test(name);
+}
+
+/**
+ * `GET /teams/name/{team_name}/channels/name/{channel_name}`: unknown team → 404
+ * `app.team.get_by_name.missing.app_error`; unknown, archived (without `include_deleted`) or
+ * unreadable channel → 404 `app.channel.get_by_name.missing.app_error` (Mattermost answers the
+ * same 404 whether the channel is missing or hidden).
+ */
+export function getChannelByTeamAndChannelName(deps: ServiceContext, caller: Caller, teamName: string, channelName: string, includeDeleted: boolean): ChannelRecord {
+  const { store } = deps;
+  const team = store.findOne('teams', 'name', teamName);
+  if (team === undefined || team.delete_at !== 0) throw new AppError('app.team.get_by_name.missing.app_error', { detailed: `name=${teamName}` });
+  const channel = store.findOne('channels', 'team_name', `${team.id}:${channelName}`);
+  const missing = () => new AppError('app.channel.get_by_name.missing.app_error', { detailed: `teamId=${team.id}, name=${channelName}` });
+  if (channel === undefined || (!includeDeleted && channel.delete_at !== 0)) throw missing();
+  if (channelReadDenied(store, caller, channel) !== undefined) throw missing();
+  return channel;
+}
+
+/**
+ * `DELETE /channels/{id}` (archive): 404 when unknown; DMs/GMs → 400
+ * `api.channel.delete_channel.type.invalid`; `delete_public_channel` / `delete_private_channel` on
+ * the channel (403); already archived → 400; `town-square` → 400. Sets `delete_at`.
+ */
+export async function deleteChannel(deps: ServiceContext, caller: Caller, channelId: string): Promise<ChannelRecord> {
+  const { store } = deps;
+  const channel = findChannel(store, channelId);
+  if (channel.type === 'D' || channel.type === 'G') throw new AppError('api.channel.delete_channel.type.invalid');
+  const permission = channel.type === 'O' ? 'delete_public_channel' : 'delete_private_channel';
+  if (!channelGrants(store, caller, channel, permission)) throw permissionError(caller.userId, permission);
+  if (channel.delete_at !== 0) throw new AppError('api.channel.delete_channel.deleted.app_error');
+  if (channel.name === DEFAULT_CHANNEL_NAME) throw new AppError('api.channel.delete_channel.cannot.app_error', { params: { Channel: DEFAULT_CHANNEL_NAME } });
+  const now = deps.now();
+  const archived: ChannelRecord = { ...channel, delete_at: now, update_at: now };
+  await store.commit([{ op: 'put', collection: 'channels', record: archived }]);
+  deps.publish({ event: 'channel_deleted', data: { channel_id: channel.id, delete_at: now }, broadcast: { team_id: channel.team_id } });
+  return archived;
+}
+
+/**
+ * `POST /channels/{id}/restore`: 404 when unknown; `manage_team` on the channel's team (403);
+ * not archived → 400 `api.channel.restore_channel.restored.app_error`. Answers the restored channel.
+ */
+export async function restoreChannel(deps: ServiceContext, caller: Caller, channelId: string): Promise<ChannelRecord> {
+  const { store } = deps;
+  const channel = findChannel(store, channelId);
+  if (!sessionHasPermissionToTeam(store, caller, channel.team_id, 'manage_team')) throw permissionError(caller.userId, 'manage_team');
+  if (channel.delete_at === 0) throw new AppError('api.channel.restore_channel.restored.app_error');
+  const restored: ChannelRecord = { ...channel, delete_at: 0, update_at: deps.now() };
+  await store.commit([{ op: 'put', collection: 'channels', record: restored }]);
+  deps.publish({ event: 'channel_restored', data: { channel_id: channel.id }, broadcast: { team_id: channel.team_id } });
+  return restored;
+}
+
+/** `model.ChannelPatch`: the fields given (absent = unchanged). */
+export interface ChannelPatchInput {
+  name?: string;
+  display_name?: string;
+  header?: string;
+  purpose?: string;
+}
+
+/** Decode a `ChannelPatch` body: not an object or a mistyped field → 400 `invalid_body_param` naming `channel`. */
+export function parseChannelPatch(body: unknown): ChannelPatchInput {
+  if (!isObject(body)) throw invalidBodyParam('channel');
+  const out: ChannelPatchInput = {};
+  for (const key of ['name', 'display_name', 'header', 'purpose'] as const) {
+    const value = body[key];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'string') throw invalidBodyParam('channel');
+    out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * `PUT /channels/{id}/patch`: 404 when unknown; `manage_public_channel_properties` /
+ * `manage_private_channel_properties` (403); for DMs/GMs only members may patch, and only the
+ * header and purpose (403 `api.channel.patch_update_channel.forbidden.app_error`); archived → 400;
+ * renaming `town-square` → 400; `Channel.IsValid`; a taken name → 400. Publishes `channel_updated`.
+ */
+export async function patchChannel(deps: ServiceContext, caller: Caller, channelId: string, patch: ChannelPatchInput): Promise<ChannelRecord> {
+  const { store } = deps;
+  const channel = findChannel(store, channelId);
+  if (channel.type === 'O' || channel.type === 'P') {
+    const permission = channel.type === 'O' ? 'manage_public_channel_properties' : 'manage_private_channel_properties';
+    if (!channelGrants(store, caller, channel, permission)) throw permissionError(caller.userId, permission);
+  } else if (store.get('channelMembers', `${channel.id}:${caller.userId}`) === undefined || patch.name !== undefined || patch.display_name !== undefined) {
+    throw new AppError('api.channel.patch_update_channel.forbidden.app_error');
+  }
+  if (channel.delete_at !== 0) throw new AppError('api.channel.update_channel.deleted.app_error');
+  if (channel.name === DEFAULT_CHANNEL_NAME && patch.name !== undefined && patch.name !== channel.name) {
+    throw new AppError('api.channel.update_channel.tried.app_error', { params: { Channel: DEFAULT_CHANNEL_NAME } });
+  }
+  const next: ChannelRecord = { ...channel, ...patch, update_at: deps.now() };
+  if (next.type === 'O' || next.type === 'P') {
+    if (next.display_name === '' || runes(next.display_name) > 64) throw new AppError('model.channel.is_valid.display_name.app_error');
+    if (!isValidChannelName(next.name)) throw new AppError('model.channel.is_valid.1_or_more.app_error');
+  }
+  if (runes(next.header) > 1024) throw new AppError('model.channel.is_valid.header.app_error');
+  if (runes(next.purpose) > 250) throw new AppError('model.channel.is_valid.purpose.app_error');
+  const holder = store.findOne('channels', 'team_name', `${next.team_id}:${next.name}`);
+  if (holder !== undefined && holder.id !== channel.id) throw new AppError('store.sql_channel.update.exists.app_error');
+  await store.commit([{ op: 'put', collection: 'channels', record: next }]);
+  deps.publish({ event: 'channel_updated', data: { channel: JSON.stringify(channelJson(next)) }, broadcast: { channel_id: next.id } });
+  return next;
+}
