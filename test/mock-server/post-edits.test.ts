@@ -1,0 +1,92 @@
+/**
+ * Post calls bots make, with the official Client4 over real HTTP: thread, update, patch, delete,
+ * with Mattermost's permissions (edit_post / edit_others_posts / delete_post /
+ * delete_others_posts), error ids, WebSocket events, and deleted posts vanishing everywhere.
+ */
+import { expect } from 'chai';
+import { expectFailure, expectForbidden, eventsNamed, raw, startClientMock, UNKNOWN_ID, type ClientMock } from './support/client4.js';
+
+describe('mock server: post calls bots make (Client4 over HTTP)', () => {
+  let t: ClientMock;
+  let offTopic: string;
+  let privateId: string;
+  before(async () => {
+    t = await startClientMock();
+    offTopic = t.mock.seeded.channels['off-topic'].id;
+    privateId = t.mock.seeded.channels['private-1'].id;
+  });
+  after(async () => { await t.close(); });
+
+  const post = (message: string, rootId = '') => t.user.createPost({ channel_id: offTopic, message, root_id: rootId } as never);
+
+  it('getPostThread: the root and its replies, newest first, from the root or a reply; 404 / 403', async () => {
+    const root = await post('root');
+    const r1 = await t.other.createPost({ channel_id: offTopic, message: 'reply 1', root_id: root.id } as never);
+    const r2 = await post('reply 2', root.id);
+    const thread = await t.user.getPostThread(root.id);
+    expect(thread.order).to.deep.equal([r2.id, r1.id, root.id]);
+    expect(thread.posts[root.id]).to.include({ message: 'root', reply_count: 2 });
+    expect((await t.user.getPostThread(r1.id)).order).to.deep.equal(thread.order);
+    await expectFailure(t.user.getPostThread(UNKNOWN_ID), 404, 'app.post.get.app_error');
+    const secret = await t.admin.createPost({ channel_id: privateId, message: 'admins only' } as never);
+    await expectForbidden(t.user.getPostThread(secret.id), 'read_channel_content');
+  });
+
+  it('updatePost: new message, edit_at set, post_edited to the channel; the id must match; 403 for others; 400 for an over-long message', async () => {
+    const p = await post('typo');
+    t.events.length = 0;
+    const updated = await t.user.updatePost({ ...p, message: 'fixed' });
+    expect(updated).to.include({ id: p.id, message: 'fixed' });
+    expect(updated.edit_at).to.be.greaterThan(0);
+    expect(updated.update_at).to.be.at.least(updated.edit_at);
+    const [edited] = eventsNamed(t.events, 'post_edited');
+    expect(edited.broadcast).to.deep.equal({ channel_id: offTopic });
+    expect(JSON.parse(edited.data.post as string)).to.include({ id: p.id, message: 'fixed' });
+    expect((await t.user.getPost(p.id)).message).to.equal('fixed');
+    const mismatch = await raw(t.url, 'PUT', `/posts/${p.id}`, t.user.getToken(), JSON.stringify({ id: UNKNOWN_ID, message: 'x' }));
+    expect([mismatch.status, mismatch.body.message]).to.deep.equal([400, 'Invalid or missing id in request body.']);
+    await expectForbidden(t.other.updatePost({ ...p, message: 'hijack' }), 'edit_others_posts');
+    expect((await t.admin.updatePost({ ...p, message: 'moderated' })).message).to.equal('moderated');
+    await expectForbidden(t.user.updatePost({ ...p, id: UNKNOWN_ID }), 'edit_post');
+    await expectFailure(t.user.updatePost({ ...p, message: 'm'.repeat(16384) }), 400, 'model.post.is_valid.msg.app_error');
+  });
+
+  it('patchPost: only the given fields; pinning does not set edit_at; 403 edit_others_posts; bad bodies 400', async () => {
+    const p = await t.user.createPost({ channel_id: offTopic, message: 'keep me', props: { a: 1 } } as never);
+    const pinned = await t.user.patchPost({ id: p.id, is_pinned: true });
+    expect(pinned).to.include({ message: 'keep me', is_pinned: true, edit_at: 0 });
+    expect(pinned.props).to.deep.equal({ a: 1 });
+    const patched = await t.user.patchPost({ id: p.id, message: 'changed' });
+    expect(patched).to.include({ message: 'changed', is_pinned: true });
+    expect(patched.edit_at).to.be.greaterThan(0);
+    await expectForbidden(t.other.patchPost({ id: p.id, message: 'no' }), 'edit_others_posts');
+    const bad = await raw(t.url, 'PUT', `/posts/${p.id}/patch`, t.user.getToken(), '{"message":42}');
+    expect([bad.status, bad.body.message]).to.deep.equal([400, 'Invalid or missing post in request body.']);
+  });
+
+  it('deletePost: soft delete of the post and its replies, post_deleted with delete_by; gone from get, listings and threads', async () => {
+    const root = await post('delete me');
+    const reply = await t.other.createPost({ channel_id: offTopic, message: 'me too', root_id: root.id } as never);
+    await expectForbidden(t.other.deletePost(root.id), 'delete_others_posts');
+    t.events.length = 0;
+    expect(await t.user.deletePost(root.id)).to.deep.equal({ status: 'OK' });
+    const [deleted] = eventsNamed(t.events, 'post_deleted');
+    expect(deleted.broadcast).to.deep.equal({ channel_id: offTopic });
+    expect(deleted.data.delete_by).to.equal(t.userId);
+    expect(JSON.parse(deleted.data.post as string)).to.include({ id: root.id });
+    await expectFailure(t.user.getPost(root.id), 404, 'app.post.get.app_error');
+    await expectFailure(t.user.getPost(reply.id), 404, 'app.post.get.app_error');
+    await expectFailure(t.user.getPostThread(root.id), 404, 'app.post.get.app_error');
+    const listing = await t.user.getPosts(offTopic, 0, 200);
+    expect(listing.order).to.not.include.members([root.id, reply.id]);
+    expect(Object.keys(listing.posts)).to.not.include.members([root.id, reply.id]);
+    const withDeleted = await raw(t.url, 'GET', `/posts/${root.id}?include_deleted=true`, t.admin.getToken());
+    expect(withDeleted.status).to.equal(200);
+    expect(withDeleted.body.delete_at).to.be.greaterThan(0);
+    await expectForbidden(t.user.deletePost(root.id), 'delete_post');
+    await expectForbidden(t.user.deletePost(UNKNOWN_ID), 'delete_post');
+    // an admin may delete anyone's post
+    const theirs = await t.other.createPost({ channel_id: offTopic, message: 'moderate me' } as never);
+    expect(await t.admin.deletePost(theirs.id)).to.deep.equal({ status: 'OK' });
+  });
+});
