@@ -6,6 +6,9 @@
 import { expect } from 'chai';
 import { expectFailure, expectForbidden, eventsNamed, raw, startClientMock, UNKNOWN_ID, type ClientMock } from './support/client4.js';
 
+/** `Post.has_reactions` (omitempty in Mattermost's JSON; not in @mattermost/types' Post). */
+const hasReactions = (post: object): unknown => (post as { has_reactions?: boolean }).has_reactions;
+
 describe('mock server: reactions (Client4 over HTTP)', () => {
   let t: ClientMock;
   let offTopic: string;
@@ -19,7 +22,7 @@ describe('mock server: reactions (Client4 over HTTP)', () => {
 
   it('addReaction / getReactionsForPost / removeReaction keep has_reactions and metadata consistent, with events', async () => {
     const p = await t.user.createPost({ channel_id: offTopic, message: 'react to me' } as never);
-    expect(p.has_reactions).to.equal(undefined);
+    expect(hasReactions(p)).to.equal(undefined);
     t.events.length = 0;
     const r = await t.other.addReaction(t.otherId, p.id, 'tada');
     expect(r).to.include({ user_id: t.otherId, post_id: p.id, emoji_name: 'tada', channel_id: offTopic, delete_at: 0 });
@@ -32,7 +35,7 @@ describe('mock server: reactions (Client4 over HTTP)', () => {
     const list = await t.user.getReactionsForPost(p.id);
     expect(list.map((x) => [x.user_id, x.emoji_name])).to.deep.equal([[t.otherId, 'tada'], [t.userId, '+1']]);
     const withReactions = await t.user.getPost(p.id);
-    expect(withReactions.has_reactions).to.equal(true);
+    expect(hasReactions(withReactions)).to.equal(true);
     expect(withReactions.update_at).to.be.at.least(r.create_at);
     expect(withReactions.metadata.reactions?.map((x) => x.emoji_name)).to.deep.equal(['tada', '+1']);
 
@@ -43,7 +46,7 @@ describe('mock server: reactions (Client4 over HTTP)', () => {
     expect((await t.user.getReactionsForPost(p.id)).map((x) => x.emoji_name)).to.deep.equal(['+1']);
     await t.user.removeReaction(t.userId, p.id, '+1');
     const bare = await t.user.getPost(p.id);
-    expect(bare.has_reactions).to.equal(undefined);
+    expect(hasReactions(bare)).to.equal(undefined);
     expect(bare.metadata).to.deep.equal({});
     expect(await t.user.getReactionsForPost(p.id)).to.deep.equal([]);
     // removing a reaction that is not there is a no-op
