@@ -151,6 +151,8 @@ export const MOCK_ERRORS = {
   'api.channel.delete_channel.type.invalid': { status: 400, message: 'Unable to delete direct or group message channels' },
   'api.channel.delete_channel.deleted.app_error': { status: 400, message: 'The channel has been archived or deleted.' },
   'api.channel.delete_channel.cannot.app_error': { status: 400, message: 'Unable to delete the default channel {{.Channel}}.' },
+  'api.user.delete_channel.not_enabled.app_error': { status: 401, message: 'Permanent channel deletion feature is not enabled. Please contact your System Administrator.' },
+  'api.post.delete_post.not_enabled.app_error': { status: 501, message: 'Permanent post deletion feature is not enabled. Please contact your System Administrator.' },
   'api.channel.restore_channel.restored.app_error': { status: 400, message: 'Unable to unarchive channel. The channel is not archived.' },
   'api.channel.update_channel.deleted.app_error': { status: 400, message: 'The channel has been archived or deleted.' },
   'api.channel.update_channel.tried.app_error': { status: 400, message: 'Tried to perform an invalid update of the default channel {{.Channel}}.' },

@@ -13,7 +13,7 @@
  * ```
  */
 import type Router from '@koa/router';
-import { AppError, invalidUrlParam } from '../errors.js';
+import { invalidUrlParam } from '../errors.js';
 import { getPrincipal } from '../../middleware/auth/principal.js';
 import type { MockContext } from '../context.js';
 import { pageParams, sendJson, statusOk } from '../respond.js';
@@ -26,9 +26,9 @@ import { jsonBody } from '../body.js';
 import { idParam, queryBool } from './params.js';
 import { deleteChannel, getChannelByTeamAndChannelName, isValidTeamName, parseChannelPatch, patchChannel, restoreChannel } from '../services/channel-lifecycle.js';
 import {
-  channelMembersByIds, channelMembersPage, channelStats, parseChannelView, parseUserIds, removeChannelMember, viewChannel,
+  channelMembersByIds, channelMembersPage, channelStats, parseChannelView, parseStringArray, removeChannelMember, viewChannel,
 } from '../services/channel-members.js';
-import { createGroupChannel } from '../services/group-channels.js';
+import { createGroupChannel, parseGroupUserIds } from '../services/group-channels.js';
 
 const DM_NAME = /^[a-z0-9]{26}__[a-z0-9]{26}$/;
 const GM_NAME = /^[a-f0-9]{40}$/;
@@ -49,7 +49,7 @@ export function channelRoutes(router: Router, server: MockContext): void {
   });
 
   router.post('/channels/group', auth, async (ctx) => {
-    const { channel } = await createGroupChannel(server, getPrincipal(ctx), parseUserIds(jsonBody(ctx)));
+    const { channel } = await createGroupChannel(server, getPrincipal(ctx), parseGroupUserIds(jsonBody(ctx)));
     sendJson(ctx, channelJson(channel), { status: 201, newline: true });
   });
 
@@ -70,9 +70,7 @@ export function channelRoutes(router: Router, server: MockContext): void {
   });
 
   router.delete('/channels/:channel_id', auth, async (ctx) => {
-    // Permanent deletion (`?permanent=true`, EnableAPIChannelDeletion) is not emulated: archive only.
-    if (queryBool(ctx, 'permanent')) throw new AppError('api.mock.not_emulated.app_error', { detailed: 'DELETE /channels/{id}?permanent=true' });
-    await deleteChannel(server, getPrincipal(ctx), idParam(ctx, 'channel_id'));
+    await deleteChannel(server, getPrincipal(ctx), idParam(ctx, 'channel_id'), queryBool(ctx, 'permanent'));
     statusOk(ctx);
   });
 
@@ -92,7 +90,7 @@ export function channelRoutes(router: Router, server: MockContext): void {
   });
 
   router.post('/channels/:channel_id/members/ids', auth, (ctx) => {
-    const members = channelMembersByIds(server, getPrincipal(ctx), idParam(ctx, 'channel_id'), parseUserIds(jsonBody(ctx)));
+    const members = channelMembersByIds(server, getPrincipal(ctx), idParam(ctx, 'channel_id'), parseStringArray(jsonBody(ctx), 'user_ids'));
     sendJson(ctx, members.map(channelMemberJson), { newline: true });
   });
 

@@ -37,6 +37,17 @@ function sinceQuery(ctx: Context): number | undefined {
   return Number(value);
 }
 
+/**
+ * `getPostThread`'s query checks: `perPage` an integer up to 200, `direction` `up` or `down`
+ * (400 naming them). The mock answers the whole thread whatever the paging asks (`has_next` false).
+ */
+function threadQuery(ctx: Context): void {
+  const perPage = ctx.query.perPage;
+  if (typeof perPage === 'string' && perPage !== '' && (!/^-?\d+$/.test(perPage) || Number(perPage) > 200)) throw invalidBodyParam('perPage');
+  const direction = ctx.query.direction;
+  if (typeof direction === 'string' && direction !== '' && direction !== 'up' && direction !== 'down') throw invalidBodyParam('direction');
+}
+
 /** Register the post routes. */
 export function postRoutes(router: Router, server: MockContext): void {
   const auth = server.requireSession;
@@ -54,6 +65,7 @@ export function postRoutes(router: Router, server: MockContext): void {
   });
 
   router.get('/posts/:post_id/thread', auth, (ctx) => {
+    threadQuery(ctx);
     sendJson(ctx, getPostThread(server, getPrincipal(ctx), idParam(ctx, 'post_id')));
   });
 
@@ -68,7 +80,7 @@ export function postRoutes(router: Router, server: MockContext): void {
   });
 
   router.delete('/posts/:post_id', auth, async (ctx) => {
-    await deletePost(server, getPrincipal(ctx), idParam(ctx, 'post_id'));
+    await deletePost(server, getPrincipal(ctx), idParam(ctx, 'post_id'), queryBool(ctx, 'permanent'));
     statusOk(ctx);
   });
 

@@ -12,10 +12,11 @@
  * ```
  */
 import { AppError, invalidBodyParam, permissionError } from '../errors.js';
-import type { ChannelRecord } from '../db/schema.js';
+import { PRIMARY_KEY, type ChannelRecord, type Mutation } from '../db/schema.js';
 import { channelGrants, channelReadDenied, sessionHasPermissionToTeam, type Caller } from './channel-permissions.js';
 import { channelJson, findChannel, isValidChannelName } from './channels.js';
 import type { ServiceContext } from './context.js';
+import { blobsFor } from './file-blobs.js';
 import { isObject, runes } from './input.js';
 
 /** Mattermost's `DefaultChannelName`: it can be neither archived nor renamed, nor left. */
@@ -28,9 +29,9 @@ export function isValidTeamName(name: string): boolean {
 
 /**
  * `GET /teams/name/{team_name}/channels/name/{channel_name}`: unknown team → 404
- * `app.team.get_by_name.missing.app_error`; unknown, archived (without `include_deleted`) or
- * unreadable channel → 404 `app.channel.get_by_name.missing.app_error` (Mattermost answers the
- * same 404 whether the channel is missing or hidden).
+ * `app.team.get_by_name.missing.app_error`; unknown or archived (without `include_deleted`)
+ * channel → 404 `app.channel.get_by_name.missing.app_error`; a public channel the caller may not
+ * read → 403 naming `read_public_channel`; a private one → the same 404 (its existence is not revealed).
  */
 export function getChannelByTeamAndChannelName(deps: ServiceContext, caller: Caller, teamName: string, channelName: string, includeDeleted: boolean): ChannelRecord {
   const { store } = deps;
@@ -39,21 +40,34 @@ export function getChannelByTeamAndChannelName(deps: ServiceContext, caller: Cal
   const channel = store.findOne('channels', 'team_name', `${team.id}:${channelName}`);
   const missing = () => new AppError('app.channel.get_by_name.missing.app_error', { detailed: `teamId=${team.id}, name=${channelName}` });
   if (channel === undefined || (!includeDeleted && channel.delete_at !== 0)) throw missing();
-  if (channelReadDenied(store, caller, channel) !== undefined) throw missing();
+  const denied = channelReadDenied(store, caller, channel);
+  if (denied !== undefined) {
+    if (channel.type === 'O') throw permissionError(caller.userId, denied);
+    throw missing();
+  }
   return channel;
 }
 
 /**
  * `DELETE /channels/{id}` (archive): 404 when unknown; DMs/GMs → 400
  * `api.channel.delete_channel.type.invalid`; `delete_public_channel` / `delete_private_channel` on
- * the channel (403); already archived → 400; `town-square` → 400. Sets `delete_at`.
+ * the channel (403); already archived → 400; `town-square` → 400. Sets `delete_at`. With
+ * `permanent` (needs `ServiceSettings.EnableAPIChannelDeletion`, else 401
+ * `api.user.delete_channel.not_enabled.app_error`) everything of the channel is deleted.
  */
-export async function deleteChannel(deps: ServiceContext, caller: Caller, channelId: string): Promise<ChannelRecord> {
+export async function deleteChannel(deps: ServiceContext, caller: Caller, channelId: string, permanent = false): Promise<ChannelRecord> {
   const { store } = deps;
   const channel = findChannel(store, channelId);
   if (channel.type === 'D' || channel.type === 'G') throw new AppError('api.channel.delete_channel.type.invalid');
   const permission = channel.type === 'O' ? 'delete_public_channel' : 'delete_private_channel';
   if (!channelGrants(store, caller, channel, permission)) throw permissionError(caller.userId, permission);
+  if (permanent) {
+    if (store.config.ServiceSettings.EnableAPIChannelDeletion !== true) {
+      throw new AppError('api.user.delete_channel.not_enabled.app_error', { detailed: `channelId=${channel.id}` });
+    }
+    await permanentDeleteChannel(deps, channel);
+    return channel;
+  }
   if (channel.delete_at !== 0) throw new AppError('api.channel.delete_channel.deleted.app_error');
   if (channel.name === DEFAULT_CHANNEL_NAME) throw new AppError('api.channel.delete_channel.cannot.app_error', { params: { Channel: DEFAULT_CHANNEL_NAME } });
   const now = deps.now();
@@ -61,6 +75,27 @@ export async function deleteChannel(deps: ServiceContext, caller: Caller, channe
   await store.commit([{ op: 'put', collection: 'channels', record: archived }]);
   deps.publish({ event: 'channel_deleted', data: { channel_id: channel.id, delete_at: now }, broadcast: { team_id: channel.team_id } });
   return archived;
+}
+
+/**
+ * `PermanentDeleteChannel`: the channel, its memberships, posts, their reactions and file infos
+ * (and the files' bytes) are gone; `channel_deleted` goes to the team as for an archive.
+ */
+async function permanentDeleteChannel(deps: ServiceContext, channel: ChannelRecord): Promise<void> {
+  const { store } = deps;
+  const mutations: Mutation[] = [];
+  for (const m of store.findMany('channelMembers', 'channel_id', channel.id)) mutations.push({ op: 'delete', collection: 'channelMembers', key: PRIMARY_KEY.channelMembers(m) });
+  for (const p of store.findMany('posts', 'channel_id', channel.id)) {
+    mutations.push({ op: 'delete', collection: 'posts', key: p.id });
+    for (const r of store.findMany('reactions', 'post_id', p.id)) mutations.push({ op: 'delete', collection: 'reactions', key: PRIMARY_KEY.reactions(r) });
+  }
+  const files = store.findMany('fileInfos', 'channel_id', channel.id);
+  for (const f of files) mutations.push({ op: 'delete', collection: 'fileInfos', key: f.id });
+  mutations.push({ op: 'delete', collection: 'channels', key: channel.id });
+  await store.commit(mutations);
+  const blobs = blobsFor(store);
+  for (const f of files) await blobs.delete(f.id);
+  deps.publish({ event: 'channel_deleted', data: { channel_id: channel.id, delete_at: deps.now() }, broadcast: { team_id: channel.team_id } });
 }
 
 /**
@@ -101,8 +136,8 @@ export function parseChannelPatch(body: unknown): ChannelPatchInput {
 
 /**
  * `PUT /channels/{id}/patch`: 404 when unknown; `manage_public_channel_properties` /
- * `manage_private_channel_properties` (403); for DMs/GMs only members may patch, and only the
- * header and purpose (403 `api.channel.patch_update_channel.forbidden.app_error`); archived → 400;
+ * `manage_private_channel_properties` (403); for DMs/GMs only members may patch (403
+ * `api.channel.patch_update_channel.forbidden.app_error`); archived → 400;
  * renaming `town-square` → 400; `Channel.IsValid`; a taken name → 400. Publishes `channel_updated`.
  */
 export async function patchChannel(deps: ServiceContext, caller: Caller, channelId: string, patch: ChannelPatchInput): Promise<ChannelRecord> {
@@ -111,7 +146,8 @@ export async function patchChannel(deps: ServiceContext, caller: Caller, channel
   if (channel.type === 'O' || channel.type === 'P') {
     const permission = channel.type === 'O' ? 'manage_public_channel_properties' : 'manage_private_channel_properties';
     if (!channelGrants(store, caller, channel, permission)) throw permissionError(caller.userId, permission);
-  } else if (store.get('channelMembers', `${channel.id}:${caller.userId}`) === undefined || patch.name !== undefined || patch.display_name !== undefined) {
+  } else if (store.get('channelMembers', `${channel.id}:${caller.userId}`) === undefined) {
+    // DMs and GMs: no permission is linked to their header, only membership (as Mattermost).
     throw new AppError('api.channel.patch_update_channel.forbidden.app_error');
   }
   if (channel.delete_at !== 0) throw new AppError('api.channel.update_channel.deleted.app_error');

@@ -32,6 +32,12 @@ export function channelMembersPage(deps: ServiceContext, caller: Caller, channel
   return deps.store.findMany('channelMembers', 'channel_id', channelId).slice(start, start + paging.perPage);
 }
 
+/** Decode a JSON array of strings like `ArrayFromJSON` (anything else decodes as empty): empty → 400 naming `name`. */
+export function parseStringArray(body: unknown, name: string): string[] {
+  if (!Array.isArray(body) || body.length === 0 || !body.every((v): v is string => typeof v === 'string')) throw invalidBodyParam(name);
+  return [...new Set(body)];
+}
+
 /** Decode an array of user ids like `ArrayFromJSON`: empty, not an array of strings, or an invalid id → 400 naming `name`. */
 export function parseUserIds(body: unknown, name = 'user_ids'): string[] {
   if (!Array.isArray(body) || body.length === 0 || !body.every((v): v is string => typeof v === 'string' && isValidId(v))) throw invalidBodyParam(name);

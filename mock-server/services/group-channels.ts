@@ -12,7 +12,8 @@
  * ```
  */
 import { createHash } from 'node:crypto';
-import { AppError, permissionError } from '../errors.js';
+import { AppError, invalidBodyParam, permissionError } from '../errors.js';
+import { isValidId } from '../../middleware/util/ids.js';
 import { hasPermission } from '../../middleware/permissions/permissions.js';
 import type { ChannelRecord, Mutation } from '../db/schema.js';
 import type { Caller } from './channel-permissions.js';
@@ -29,7 +30,19 @@ export function groupChannelName(userIds: readonly string[]): string {
 }
 
 /**
- * `POST /channels/group` with the decoded user ids: `create_group_channel` (403); 3–8 distinct
+ * Decode `POST /channels/group` like `createGroupChannel`: an empty list (or not a JSON array of
+ * strings) → 400 naming `user_ids`; an invalid id → 400 naming `user_id`.
+ */
+export function parseGroupUserIds(body: unknown): string[] {
+  const ids = Array.isArray(body) && body.every((v): v is string => typeof v === 'string') ? body : [];
+  if (ids.length === 0) throw invalidBodyParam('user_ids');
+  if (!ids.every(isValidId)) throw invalidBodyParam('user_id');
+  return ids;
+}
+
+/**
+ * `POST /channels/group` with the decoded user ids: `create_group_channel` (403); every other
+ * user must be visible to the caller (`UserCanSeeOtherUser`: `view_members`, 403); 3–8 distinct
  * users after adding the caller (400 `api.channel.create_group.bad_size.app_error`); every user
  * must exist (400 `api.channel.create_group.bad_user.app_error`).
  */
@@ -37,6 +50,7 @@ export async function createGroupChannel(deps: ServiceContext, caller: Caller, u
   const { store } = deps;
   const ids = [...new Set(userIds.includes(caller.userId) ? userIds : [...userIds, caller.userId])];
   if (!hasPermission(caller.roles, 'create_group_channel')) throw permissionError(caller.userId, 'create_group_channel');
+  if (!hasPermission(caller.roles, 'view_members')) throw permissionError(caller.userId, 'view_members');
   if (ids.length < MIN_USERS || ids.length > MAX_USERS) throw new AppError('api.channel.create_group.bad_size.app_error');
   const users = ids.map((id) => store.get('users', id));
   if (users.some((u) => u === undefined)) throw new AppError('api.channel.create_group.bad_user.app_error');

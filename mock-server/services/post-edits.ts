@@ -13,11 +13,12 @@
  * ```
  */
 import { AppError, invalidBodyParam, permissionError } from '../errors.js';
-import type { Permission } from '../../middleware/permissions/permissions.js';
-import type { Mutation, PostRecord, Store } from '../db/schema.js';
+import { hasPermission, type Permission } from '../../middleware/permissions/permissions.js';
+import { PRIMARY_KEY, type Mutation, type PostRecord, type Store } from '../db/schema.js';
 import { channelGrants, type Caller } from './channel-permissions.js';
 import { findChannel } from './channels.js';
 import type { ServiceContext } from './context.js';
+import { blobsFor } from './file-blobs.js';
 import { isObject, runes } from './input.js';
 import { getPost, POST_MESSAGE_MAX_RUNES, postJson, threadStatsOf, type PostJson, type PostListJson } from './posts.js';
 
@@ -66,19 +67,16 @@ export function sessionHasPermissionToChannelByPost(store: Store, caller: Caller
   return channel !== undefined && channelGrants(store, caller, channel, permission);
 }
 
-/**
- * `checkUpdatePostPermissions` of `updatePost` / `patchPost`: `edit_post` on the post's channel
- * (403, also for an unknown or deleted post), then `edit_others_posts` for someone else's post.
- */
-function requireEditPermission(store: Store, caller: Caller, postId: string): PostRecord {
-  if (!sessionHasPermissionToChannelByPost(store, caller, postId, 'edit_post')) throw permissionError(caller.userId, 'edit_post');
+/** The live post an edit targets: unknown or deleted → 403 naming `edit_post` (Mattermost does not reveal it). */
+function postToEdit(store: Store, caller: Caller, postId: string): PostRecord {
   const post = store.get('posts', postId);
   if (post === undefined || post.delete_at !== 0) throw permissionError(caller.userId, 'edit_post');
-  if (post.user_id !== caller.userId) {
-    const channel = findChannel(store, post.channel_id);
-    if (!channelGrants(store, caller, channel, 'edit_others_posts')) throw permissionError(caller.userId, 'edit_others_posts');
-  }
   return post;
+}
+
+/** `channelGrants` on the post's channel or a 403 naming `permission`. */
+function requireOnPostChannel(store: Store, caller: Caller, post: PostRecord, permission: Permission): void {
+  if (!channelGrants(store, caller, findChannel(store, post.channel_id), permission)) throw permissionError(caller.userId, permission);
 }
 
 /** `App.UpdatePost`'s rules on the stored post, then the commit and `post_edited`. */
@@ -107,47 +105,71 @@ async function applyEdit(deps: ServiceContext, old: PostRecord, patch: PostPatch
 
 /**
  * `PUT /posts/{id}`: the body is a whole post whose `id` must be the URL's (400 naming `id`);
- * `edit_post` / `edit_others_posts` (403); system messages, archived channels, over-long
- * messages → 400. Only `message`, `is_pinned` and `props` change (file attachments are kept).
+ * unknown or deleted → 403 naming `edit_post`; `edit_post` on the channel, then
+ * `edit_others_posts` for someone else's post (403); system messages, archived channels,
+ * over-long messages → 400. Only `message`, `is_pinned` and `props` change (file attachments are kept).
  */
 export async function updatePost(deps: ServiceContext, caller: Caller, postId: string, input: PostPatchInput): Promise<PostRecord> {
+  const { store } = deps;
   if (input.id !== postId) throw invalidBodyParam('id');
-  const old = requireEditPermission(deps.store, caller, postId);
+  const old = postToEdit(store, caller, postId);
+  requireOnPostChannel(store, caller, old, 'edit_post');
+  if (old.user_id !== caller.userId) requireOnPostChannel(store, caller, old, 'edit_others_posts');
   return applyEdit(deps, old, { ...input, message: input.message ?? '' });
 }
 
-/** `PUT /posts/{id}/patch`: {@link updatePost} with only the fields given. */
+/**
+ * `PUT /posts/{id}/patch` (`postPatchChecks`): unknown or deleted → 403 naming `edit_post`; your
+ * own post needs `edit_post`, someone else's `edit_others_posts` (403); then {@link updatePost}'s
+ * rules with only the fields given.
+ */
 export async function patchPost(deps: ServiceContext, caller: Caller, postId: string, patch: PostPatchInput): Promise<PostRecord> {
-  const old = requireEditPermission(deps.store, caller, postId);
+  const { store } = deps;
+  const old = postToEdit(store, caller, postId);
+  requireOnPostChannel(store, caller, old, old.user_id === caller.userId ? 'edit_post' : 'edit_others_posts');
   return applyEdit(deps, old, patch);
 }
 
 /**
- * `DELETE /posts/{id}`: an unknown or deleted post → 403 naming `delete_post` (as Mattermost,
- * which does not reveal it); own post: `delete_post` on the channel; someone else's:
- * `delete_others_posts`; archived channel → 400. The post and its replies get `delete_at`;
+ * `DELETE /posts/{id}`: `permanent` needs `ServiceSettings.EnableAPIPostDeletion` (501
+ * `api.post.delete_post.not_enabled.app_error`) and `manage_system` (403); unknown (or, without
+ * `permanent`, deleted) → 404 `app.post.get.app_error`; own post: `delete_post` on the channel,
+ * someone else's: `delete_others_posts` (403); archived channel → 400. Soft: the post and its
+ * replies get `delete_at`, their files too; permanent: they, their reactions and files are gone.
  * `post_deleted` carries the post and `delete_by`.
  */
-export async function deletePost(deps: ServiceContext, caller: Caller, postId: string): Promise<void> {
+export async function deletePost(deps: ServiceContext, caller: Caller, postId: string, permanent = false): Promise<void> {
   const { store } = deps;
+  if (permanent && store.config.ServiceSettings.EnableAPIPostDeletion !== true) {
+    throw new AppError('api.post.delete_post.not_enabled.app_error', { detailed: `postId=${postId}` });
+  }
+  if (permanent && !hasPermission(caller.roles, 'manage_system')) throw permissionError(caller.userId, 'manage_system');
   const post = store.get('posts', postId);
-  if (post === undefined || post.delete_at !== 0) throw permissionError(caller.userId, 'delete_post');
+  if (post === undefined || (!permanent && post.delete_at !== 0)) throw new AppError('app.post.get.app_error', { detailed: `post_id=${postId}` });
   const channel = findChannel(store, post.channel_id);
   const permission = post.user_id === caller.userId ? 'delete_post' : 'delete_others_posts';
   if (!channelGrants(store, caller, channel, permission)) throw permissionError(caller.userId, permission);
   if (channel.delete_at !== 0) throw new AppError('api.post.delete_post.can_not_delete_post_in_deleted.error');
   const now = deps.now();
-  const deleted: PostRecord = { ...post, delete_at: now, update_at: now, props: { ...post.props, deleteBy: caller.userId } };
-  const mutations: Mutation[] = [{ op: 'put', collection: 'posts', record: deleted }];
-  if (post.root_id === '') {
-    for (const reply of store.findMany('posts', 'root_id', post.id)) {
-      if (reply.delete_at === 0) mutations.push({ op: 'put', collection: 'posts', record: { ...reply, delete_at: now, update_at: now } });
+  const thread = post.root_id === '' ? [post, ...store.findMany('posts', 'root_id', post.id)] : [post];
+  const mutations: Mutation[] = [];
+  const gone: string[] = [];
+  for (const p of thread) {
+    const files = store.findMany('fileInfos', 'post_id', p.id);
+    if (permanent) {
+      mutations.push({ op: 'delete', collection: 'posts', key: p.id });
+      for (const r of store.findMany('reactions', 'post_id', p.id)) mutations.push({ op: 'delete', collection: 'reactions', key: PRIMARY_KEY.reactions(r) });
+      for (const f of files) { mutations.push({ op: 'delete', collection: 'fileInfos', key: f.id }); gone.push(f.id); }
+    } else if (p.delete_at === 0) {
+      const props = p === post ? { ...p.props, deleteBy: caller.userId } : p.props;
+      mutations.push({ op: 'put', collection: 'posts', record: { ...p, delete_at: now, update_at: now, props } });
+      for (const f of files) if (f.delete_at === 0) mutations.push({ op: 'put', collection: 'fileInfos', record: { ...f, delete_at: now, update_at: now } });
     }
   }
-  for (const info of store.findMany('fileInfos', 'post_id', post.id)) {
-    if (info.delete_at === 0) mutations.push({ op: 'put', collection: 'fileInfos', record: { ...info, delete_at: now, update_at: now } });
-  }
   await store.commit(mutations);
+  const blobs = blobsFor(store);
+  for (const id of gone) await blobs.delete(id);
+  const deleted: PostRecord = { ...post, delete_at: post.delete_at === 0 ? now : post.delete_at, update_at: now };
   deps.publish({
     event: 'post_deleted',
     data: { post: JSON.stringify(postJson(store, deleted)), delete_by: caller.userId },

@@ -28,6 +28,10 @@ describe('mock server: channel calls bots make (Client4 over HTTP)', () => {
     const channel = await t.user.getChannelByNameAndTeamName('ad-1', 'off-topic');
     expect(channel).to.include({ id: offTopic, name: 'off-topic', type: 'O', team_id: t.teamId });
     await expectFailure(t.user.getChannelByNameAndTeamName('ad-1', 'private-1'), 404, 'app.channel.get_by_name.missing.app_error');
+    // a public channel of a team the caller is not in: 403 read_public_channel (it is not hidden)
+    const team = await t.admin.createTeam({ name: 'elsewhere', display_name: 'Elsewhere', type: 'O' } as never);
+    await t.admin.createChannel({ team_id: team.id, name: 'open-there', display_name: 'Open', type: 'O' } as never);
+    await expectForbidden(t.user.getChannelByNameAndTeamName('elsewhere', 'open-there'), 'read_public_channel');
     expect((await t.admin.getChannelByNameAndTeamName('ad-1', 'private-1')).id).to.equal(privateId);
     await expectFailure(t.user.getChannelByNameAndTeamName('ad-1', 'nope'), 404, 'app.channel.get_by_name.missing.app_error');
     await expectFailure(t.user.getChannelByNameAndTeamName('no-such-team', 'off-topic'), 404, 'app.team.get_by_name.missing.app_error');
@@ -49,7 +53,10 @@ describe('mock server: channel calls bots make (Client4 over HTTP)', () => {
     expect(byIds.map((m) => m.user_id)).to.deep.equal([t.userId]);
     await expectForbidden(t.user.getChannelMembersByIds(privateId, [t.adminId]), 'read_channel');
     await expectFailure(t.user.getChannelMembersByIds(offTopic, []), 400, 'api.context.invalid_body_param.app_error');
-    await expectFailure(t.user.getChannelMembersByIds(offTopic, ['short']), 400, 'api.context.invalid_body_param.app_error');
+    // Like ArrayFromJSON + a store lookup: ids that name nobody (even malformed ones) just match nothing.
+    expect(await t.user.getChannelMembersByIds(offTopic, ['short'])).to.deep.equal([]);
+    const notArray = await raw(t.url, 'POST', `/channels/${offTopic}/members/ids`, t.user.getToken(), '{"user_ids":[]}');
+    expect([notArray.status, notArray.body.message]).to.deep.equal([400, 'Invalid or missing user_ids in request body.']);
   });
 
   it('addToChannel then removeFromChannel: user_removed to the channel and to the user; 403, 400 and 404 cases', async () => {
@@ -100,9 +107,19 @@ describe('mock server: channel calls bots make (Client4 over HTTP)', () => {
     const dm = await t.user.createDirectChannel([t.userId, t.adminId]);
     await expectFailure(t.user.deleteChannel(dm.id), 400, 'api.channel.delete_channel.type.invalid');
     await expectFailure(t.user.deleteChannel(UNKNOWN_ID), 404, 'app.channel.get.existing.app_error');
-    const permanent = await raw(t.url, 'DELETE', `/channels/${channel.id}?permanent=true`, t.admin.getToken());
-    expect(permanent.status).to.equal(501);
-    expect(permanent.body.id).to.equal('api.mock.not_emulated.app_error');
+    const off = await raw(t.url, 'DELETE', `/channels/${channel.id}?permanent=true`, t.admin.getToken());
+    expect([off.status, off.body.id]).to.deep.equal([401, 'api.user.delete_channel.not_enabled.app_error']);
+    await t.admin.patchConfig({ ServiceSettings: { EnableAPIChannelDeletion: true } } as never);
+    try {
+      await t.user.createPost({ channel_id: channel.id, message: 'gone soon' } as never);
+      const gone = await raw(t.url, 'DELETE', `/channels/${channel.id}?permanent=true`, t.user.getToken());
+      expect(gone.status).to.equal(200);
+      await expectFailure(t.user.getChannel(channel.id), 404, 'app.channel.get.existing.app_error');
+      expect(t.mock.store.findMany('posts', 'channel_id', channel.id)).to.deep.equal([]);
+      expect(t.mock.store.findMany('channelMembers', 'channel_id', channel.id)).to.deep.equal([]);
+    } finally {
+      await t.admin.patchConfig({ ServiceSettings: { EnableAPIChannelDeletion: false } } as never);
+    }
   });
 
   it('patchChannel: changes only the given fields, publishes channel_updated; 403, 400 cases', async () => {
@@ -125,7 +142,6 @@ describe('mock server: channel calls bots make (Client4 over HTTP)', () => {
     const dm = await t.user.createDirectChannel([t.userId, t.otherId]);
     expect((await t.user.patchChannel(dm.id, { header: 'our DM' })).header).to.equal('our DM');
     await expectFailure(t.admin.patchChannel(dm.id, { header: 'not mine' }), 403, 'api.channel.patch_update_channel.forbidden.app_error');
-    await expectFailure(t.user.patchChannel(dm.id, { display_name: 'renamed' }), 403, 'api.channel.patch_update_channel.forbidden.app_error');
     await t.user.deleteChannel(channel.id);
     await expectFailure(t.user.patchChannel(channel.id, { header: 'late' }), 400, 'api.channel.update_channel.deleted.app_error');
   });
@@ -144,7 +160,9 @@ describe('mock server: channel calls bots make (Client4 over HTTP)', () => {
     expect(again.id).to.equal(gm.id);
     await expectFailure(t.user.createGroupChannel([t.otherId]), 400, 'api.channel.create_group.bad_size.app_error');
     await expectFailure(t.user.createGroupChannel([t.otherId, UNKNOWN_ID]), 400, 'api.channel.create_group.bad_user.app_error');
-    await expectFailure(t.user.createGroupChannel([]), 400, 'api.context.invalid_body_param.app_error');
+    expect((await expectFailure(t.user.createGroupChannel([]), 400, 'api.context.invalid_body_param.app_error')).detailed).to.equal('');
+    const badId = await raw(t.url, 'POST', '/channels/group', t.user.getToken(), JSON.stringify([t.otherId, 'short']));
+    expect([badId.status, badId.body.message]).to.deep.equal([400, 'Invalid or missing user_id in request body.']);
     const nine = Array.from({ length: 8 }, (_, i) => `${'b'.repeat(25)}${i}`);
     await expectFailure(t.user.createGroupChannel(nine), 400, 'api.channel.create_group.bad_size.app_error');
     // posting in the group works for its members

@@ -48,6 +48,7 @@ describe('mock server: post calls bots make (Client4 over HTTP)', () => {
     await expectForbidden(t.other.updatePost({ ...p, message: 'hijack' }), 'edit_others_posts');
     expect((await t.admin.updatePost({ ...p, message: 'moderated' })).message).to.equal('moderated');
     await expectForbidden(t.user.updatePost({ ...p, id: UNKNOWN_ID }), 'edit_post');
+    await expectForbidden(t.user.patchPost({ id: UNKNOWN_ID, message: 'x' }), 'edit_post');
     await expectFailure(t.user.updatePost({ ...p, message: 'm'.repeat(16384) }), 400, 'model.post.is_valid.msg.app_error');
   });
 
@@ -83,10 +84,39 @@ describe('mock server: post calls bots make (Client4 over HTTP)', () => {
     const withDeleted = await raw(t.url, 'GET', `/posts/${root.id}?include_deleted=true`, t.admin.getToken());
     expect(withDeleted.status).to.equal(200);
     expect(withDeleted.body.delete_at).to.be.greaterThan(0);
-    await expectForbidden(t.user.deletePost(root.id), 'delete_post');
-    await expectForbidden(t.user.deletePost(UNKNOWN_ID), 'delete_post');
+    await expectFailure(t.user.deletePost(root.id), 404, 'app.post.get.app_error');
+    await expectFailure(t.user.deletePost(UNKNOWN_ID), 404, 'app.post.get.app_error');
     // an admin may delete anyone's post
     const theirs = await t.other.createPost({ channel_id: offTopic, message: 'moderate me' } as never);
     expect(await t.admin.deletePost(theirs.id)).to.deep.equal({ status: 'OK' });
+  });
+
+  it('deletePost ?permanent=true: 501 until EnableAPIPostDeletion, then manage_system only; the post, its replies and reactions are gone', async () => {
+    const root = await post('erase me');
+    const reply = await t.other.createPost({ channel_id: offTopic, message: 'and me', root_id: root.id } as never);
+    await t.other.addReaction(t.otherId, root.id, 'wave');
+    const off = await raw(t.url, 'DELETE', `/posts/${root.id}?permanent=true`, t.admin.getToken());
+    expect([off.status, off.body.id]).to.deep.equal([501, 'api.post.delete_post.not_enabled.app_error']);
+    await t.admin.patchConfig({ ServiceSettings: { EnableAPIPostDeletion: true } } as never);
+    try {
+      const mine = await raw(t.url, 'DELETE', `/posts/${root.id}?permanent=true`, t.user.getToken());
+      expect([mine.status, mine.body.detailed_error]).to.deep.equal([403, `userId=${t.userId}, permission=manage_system`]);
+      const done = await raw(t.url, 'DELETE', `/posts/${root.id}?permanent=true`, t.admin.getToken());
+      expect(done.status).to.equal(200);
+      for (const id of [root.id, reply.id]) {
+        expect(t.mock.store.get('posts', id)).to.equal(undefined);
+      }
+      expect(t.mock.store.findMany('reactions', 'post_id', root.id)).to.deep.equal([]);
+    } finally {
+      await t.admin.patchConfig({ ServiceSettings: { EnableAPIPostDeletion: false } } as never);
+    }
+  });
+
+  it('getPostThread refuses a perPage above 200 and an unknown direction (400)', async () => {
+    const root = await post('paged');
+    const big = await raw(t.url, 'GET', `/posts/${root.id}/thread?perPage=201`, t.user.getToken());
+    expect([big.status, big.body.message]).to.deep.equal([400, 'Invalid or missing perPage in request body.']);
+    const dir = await raw(t.url, 'GET', `/posts/${root.id}/thread?direction=sideways`, t.user.getToken());
+    expect([dir.status, dir.body.message]).to.deep.equal([400, 'Invalid or missing direction in request body.']);
   });
 });
