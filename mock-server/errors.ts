@@ -165,6 +165,8 @@ export const MOCK_ERRORS = {
   'api.post.update_post.system_message.app_error': { status: 400, message: 'Unable to update system message.' },
   'api.post.update_post.can_not_update_post_in_deleted.error': { status: 400, message: 'Can not update a post in a deleted channel.' },
   'api.post.delete_post.can_not_delete_post_in_deleted.error': { status: 400, message: 'Can not delete a post in a deleted channel.' },
+  'api.reaction.save_reaction.invalid.app_error': { status: 400, message: 'Reaction is not valid.' },
+  'model.reaction.is_valid.emoji_name.app_error': { status: 400, message: 'Invalid emoji name.' },
   'api.reaction.save_reaction.user_id.app_error': { status: 403, message: 'You are not allowed to save reaction for the other user.' },
   'api.reaction.save.archived_channel.app_error': { status: 400, message: 'You cannot react to posts in an archived channel.' },
   'api.reaction.delete.archived_channel.app_error': { status: 400, message: 'You cannot remove a reaction in an archived channel.' },

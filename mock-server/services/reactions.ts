@@ -38,15 +38,22 @@ export interface ReactionInput {
 }
 
 /**
- * Decode a `POST /reactions` body: not an object, mistyped fields, invalid ids or an invalid
- * emoji name → 400 `invalid_body_param` naming `reaction` (the handler's own check).
+ * Decode a `POST /reactions` body: not an object or mistyped fields → 400 `invalid_body_param`
+ * naming `reaction` (the typed decode); invalid ids, an empty or over-long emoji name → 400
+ * `api.reaction.save_reaction.invalid.app_error` (the handler's own check).
  */
 export function parseReaction(body: unknown): ReactionInput {
   if (!isObject(body)) throw invalidBodyParam('reaction');
-  const { user_id: userId, post_id: postId, emoji_name: emoji } = body;
-  if (typeof userId !== 'string' || typeof postId !== 'string' || typeof emoji !== 'string') throw invalidBodyParam('reaction');
-  if (!isValidId(userId) || !isValidId(postId) || !isValidEmojiName(emoji)) throw invalidBodyParam('reaction');
-  return { user_id: userId, post_id: postId, emoji_name: emoji };
+  const str = (key: string): string => {
+    const v = body[key] ?? '';
+    if (typeof v !== 'string') throw invalidBodyParam('reaction');
+    return v;
+  };
+  const input = { user_id: str('user_id'), post_id: str('post_id'), emoji_name: str('emoji_name') };
+  if (!isValidId(input.user_id) || !isValidId(input.post_id) || input.emoji_name === '' || input.emoji_name.length > EMOJI_NAME_MAX) {
+    throw new AppError('api.reaction.save_reaction.invalid.app_error');
+  }
+  return input;
 }
 
 function livePost(deps: ServiceContext, postId: string): PostRecord {
@@ -57,7 +64,8 @@ function livePost(deps: ServiceContext, postId: string): PostRecord {
 
 /**
  * `POST /reactions`: only for yourself (403 `api.reaction.save_reaction.user_id.app_error`);
- * `add_reaction` on the post's channel (403); the post must be live (404) in a live channel (400).
+ * `add_reaction` on the post's channel (403); the post must be live (404) in a live channel (400);
+ * the emoji name's characters (400 `model.reaction.is_valid.emoji_name.app_error`).
  * Saving an existing reaction answers it unchanged.
  */
 export async function saveReaction(deps: ServiceContext, caller: Caller, input: ReactionInput): Promise<ReactionJson> {
@@ -67,6 +75,8 @@ export async function saveReaction(deps: ServiceContext, caller: Caller, input: 
   const post = livePost(deps, input.post_id);
   const channel = findChannel(store, post.channel_id);
   if (channel.delete_at !== 0) throw new AppError('api.reaction.save.archived_channel.app_error');
+  // `Reaction.IsValid` in the store: the emoji name's characters.
+  if (!EMOJI_NAME.test(input.emoji_name)) throw new AppError('model.reaction.is_valid.emoji_name.app_error');
   const key = `${post.id}:${input.user_id}:${input.emoji_name}`;
   const existing = store.get('reactions', key);
   if (existing !== undefined && existing.delete_at === 0) return reactionJson(existing);

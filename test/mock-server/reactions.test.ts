@@ -60,8 +60,9 @@ describe('mock server: reactions (Client4 over HTTP)', () => {
     await expectForbidden(t.user.addReaction(t.userId, secret.id, 'tada'), 'add_reaction');
     await expectForbidden(t.user.getReactionsForPost(secret.id), 'read_channel_content');
     await expectForbidden(t.user.addReaction(t.userId, UNKNOWN_ID, 'tada'), 'add_reaction');
-    await expectFailure(t.user.addReaction(t.userId, p.id, 'bad name!'), 400, 'api.context.invalid_body_param.app_error');
-    await expectFailure(t.user.addReaction(t.userId, 'short', 'tada'), 400, 'api.context.invalid_body_param.app_error');
+    await expectFailure(t.user.addReaction(t.userId, p.id, 'bad name!'), 400, 'model.reaction.is_valid.emoji_name.app_error');
+    await expectFailure(t.user.addReaction(t.userId, p.id, 'e'.repeat(65)), 400, 'api.reaction.save_reaction.invalid.app_error');
+    await expectFailure(t.user.addReaction(t.userId, 'short', 'tada'), 400, 'api.reaction.save_reaction.invalid.app_error');
     const notObject = await raw(t.url, 'POST', '/reactions', t.user.getToken(), '[]');
     expect([notObject.status, notObject.body.message]).to.deep.equal([400, 'Invalid or missing reaction in request body.']);
     await t.other.addReaction(t.otherId, p.id, 'eyes');
