@@ -65,8 +65,9 @@ export function bodyReader(options: BodyReaderOptions = {}): Middleware {
   return async function readBody(ctx, next) {
     ctx.state.rawBody = '';
     ctx.state.parsedBody = undefined;
-    // Multipart bodies (file uploads) are streamed by their route (routes/files.ts), with their own limit.
-    if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && ctx.method !== 'OPTIONS' && !ctx.is('multipart/form-data')) {
+    // File uploads are streamed by their route (routes/files.ts), bounded by FileSettings.MaxFileSize.
+    const upload = ctx.method === 'POST' && /^\/api\/v4\/files\/?$/.test(ctx.path);
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && ctx.method !== 'OPTIONS' && !upload) {
       const raw = await readLimited(ctx, settings);
       // Go's decoder refuses JSON nested deeper than 10000; deep nesting would also overflow the
       // stack of every recursive step after parsing (clone, merge, serialize) and answer 500.

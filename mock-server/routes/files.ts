@@ -1,7 +1,7 @@
 /**
- * File routes (Mattermost `api4/file.go`): `POST /files` (multipart, streamed with busboy: `files`
- * parts, `channel_id` as a field or query parameter, optional `client_ids`; 201
- * `{file_infos, client_ids}`), `GET /files/{id}` (the bytes with `Content-Type` and
+ * File routes (Mattermost `api4/file.go`): `POST /files` (multipart, streamed with busboy: file
+ * parts, `channel_id` as a field or query parameter, optional `client_ids`; or a raw body with
+ * `channel_id` and `filename` in the query; 201 `{file_infos, client_ids}`), `GET /files/{id}` (the bytes with `Content-Type` and
  * `Content-Disposition`), `GET /files/{id}/info` and `GET /posts/{id}/files/info`. Rules are in
  * `services/files.ts`.
  *
@@ -14,7 +14,7 @@
 import type Router from '@koa/router';
 import busboy from 'busboy';
 import type { Context } from 'koa';
-import { AppError, invalidBodyParam } from '../errors.js';
+import { AppError, invalidBodyParam, invalidUrlParam } from '../errors.js';
 import { isValidId } from '../../middleware/util/ids.js';
 import { getPrincipal } from '../../middleware/auth/principal.js';
 import type { MockContext } from '../context.js';
@@ -26,17 +26,25 @@ import { idParam, queryBool } from './params.js';
 
 /** What a multipart upload carried. */
 interface MultipartUpload {
-  fields: Record<string, string[]>;
+  channelIds: string[];
+  clientIds: string[];
   files: UploadedFile[];
 }
 
-/** Parts and fields a form may have (Mattermost reads at most as many files as it allows per post, with room to spare). */
-const LIMITS = { files: 32, fields: 64, parts: 128, fieldSize: 64 * 1024 };
+/** Parts and fields a form may have; Mattermost reads at most 10 KB of a field value. */
+const LIMITS = { files: 32, fields: 64, parts: 128, fieldSize: 10 * 1024 };
+
+/** Drop the rest of a refused upload without buffering it, and close the connection after the answer. */
+function drain(ctx: Context): void {
+  ctx.req.resume();
+  ctx.set('Connection', 'close');
+}
 
 /**
- * Stream a multipart body with busboy. The whole body is bounded by `maxBytes` (Mattermost
- * refuses a request whose length exceeds `MaxFileSize`), so memory stays bounded whatever the
- * client sends: beyond it, 413 and the rest of the body is drained, not buffered.
+ * Stream a multipart body with busboy, like `uploadFileMultipart`: fields `channel_id` and
+ * `client_ids`; any other field → 400 naming it; every part with a file name is a file. The whole
+ * body is bounded by `maxBytes`, so memory stays bounded whatever the client sends: beyond it,
+ * 413 and the rest of the body is drained, not buffered.
  */
 function readMultipart(ctx: Context, maxBytes: number): Promise<MultipartUpload> {
   return new Promise((resolve, reject) => {
@@ -44,42 +52,63 @@ function readMultipart(ctx: Context, maxBytes: number): Promise<MultipartUpload>
     try {
       parser = busboy({ headers: ctx.req.headers, limits: { ...LIMITS, fileSize: maxBytes } });
     } catch {
-      reject(new AppError('api.file.upload_file.multipart.app_error'));
+      reject(new AppError('api.file.upload_file.read_request.app_error'));
       return;
     }
-    const fields: Record<string, string[]> = {};
-    const files: UploadedFile[] = [];
+    const upload: MultipartUpload = { channelIds: [], clientIds: [], files: [] };
     let total = 0;
     let failed = false;
     const fail = (err: AppError) => {
       if (failed) return;
       failed = true;
       ctx.req.unpipe(parser);
-      ctx.req.resume();
-      ctx.set('Connection', 'close');
+      drain(ctx);
       reject(err);
     };
-    parser.on('field', (name, value) => { (fields[name] ??= []).push(value); });
-    parser.on('file', (name, stream, info) => {
-      if (name !== 'files') {
-        stream.resume();
-        return;
-      }
+    parser.on('field', (name, value) => {
+      if (name === 'channel_id') upload.channelIds.push(value);
+      else if (name === 'client_ids') upload.clientIds.push(value);
+      else fail(invalidBodyParam(name));
+    });
+    parser.on('file', (_name, stream, info) => {
+      const filename = info.filename ?? '';
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => {
         total += chunk.length;
-        if (total > maxBytes) fail(fileTooLarge(info.filename ?? '', total, maxBytes));
+        if (total > maxBytes) fail(fileTooLarge(filename, total, maxBytes));
         else if (!failed) chunks.push(chunk);
       });
-      stream.on('limit', () => fail(fileTooLarge(info.filename ?? '', total, maxBytes)));
+      stream.on('limit', () => fail(fileTooLarge(filename, total, maxBytes)));
       stream.on('end', () => {
-        if (!failed) files.push({ name: info.filename ?? '', mimeType: info.mimeType ?? '', bytes: Buffer.concat(chunks) });
+        if (!failed) upload.files.push({ name: filename, mimeType: info.mimeType ?? '', bytes: Buffer.concat(chunks) });
       });
     });
-    parser.on('error', () => fail(new AppError('api.file.upload_file.multipart.app_error')));
-    parser.on('close', () => { if (!failed) resolve({ fields, files }); });
+    parser.on('error', () => fail(new AppError('api.file.upload_file.read_request.app_error')));
+    parser.on('close', () => { if (!failed) resolve(upload); });
     ctx.req.pipe(parser);
   });
+}
+
+/** Read a raw (non-multipart) upload body, bounded by `maxBytes` (413 beyond, the rest drained). */
+async function readRaw(ctx: Context, filename: string, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > maxBytes) {
+      drain(ctx);
+      throw fileTooLarge(filename, size, maxBytes);
+    }
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** `RequireChannelId` on a channel id from the query or the form: 400 `invalid_url_param` naming `channel_id`. */
+function requireChannelId(channelId: string): string {
+  if (!isValidId(channelId)) throw invalidUrlParam('channel_id');
+  return channelId;
 }
 
 /** `Content-Disposition` as Mattermost's `WriteFileResponse`: inline for media, attachment otherwise or with `?download=1`. */
@@ -96,30 +125,42 @@ export function fileRoutes(router: Router, server: MockContext): void {
   router.post('/files', auth, async (ctx) => {
     const caller = getPrincipal(ctx);
     const { maxFileSize, enabled } = fileSettings(server.store);
-    if (!enabled) throw new AppError('api.file.attachments.disabled.app_error');
-    const declared = Number(ctx.get('Content-Length') || '0');
-    if (Number.isFinite(declared) && declared > maxFileSize) {
-      ctx.req.resume();
-      ctx.set('Connection', 'close');
-      throw fileTooLarge('', declared, maxFileSize);
+    if (!enabled) {
+      drain(ctx);
+      throw new AppError('api.file.attachments.disabled.app_error');
     }
-    if (!ctx.is('multipart/form-data')) throw new AppError('api.file.upload_file.multipart.app_error');
+    const length = ctx.get('Content-Length');
+    if (length === '0') throw new AppError('api.file.upload_file.read_request.app_error', { detailed: 'Content-Length should not be 0' });
+    if (Number.isFinite(Number(length)) && Number(length) > maxFileSize) {
+      drain(ctx);
+      throw fileTooLarge(typeof ctx.query.filename === 'string' ? ctx.query.filename : '', Number(length), maxFileSize);
+    }
     const queryChannel = typeof ctx.query.channel_id === 'string' ? ctx.query.channel_id : '';
-    // Check the query's channel before reading the body, as Mattermost does for it.
-    if (queryChannel !== '') {
-      if (!isValidId(queryChannel)) throw invalidBodyParam('channel_id');
-      requireUploadPermission(server.store, caller, queryChannel);
+    if (!ctx.is('multipart/form-data')) {
+      // `uploadFileSimple`: the body is the file; channel_id, filename and client_id in the query.
+      const channelId = requireChannelId(queryChannel);
+      const filename = typeof ctx.query.filename === 'string' ? ctx.query.filename : '';
+      if (filename === '') throw invalidUrlParam('filename');
+      requireUploadPermission(server.store, caller, channelId);
+      const bytes = await readRaw(ctx, filename, maxFileSize);
+      const clientId = typeof ctx.query.client_id === 'string' ? ctx.query.client_id : '';
+      const infos = await uploadFiles(server, caller, channelId, [{ name: filename, mimeType: ctx.get('Content-Type'), bytes }]);
+      sendJson(ctx, { file_infos: infos, client_ids: clientId === '' ? [] : [clientId] }, { status: 201, newline: true });
+      return;
     }
+    if (queryChannel !== '') requireUploadPermission(server.store, caller, requireChannelId(queryChannel));
     const upload = await readMultipart(ctx, maxFileSize);
-    const channelId = queryChannel !== '' ? queryChannel : upload.fields.channel_id?.[0] ?? '';
-    if (!isValidId(channelId)) throw invalidBodyParam('channel_id');
-    if (upload.files.length === 0) throw invalidBodyParam('files');
-    const clientIds = upload.fields.client_ids ?? [];
-    if (clientIds.length > 0 && clientIds.length !== upload.files.length) {
-      throw new AppError('api.file.upload_file.incorrect_number_of_client_ids.app_error', { params: { NumClientIds: clientIds.length, NumFiles: upload.files.length } });
+    const formChannel = upload.channelIds.find((id) => id !== '') ?? '';
+    if (queryChannel !== '' && upload.channelIds.some((id) => id !== queryChannel)) throw new AppError('api.file.upload_file.multiple_channel_ids.app_error');
+    const channelId = queryChannel !== '' ? queryChannel : formChannel;
+    if (channelId === '') throw invalidBodyParam('channel_id');
+    requireChannelId(channelId);
+    const { clientIds, files } = upload;
+    if (clientIds.length > 0 && clientIds.length !== files.length) {
+      throw new AppError('api.file.upload_file.incorrect_number_of_client_ids.app_error', { params: { NumClientIds: clientIds.length, NumFiles: files.length } });
     }
-    const infos = await uploadFiles(server, caller, channelId, upload.files);
-    sendJson(ctx, { file_infos: infos, client_ids: clientIds }, { status: 201 });
+    const infos = await uploadFiles(server, caller, channelId, files);
+    sendJson(ctx, { file_infos: infos, client_ids: clientIds }, { status: 201, newline: true });
   });
 
   router.get('/files/:file_id', auth, async (ctx) => {

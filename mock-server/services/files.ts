@@ -60,9 +60,8 @@ function describe(name: string, partType: string): { name: string; extension: st
 }
 
 /**
- * The permission part of `POST /files`: a channel id is needed (400 `invalid_body_param`
- * naming `channel_id`, checked by the route), then `upload_file` on the channel (403, also for an
- * unknown channel).
+ * The permission part of `POST /files` (`SessionHasPermissionToChannelContent`): `upload_file` on
+ * the channel (403, also for an unknown channel). The route checks the channel id first.
  */
 export function requireUploadPermission(store: Store, caller: Caller, channelId: string): void {
   if (!sessionHasPermissionToChannel(store, caller, channelId, 'upload_file')) throw permissionError(caller.userId, 'upload_file');
@@ -91,8 +90,8 @@ export async function uploadFiles(deps: ServiceContext, caller: Caller, channelI
 
 /**
  * A file info the caller may read: unknown or deleted → 404 `app.file_info.get.app_error`; the
- * uploader may always read it; anyone else needs `read_channel_content` on the channel of the post
- * it is attached to (403).
+ * uploader may always read it; anyone else needs `read_channel` on the channel of the post it is
+ * attached to (403; `SessionHasPermissionToChannelByPost`, so never before it is attached).
  */
 export function getFileInfo(deps: ServiceContext, caller: Caller, fileId: string): FileInfoJson {
   return fileInfoJson(readableFile(deps.store, caller, fileId));
@@ -101,8 +100,8 @@ export function getFileInfo(deps: ServiceContext, caller: Caller, fileId: string
 function readableFile(store: Store, caller: Caller, fileId: string): FileInfoRecord {
   const info = store.get('fileInfos', fileId);
   if (info === undefined || info.delete_at !== 0) throw new AppError('app.file_info.get.app_error', { detailed: `file_id=${fileId}` });
-  if (info.creator_id !== caller.userId && !sessionHasPermissionToChannelByPost(store, caller, info.post_id, 'read_channel_content')) {
-    throw permissionError(caller.userId, 'read_channel_content');
+  if (info.creator_id !== caller.userId && !sessionHasPermissionToChannelByPost(store, caller, info.post_id, 'read_channel')) {
+    throw permissionError(caller.userId, 'read_channel');
   }
   return info;
 }

@@ -52,7 +52,7 @@ describe('mock server: files (Client4 over HTTP)', () => {
 
     // before it is attached, only the uploader may read it
     const hidden = await fileInfo(t.other.getToken(), txt.id);
-    expect([hidden.status, hidden.body.detailed_error]).to.deep.equal([403, `userId=${t.otherId}, permission=read_channel_content`]);
+    expect([hidden.status, hidden.body.detailed_error]).to.deep.equal([403, `userId=${t.otherId}, permission=read_channel`]);
     expect((await fileInfo(t.user.getToken(), txt.id)).body).to.include({ id: txt.id, post_id: '' });
     const post = await t.user.createPost({ channel_id: offTopic, message: 'with files', file_ids: [txt.id, png.id, UNKNOWN_ID] } as never);
     expect(post.file_ids).to.deep.equal([txt.id, png.id]);
@@ -69,7 +69,7 @@ describe('mock server: files (Client4 over HTTP)', () => {
     await expectFailure(t.user.getFileInfosForPost(post.id), 404, 'app.post.get.app_error');
   });
 
-  it('reading needs read_channel_content on the post\'s channel; unknown ids are 404', async () => {
+  it('reading a file needs read_channel, its post\'s infos read_channel_content; unknown ids are 404', async () => {
     const up = await t.admin.uploadFile(form(privateId, [{ name: 'secret.txt', body: 's3cret' }]));
     const post = await t.admin.createPost({ channel_id: privateId, message: 'secret', file_ids: [up.file_infos[0].id] } as never);
     await expectForbidden(t.user.getFileInfosForPost(post.id), 'read_channel_content');
@@ -80,17 +80,36 @@ describe('mock server: files (Client4 over HTTP)', () => {
     await expectForbidden(t.user.getFileInfosForPost(UNKNOWN_ID), 'read_channel_content');
   });
 
-  it('upload: 403 upload_file outside the channel; 400 without channel_id, files or matching client_ids, or not multipart', async () => {
+  it('upload: 403 upload_file outside the channel; 400 for a missing or bad channel_id, unknown fields, conflicting channels, client_ids, broken forms; raw-body uploads', async () => {
     await expectForbidden(t.user.uploadFile(form(privateId, [{ name: 'a.txt', body: 'a' }])), 'upload_file');
     await expectForbidden(t.user.uploadFile(form(UNKNOWN_ID, [{ name: 'a.txt', body: 'a' }])), 'upload_file');
     const noChannel = await expectFailure(t.user.uploadFile(form(undefined, [{ name: 'a.txt', body: 'a' }])), 400, 'api.context.invalid_body_param.app_error');
     expect(noChannel.detailed).to.equal('');
-    await expectFailure(t.user.uploadFile(form(offTopic, [])), 400, 'api.context.invalid_body_param.app_error');
+    expect(await t.user.uploadFile(form(offTopic, []))).to.deep.equal({ file_infos: [], client_ids: [] });
     await expectFailure(t.user.uploadFile(form(offTopic, [{ name: 'a.txt', body: 'a' }], ['x', 'y'])), 400, 'api.file.upload_file.incorrect_number_of_client_ids.app_error');
-    const json = await raw(t.url, 'POST', '/files', t.user.getToken(), '{}');
-    expect([json.status, json.body.id]).to.deep.equal([400, 'api.file.upload_file.multipart.app_error']);
-    const broken = await raw(t.url, 'POST', '/files', t.user.getToken(), '--x\r\nnot a part', 'multipart/form-data; boundary=x');
-    expect(broken.status).to.equal(400);
+    await expectFailure(t.user.uploadFile(form('not-an-id', [{ name: 'a.txt', body: 'a' }])), 400, 'api.context.invalid_url_param.app_error');
+    const extra = form(offTopic, [{ name: 'a.txt', body: 'a' }]);
+    extra.append('color', 'blue');
+    expect((await expectFailure(t.user.uploadFile(extra), 400, 'api.context.invalid_body_param.app_error')).detailed).to.equal('');
+    const twoChannels = form(offTopic, [{ name: 'a.txt', body: 'a' }]);
+    const conflict = await fetch(`${t.url}/api/v4/files?channel_id=${t.mock.seeded.channels['town-square'].id}`, { method: 'POST', body: twoChannels, headers: { Authorization: `Bearer ${t.user.getToken()}` } });
+    expect([conflict.status, ((await conflict.json()) as { id: string }).id]).to.deep.equal([400, 'api.file.upload_file.multiple_channel_ids.app_error']);
+    const broken = await raw(t.url, 'POST', `/files?channel_id=${offTopic}`, t.user.getToken(), '--x\r\nnot a part', 'multipart/form-data; boundary=x');
+    expect([broken.status, broken.body.id]).to.deep.equal([400, 'api.file.upload_file.read_request.app_error']);
+    const empty = await raw(t.url, 'POST', `/files?channel_id=${offTopic}&filename=a.txt`, t.user.getToken(), '', 'text/plain');
+    expect([empty.status, empty.body.id]).to.deep.equal([400, 'api.file.upload_file.read_request.app_error']);
+    // a raw body (uploadFileSimple): channel_id and filename in the query
+    const simple = await fetch(`${t.url}/api/v4/files?channel_id=${offTopic}&filename=notes.md&client_id=c9`, {
+      method: 'POST', body: '# notes', headers: { Authorization: `Bearer ${t.user.getToken()}`, 'Content-Type': 'text/markdown' },
+    });
+    expect(simple.status).to.equal(201);
+    const simpleBody = (await simple.json()) as { file_infos: Array<{ name: string; size: number; mime_type: string }>; client_ids: string[] };
+    expect(simpleBody.client_ids).to.deep.equal(['c9']);
+    expect(simpleBody.file_infos[0]).to.include({ name: 'notes.md', size: 7, mime_type: 'text/markdown' });
+    const noName = await raw(t.url, 'POST', `/files?channel_id=${offTopic}`, t.user.getToken(), 'x', 'text/plain');
+    expect([noName.status, noName.body.message]).to.deep.equal([400, 'Invalid or missing filename parameter in request URL.']);
+    const noChannelRaw = await raw(t.url, 'POST', '/files?filename=a.txt', t.user.getToken(), 'x', 'text/plain');
+    expect([noChannelRaw.status, noChannelRaw.body.message]).to.deep.equal([400, 'Invalid or missing channel_id parameter in request URL.']);
     // the channel as a query parameter works too
     const viaQuery = new FormData();
     viaQuery.append('files', new Blob(['q']), 'q.txt');
@@ -120,7 +139,7 @@ describe('mock server: files (Client4 over HTTP)', () => {
     }
     await t.admin.patchConfig({ FileSettings: { EnableFileAttachments: false } } as never);
     try {
-      await expectFailure(t.user.uploadFile(form(offTopic, [{ name: 'a.txt', body: 'a' }])), 501, 'api.file.attachments.disabled.app_error');
+      await expectFailure(t.user.uploadFile(form(offTopic, [{ name: 'a.txt', body: 'a' }])), 403, 'api.file.attachments.disabled.app_error');
     } finally {
       await t.admin.patchConfig({ FileSettings: { EnableFileAttachments: true } } as never);
     }
