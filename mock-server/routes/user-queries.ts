@@ -13,36 +13,26 @@
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { invalidUrlParam } from '../errors.js';
-import { isValidId } from '../../middleware/util/ids.js';
+import { invalidBodyParam } from '../errors.js';
 import { getPrincipal } from '../../middleware/auth/principal.js';
 import { jsonBody } from '../body.js';
 import type { MockContext } from '../context.js';
 import { pageParams, sendJson } from '../respond.js';
-import { parseUserIds } from '../services/channel-members.js';
+import { parseStringArray } from '../services/channel-members.js';
 import {
   autocompleteUsers, getUserByEmail, getUsersByIds, getUsersByUsernames, listUsers, parseUserSearch, parseUsernames, searchUsers,
 } from '../services/user-queries.js';
 import { queryBool } from './params.js';
 
-/** An optional id query parameter: absent or '' → undefined; not an id → 400 `invalid_url_param` naming it. */
-export function idQuery(ctx: Context, name: string): string | undefined {
+/** An optional query parameter ('' = absent). Mattermost does not validate these ids: one naming nothing fails its permission check. */
+function stringQuery(ctx: Context, name: string): string | undefined {
   const value = ctx.query[name];
-  if (typeof value !== 'string' || value === '') return undefined;
-  if (!isValidId(value)) throw invalidUrlParam(name);
-  return value;
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/** An optional non-negative integer query parameter (400 naming it when malformed). */
-function intQuery(ctx: Context, name: string): number | undefined {
-  const value = ctx.query[name];
-  if (typeof value !== 'string' || value === '') return undefined;
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw invalidUrlParam(name);
-  return Number(value);
-}
-
-/** Mattermost's autocomplete limit: default and maximum 100. */
-const AUTOCOMPLETE_LIMIT = 100;
+/** `model.UserSearchDefaultLimit` / `UserSearchMaxLimit`, which autocomplete uses too. */
+const AUTOCOMPLETE_DEFAULT_LIMIT = 100;
+const AUTOCOMPLETE_MAX_LIMIT = 1000;
 
 /** Register the user lookup routes (before `userRoutes`). */
 export function userQueryRoutes(router: Router, server: MockContext): void {
@@ -53,8 +43,8 @@ export function userQueryRoutes(router: Router, server: MockContext): void {
     const role = typeof ctx.query.role === 'string' ? ctx.query.role : undefined;
     const sort = typeof ctx.query.sort === 'string' ? ctx.query.sort : undefined;
     sendJson(ctx, listUsers(server, getPrincipal(ctx), {
-      page, perPage, inTeam: idQuery(ctx, 'in_team'), notInTeam: idQuery(ctx, 'not_in_team'), inChannel: idQuery(ctx, 'in_channel'),
-      notInChannel: idQuery(ctx, 'not_in_channel'), withoutTeam: queryBool(ctx, 'without_team'), active: queryBool(ctx, 'active'),
+      page, perPage, inTeam: stringQuery(ctx, 'in_team'), notInTeam: stringQuery(ctx, 'not_in_team'), inChannel: stringQuery(ctx, 'in_channel'),
+      notInChannel: stringQuery(ctx, 'not_in_channel'), withoutTeam: queryBool(ctx, 'without_team'), active: queryBool(ctx, 'active'),
       inactive: queryBool(ctx, 'inactive'), role, sort,
     }));
   });
@@ -64,7 +54,10 @@ export function userQueryRoutes(router: Router, server: MockContext): void {
   });
 
   router.post('/users/ids', auth, (ctx) => {
-    sendJson(ctx, getUsersByIds(server, parseUserIds(jsonBody(ctx)), intQuery(ctx, 'since') ?? 0));
+    const ids = parseStringArray(jsonBody(ctx), 'user_ids');
+    const since = ctx.query.since;
+    if (typeof since === 'string' && since !== '' && !/^-?\d+$/.test(since)) throw invalidBodyParam('since');
+    sendJson(ctx, getUsersByIds(server, ids, typeof since === 'string' && since !== '' ? Number(since) : 0));
   });
 
   router.post('/users/usernames', auth, (ctx) => {
@@ -76,8 +69,11 @@ export function userQueryRoutes(router: Router, server: MockContext): void {
   });
 
   router.get('/users/autocomplete', auth, (ctx) => {
-    const limit = Math.min(intQuery(ctx, 'limit') ?? AUTOCOMPLETE_LIMIT, AUTOCOMPLETE_LIMIT) || AUTOCOMPLETE_LIMIT;
+    // Go's strconv.Atoi: garbage reads as 0 (then the default); above the maximum, the maximum.
+    const raw = typeof ctx.query.limit === 'string' ? ctx.query.limit : '';
+    const parsed = /^\d+$/.test(raw) ? Number(raw) : 0;
+    const limit = raw === '' || parsed === 0 ? AUTOCOMPLETE_DEFAULT_LIMIT : Math.min(parsed, AUTOCOMPLETE_MAX_LIMIT);
     const name = typeof ctx.query.name === 'string' ? ctx.query.name : '';
-    sendJson(ctx, autocompleteUsers(server, getPrincipal(ctx), { name, inTeam: idQuery(ctx, 'in_team'), inChannel: idQuery(ctx, 'in_channel'), limit }));
+    sendJson(ctx, autocompleteUsers(server, getPrincipal(ctx), { name, inTeam: stringQuery(ctx, 'in_team'), inChannel: stringQuery(ctx, 'in_channel'), limit }));
   });
 }

@@ -12,8 +12,7 @@
  * ```
  */
 import { AppError, invalidBodyParam, invalidUrlParam, permissionError } from '../errors.js';
-import { isValidId } from '../../middleware/util/ids.js';
-import { hasPermission } from '../../middleware/permissions/permissions.js';
+import { hasPermission, ROLE_PERMISSIONS } from '../../middleware/permissions/permissions.js';
 import type { Principal } from '../../middleware/types.js';
 import type { UserRecord } from '../db/schema.js';
 import { sessionHasPermissionToChannel, sessionHasPermissionToTeam, type Caller } from './channel-permissions.js';
@@ -82,44 +81,54 @@ function channelUserIds(deps: ServiceContext, channelId: string): Set<string> {
   return new Set(deps.store.findMany('channelMembers', 'channel_id', channelId).map((m) => m.user_id));
 }
 
-/** The permission checks shared by `GET /users`, `POST /users/search` and `GET /users/autocomplete`. */
-function checkScope(deps: ServiceContext, caller: Caller, scope: { inTeam?: string; notInTeam?: string; inChannel?: string; notInChannel?: string; withoutTeam?: boolean }): void {
-  const { store } = deps;
-  if (scope.withoutTeam === true && !hasPermission(caller.roles, 'list_users_without_team')) throw permissionError(caller.userId, 'list_users_without_team');
-  for (const teamId of [scope.inTeam, scope.notInTeam]) {
-    if (teamId !== undefined && !sessionHasPermissionToTeam(store, caller, teamId, 'view_team')) throw permissionError(caller.userId, 'view_team');
-  }
-  for (const channelId of [scope.inChannel, scope.notInChannel]) {
-    if (channelId !== undefined && !sessionHasPermissionToChannel(store, caller, channelId, 'read_channel')) throw permissionError(caller.userId, 'read_channel');
-  }
-}
-
 const SORTS = new Set(['', 'last_activity_at', 'create_at', 'status', 'display_name', 'admin']);
 
 /**
- * `GET /users`: `sort` must be a known order (400 naming `sort`; `status` only with `in_channel`,
- * `last_activity_at` / `create_at` only without it); `not_in_channel` needs `in_team` (400
- * naming `team_id`); `active` and `inactive` together → 400 naming `inactive`; `without_team` needs
- * `list_users_without_team`, team filters `view_team`, channel filters `read_channel` (403).
- * Ordered by username unless sorted (`last_activity_at`, `create_at`: newest first).
+ * `GET /users` (`getUsers`): `not_in_channel` needs `in_team` (400 naming `team_id`); `sort`
+ * must be known, `last_activity_at` / `create_at` only with `in_team` alone, `status` / `admin`
+ * only with `in_channel`, `display_name` only with a group (400 naming `sort`); `active` with
+ * `inactive` → 400 naming `inactive`; `role` must be a known role (400 naming `role`). Then the
+ * permission of the branch Mattermost takes: `without_team` → `list_users_without_team`,
+ * `not_in_channel` → `read_channel`, `not_in_team` / `in_team` → `view_team`, `in_channel` →
+ * `read_channel` (403). Ordered by username (`last_activity_at`, `create_at`: newest first).
  */
 export function listUsers(deps: ServiceContext, caller: Caller, options: UserListOptions): UserJson[] {
+  const { store } = deps;
   const sort = options.sort ?? '';
+  const { inTeam, notInTeam, inChannel, notInChannel, withoutTeam = false } = options;
+  if (notInChannel !== undefined && inTeam === undefined) throw invalidUrlParam('team_id');
   if (!SORTS.has(sort)) throw invalidUrlParam('sort');
-  if (options.inChannel !== undefined ? (sort === 'last_activity_at' || sort === 'create_at') : sort === 'status') throw invalidUrlParam('sort');
-  if (options.notInChannel !== undefined && options.inTeam === undefined) throw invalidUrlParam('team_id');
+  const onlyTeam = inTeam !== undefined && notInTeam === undefined && inChannel === undefined && notInChannel === undefined && !withoutTeam;
+  if ((sort === 'last_activity_at' || sort === 'create_at') && !onlyTeam) throw invalidUrlParam('sort');
+  if ((sort === 'status' || sort === 'admin') && inChannel === undefined) throw invalidUrlParam('sort');
+  if (sort === 'display_name') throw invalidUrlParam('sort'); // needs in_group: groups are not modelled
   if (options.active === true && options.inactive === true) throw invalidUrlParam('inactive');
-  checkScope(deps, caller, options);
+  if (options.role !== undefined && options.role !== '' && !KNOWN_ROLES.has(options.role)) throw invalidBodyParam('role');
+  if (withoutTeam) {
+    if (!hasPermission(caller.roles, 'list_users_without_team')) throw permissionError(caller.userId, 'list_users_without_team');
+  } else if (notInChannel !== undefined) {
+    if (!sessionHasPermissionToChannel(store, caller, notInChannel, 'read_channel')) throw permissionError(caller.userId, 'read_channel');
+  } else if (notInTeam !== undefined || inTeam !== undefined) {
+    const teamId = notInTeam ?? inTeam ?? '';
+    if (!sessionHasPermissionToTeam(store, caller, teamId, 'view_team')) throw permissionError(caller.userId, 'view_team');
+  } else if (inChannel !== undefined) {
+    if (!sessionHasPermissionToChannel(store, caller, inChannel, 'read_channel')) throw permissionError(caller.userId, 'read_channel');
+  }
   let users = filterUsers(deps, options);
   if (options.active === true) users = users.filter((u) => u.delete_at === 0);
   if (options.inactive === true) users = users.filter((u) => u.delete_at !== 0);
   if (options.role !== undefined && options.role !== '') users = users.filter((u) => u.roles.split(/\s+/).includes(options.role ?? ''));
   users.sort(sort === 'last_activity_at' ? (a, b) => b.last_activity_at - a.last_activity_at
     : sort === 'create_at' ? (a, b) => b.create_at - a.create_at
-      : (a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
+      : byUsername);
   const start = options.page * options.perPage;
   return users.slice(start, start + options.perPage).map(profile);
 }
+
+const byUsername = (a: UserRecord, b: UserRecord): number => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0);
+
+/** Role names `GetAllRoles` knows (the built-in ones). */
+const KNOWN_ROLES: ReadonlySet<string> = new Set([...Object.keys(ROLE_PERMISSIONS), 'system_guest', 'team_guest', 'channel_guest']);
 
 /** Users matching the team/channel filters (all users when none). */
 function filterUsers(deps: ServiceContext, scope: { inTeam?: string; notInTeam?: string; inChannel?: string; notInChannel?: string; withoutTeam?: boolean }): UserRecord[] {
@@ -158,40 +167,53 @@ export interface UserSearchInput {
 const SEARCH_DEFAULT_LIMIT = 100;
 const SEARCH_MAX_LIMIT = 1000;
 
-/**
- * Decode `POST /users/search`: not an object or mistyped → 400 naming `search`; an empty `term`
- * → 400 naming `term`; ids must be valid (400 naming the field); `limit` above 1000 → 400 naming `limit`.
- */
+/** Decode `POST /users/search` like the typed decode into `model.UserSearch`: not an object or a mistyped field → 400 naming `props`. */
 export function parseUserSearch(body: unknown): UserSearchInput {
-  if (!isObject(body)) throw invalidBodyParam('search');
-  const id = (key: string): string | undefined => {
-    const v = body[key];
-    if (v === undefined || v === null || v === '') return undefined;
-    if (typeof v !== 'string' || !isValidId(v)) throw invalidBodyParam(key);
+  if (!isObject(body)) throw invalidBodyParam('props');
+  const str = (key: string): string => {
+    const v = body[key] ?? '';
+    if (typeof v !== 'string') throw invalidBodyParam('props');
     return v;
   };
-  const term = body.term;
-  if (term !== undefined && term !== null && typeof term !== 'string') throw invalidBodyParam('search');
-  if (typeof term !== 'string' || term.trim() === '') throw invalidBodyParam('term');
+  const opt = (key: string): string | undefined => str(key) || undefined;
+  const bool = (key: string): boolean => {
+    const v = body[key] ?? false;
+    if (typeof v !== 'boolean') throw invalidBodyParam('props');
+    return v;
+  };
   const limit = body.limit ?? 0;
-  if (typeof limit !== 'number' || !Number.isSafeInteger(limit)) throw invalidBodyParam('search');
-  if (limit > SEARCH_MAX_LIMIT) throw invalidBodyParam('limit');
+  if (typeof limit !== 'number' || !Number.isSafeInteger(limit)) throw invalidBodyParam('props');
   return {
-    term, team_id: id('team_id'), not_in_team_id: id('not_in_team_id'), in_channel_id: id('in_channel_id'), not_in_channel_id: id('not_in_channel_id'),
-    allow_inactive: body.allow_inactive === true, without_team: body.without_team === true, limit: limit <= 0 ? SEARCH_DEFAULT_LIMIT : limit,
+    term: str('term'), team_id: opt('team_id'), not_in_team_id: opt('not_in_team_id'), in_channel_id: opt('in_channel_id'),
+    not_in_channel_id: opt('not_in_channel_id'), allow_inactive: bool('allow_inactive'), without_team: bool('without_team'), limit,
   };
 }
 
-/** `POST /users/search`: the scope checks of {@link listUsers}; prefix matches ordered by username, inactive users only with `allow_inactive`. */
+/**
+ * `POST /users/search` (`searchUsers`): an empty `term` → 400 naming `term`; `not_in_channel_id`
+ * without `team_id` → 400 naming `team_id`; `read_channel` on the channel filters, `view_team` on
+ * the team filters (403); `limit` (0 = 100) above 1000 or negative → 400 naming `limit`. Prefix
+ * matches (emails too unless `PrivacySettings.ShowEmailAddress` is off for a non-admin), by
+ * username, inactive users only with `allow_inactive`.
+ */
 export function searchUsers(deps: ServiceContext, caller: Caller, input: UserSearchInput): UserJson[] {
-  if (input.not_in_channel_id !== undefined && input.team_id === undefined) throw invalidBodyParam('team_id');
+  const { store } = deps;
+  const limit = input.limit === 0 ? SEARCH_DEFAULT_LIMIT : input.limit;
+  if (input.term === '') throw invalidBodyParam('term');
+  if (input.team_id === undefined && input.not_in_channel_id !== undefined) throw invalidBodyParam('team_id');
+  for (const channelId of [input.in_channel_id, input.not_in_channel_id]) {
+    if (channelId !== undefined && !sessionHasPermissionToChannel(store, caller, channelId, 'read_channel')) throw permissionError(caller.userId, 'read_channel');
+  }
+  for (const teamId of [input.team_id, input.not_in_team_id]) {
+    if (teamId !== undefined && !sessionHasPermissionToTeam(store, caller, teamId, 'view_team')) throw permissionError(caller.userId, 'view_team');
+  }
+  if (limit <= 0 || limit > SEARCH_MAX_LIMIT) throw invalidBodyParam('limit');
   const scope = { inTeam: input.team_id, notInTeam: input.not_in_team_id, inChannel: input.in_channel_id, notInChannel: input.not_in_channel_id, withoutTeam: input.without_team };
-  checkScope(deps, caller, scope);
-  const withEmail = hasPermission(caller.roles, 'manage_system');
+  const withEmail = hasPermission(caller.roles, 'manage_system') || store.config.PrivacySettings?.ShowEmailAddress !== false;
   return filterUsers(deps, scope)
     .filter((u) => (input.allow_inactive || u.delete_at === 0) && matches(u, input.term, withEmail))
-    .sort((a, b) => (a.username < b.username ? -1 : 1))
-    .slice(0, input.limit)
+    .sort(byUsername)
+    .slice(0, limit)
     .map(profile);
 }
 
@@ -202,22 +224,24 @@ export interface UserAutocompleteJson {
 }
 
 /**
- * `GET /users/autocomplete`: `in_channel` needs `read_channel`, `in_team` `view_team` (403). With a
- * channel: its matching members, and the team's matching non-members as `out_of_channel`; with a
- * team only: its matching members; else every matching user. Active users only, by username.
+ * `GET /users/autocomplete` (`autocompleteUsers`): `in_channel` needs `read_channel`, `in_team`
+ * `view_team` (403); `in_channel` without `in_team` → `api.user.autocomplete_users.missing_team_id.app_error`.
+ * With a channel: its matching members, and the team's matching non-members as `out_of_channel`;
+ * with a team only: its matching members; else every matching user. Never on emails; active
+ * users only, by username.
  */
 export function autocompleteUsers(deps: ServiceContext, caller: Caller, options: { name: string; inTeam?: string; inChannel?: string; limit: number }): UserAutocompleteJson {
-  checkScope(deps, caller, { inTeam: options.inTeam, inChannel: options.inChannel });
-  const withEmail = hasPermission(caller.roles, 'manage_system');
+  const { store } = deps;
+  if (options.inChannel !== undefined && !sessionHasPermissionToChannel(store, caller, options.inChannel, 'read_channel')) throw permissionError(caller.userId, 'read_channel');
+  if (options.inTeam !== undefined && !sessionHasPermissionToTeam(store, caller, options.inTeam, 'view_team')) throw permissionError(caller.userId, 'view_team');
   const pick = (users: UserRecord[]): UserJson[] => users
-    .filter((u) => u.delete_at === 0 && matches(u, options.name, withEmail))
-    .sort((a, b) => (a.username < b.username ? -1 : 1))
+    .filter((u) => u.delete_at === 0 && matches(u, options.name, false))
+    .sort(byUsername)
     .slice(0, options.limit)
     .map(profile);
   if (options.inChannel !== undefined) {
-    const inChannel = pick(filterUsers(deps, { inChannel: options.inChannel }));
-    const outside = options.inTeam === undefined ? [] : pick(filterUsers(deps, { inTeam: options.inTeam, notInChannel: options.inChannel }));
-    return { users: inChannel, out_of_channel: outside };
+    if (options.inTeam === undefined) throw new AppError('api.user.autocomplete_users.missing_team_id.app_error', { detailed: `channelId=${options.inChannel}` });
+    return { users: pick(filterUsers(deps, { inChannel: options.inChannel })), out_of_channel: pick(filterUsers(deps, { inTeam: options.inTeam, notInChannel: options.inChannel })) };
   }
   return { users: pick(filterUsers(deps, { inTeam: options.inTeam })) };
 }

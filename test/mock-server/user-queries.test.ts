@@ -32,7 +32,11 @@ describe('mock server: user lookups (Client4 over HTTP)', () => {
     for (const u of byIds) expect(u).to.not.have.any.keys('password', 'notify_props', 'last_password_update', 'mfa_secret');
     expect(await t.user.getProfilesByIds([t.otherId], { since: Date.now() + 60_000 })).to.deep.equal([]);
     await expectFailure(t.user.getProfilesByIds([]), 400, 'api.context.invalid_body_param.app_error');
-    await expectFailure(t.user.getProfilesByIds(['bad']), 400, 'api.context.invalid_body_param.app_error');
+    expect(await t.user.getProfilesByIds(['bad'])).to.deep.equal([]); // ids are looked up, not validated
+    const notArray = await raw(t.url, 'POST', '/users/ids', t.user.getToken(), '{"ids":[]}');
+    expect([notArray.status, notArray.body.message]).to.deep.equal([400, 'Invalid or missing user_ids in request body.']);
+    const badSince = await raw(t.url, 'POST', '/users/ids?since=yesterday', t.user.getToken(), JSON.stringify([t.userId]));
+    expect([badSince.status, badSince.body.message]).to.deep.equal([400, 'Invalid or missing since in request body.']);
     expect(names(await t.user.getProfilesByUsernames(['user-2', 'SYSADMIN', 'ghost']))).to.have.members(['user-2', 'sysadmin']);
     await expectFailure(t.user.getProfilesByUsernames([]), 400, 'api.context.invalid_body_param.app_error');
   });
@@ -55,7 +59,10 @@ describe('mock server: user lookups (Client4 over HTTP)', () => {
     await expectFailure(t.user.getProfiles(0, 60, { sort: 'bogus' }), 400, 'api.context.invalid_url_param.app_error');
     await expectFailure(t.user.getProfiles(0, 60, { in_channel: offTopic, sort: 'create_at' }), 400, 'api.context.invalid_url_param.app_error');
     await expectFailure(t.user.getProfiles(0, 60, { not_in_channel: offTopic }), 400, 'api.context.invalid_url_param.app_error');
-    await expectFailure(t.user.getProfiles(0, 60, { in_team: 'short' }), 400, 'api.context.invalid_url_param.app_error');
+    await expectForbidden(t.user.getProfiles(0, 60, { in_team: 'short' }), 'view_team');
+    await expectFailure(t.user.getProfiles(0, 60, { role: 'no_such_role' }), 400, 'api.context.invalid_body_param.app_error');
+    await expectFailure(t.user.getProfiles(0, 60, { sort: 'status' }), 400, 'api.context.invalid_url_param.app_error');
+    expect(names(await t.user.getProfiles(0, 200, { in_team: t.teamId, sort: 'create_at' }))).to.have.lengthOf(5);
     await expectFailure(t.user.getProfiles(0, 60, { active: true, inactive: true }), 400, 'api.context.invalid_url_param.app_error');
   });
 
@@ -67,9 +74,13 @@ describe('mock server: user lookups (Client4 over HTTP)', () => {
     expect(names(await t.admin.searchUsers('user', { team_id: t.teamId, not_in_channel_id: privateId }))).to.have.lengthOf(4);
     await expectForbidden(t.user.searchUsers('user', { in_channel_id: privateId }), 'read_channel');
     await expectFailure(t.user.searchUsers('', {}), 400, 'api.context.invalid_body_param.app_error');
-    await expectFailure(t.user.searchUsers('x', { limit: 5000 }), 400, 'api.context.invalid_body_param.app_error');
+    const tooMany = await expectFailure(t.user.searchUsers('x', { limit: 5000 }), 400, 'api.context.invalid_body_param.app_error');
+    expect(tooMany.detailed).to.equal('');
     const bad = await raw(t.url, 'POST', '/users/search', t.user.getToken(), '"term"');
-    expect([bad.status, bad.body.message]).to.deep.equal([400, 'Invalid or missing search in request body.']);
+    expect([bad.status, bad.body.message]).to.deep.equal([400, 'Invalid or missing props in request body.']);
+    const noTeam = await raw(t.url, 'POST', '/users/search', t.user.getToken(), JSON.stringify({ term: 'u', not_in_channel_id: offTopic }));
+    expect([noTeam.status, noTeam.body.message]).to.deep.equal([400, 'Invalid or missing team_id in request body.']);
+    expect(names(await t.user.searchUsers('user-1@sample', {}))).to.deep.equal(['user-1']); // ShowEmailAddress is on by default
   });
 
   it('autocompleteUsers: 200 (not /users/:user_id\'s 400); channel members plus out_of_channel team members; limit', async () => {
@@ -79,8 +90,11 @@ describe('mock server: user lookups (Client4 over HTTP)', () => {
     const team = await t.user.autocompleteUsers('sys', t.teamId, '');
     expect(names(team.users)).to.deep.equal(['sysadmin']);
     expect(team).to.not.have.property('out_of_channel');
-    expect(names((await t.user.autocompleteUsers('user', '', offTopic, { limit: 1 })).users)).to.deep.equal(['user-1']);
+    expect(names((await t.user.autocompleteUsers('user', t.teamId, offTopic, { limit: 1 })).users)).to.deep.equal(['user-1']);
+    await expectFailure(t.user.autocompleteUsers('user', '', offTopic), 400, 'api.user.autocomplete_users.missing_team_id.app_error');
+    expect(names((await t.user.autocompleteUsers('user-1@', '', '')).users)).to.deep.equal([]); // never on emails
     expect(names((await t.user.autocompleteUsers('', '', '')).users)).to.have.lengthOf(5);
-    await expectForbidden(t.user.autocompleteUsers('a', '', privateId), 'read_channel');
+    await expectForbidden(t.user.autocompleteUsers('a', t.teamId, privateId), 'read_channel');
+    await expectForbidden(t.user.autocompleteUsers('a', UNKNOWN_ID, ''), 'view_team');
   });
 });
