@@ -16,7 +16,7 @@ import { jsonBody } from '../body.js';
 import type { MockContext } from '../context.js';
 import { sendJson, statusOk } from '../respond.js';
 import { parseUserIds } from '../services/channel-members.js';
-import { deletePreferences, getPreferences, parsePreferences, savePreferences } from '../services/preferences.js';
+import { deletePreferences, getPreferences, savePreferences } from '../services/preferences.js';
 import { getStatus, parseStatus, updateStatus } from '../services/status.js';
 import { idParam } from './params.js';
 
@@ -46,13 +46,13 @@ export function statusRoutes(router: Router, server: MockContext): void {
 
   router.put('/users/:user_id/preferences', auth, async (ctx) => {
     const caller = getPrincipal(ctx);
-    await savePreferences(server, caller, idParam(ctx, 'user_id', caller.userId), parsePreferences(jsonBody(ctx)));
+    await savePreferences(server, caller, idParam(ctx, 'user_id', caller.userId), jsonBody(ctx));
     statusOk(ctx);
   });
 
   router.post('/users/:user_id/preferences/delete', auth, async (ctx) => {
     const caller = getPrincipal(ctx);
-    await deletePreferences(server, caller, idParam(ctx, 'user_id', caller.userId), parsePreferences(jsonBody(ctx)));
+    await deletePreferences(server, caller, idParam(ctx, 'user_id', caller.userId), jsonBody(ctx));
     statusOk(ctx);
   });
 }

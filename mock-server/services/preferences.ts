@@ -17,9 +17,6 @@ import { sessionHasPermissionToUser, type Caller } from './channel-permissions.j
 import type { ServiceContext } from './context.js';
 import { isObject, runes } from './input.js';
 
-/** At most this many preferences per request (Mattermost's `maxUpdatePreferences`). */
-const MAX_PER_REQUEST = 100;
-
 function requireUser(deps: ServiceContext, caller: Caller, userId: string): void {
   if (!sessionHasPermissionToUser(deps.store, caller, userId)) throw permissionError(caller.userId, 'edit_other_users');
 }
@@ -30,9 +27,9 @@ export function getPreferences(deps: ServiceContext, caller: Caller, userId: str
   return deps.store.findMany('preferences', 'user_id', userId).map((p) => ({ ...p }));
 }
 
-/** Decode a `model.Preferences` body: a non-empty array (at most 100) of objects with string fields, else 400 naming `preferences`. */
+/** Decode a `model.Preferences` body (the typed decode): an array of objects with string fields, else 400 naming `preferences`. */
 export function parsePreferences(body: unknown): PreferenceRecord[] {
-  if (!Array.isArray(body) || body.length === 0 || body.length > MAX_PER_REQUEST) throw invalidBodyParam('preferences');
+  if (!Array.isArray(body)) throw invalidBodyParam('preferences');
   return body.map((item): PreferenceRecord => {
     if (!isObject(item)) throw invalidBodyParam('preferences');
     const str = (key: string): string => {
@@ -53,26 +50,32 @@ function validate(p: PreferenceRecord): void {
 }
 
 /**
- * `PUT /users/{id}/preferences`: `SessionHasPermissionToUser` (403); every row's `user_id` must be
- * the URL's (403 `api.preference.update_preferences.set.app_error`); `IsValid` (400). Upserts.
+ * `PUT /users/{id}/preferences`: `SessionHasPermissionToUser` (403) before the body is decoded
+ * (not an array of preferences → 400 naming `preferences`); every row's `user_id` must be the
+ * URL's (403 `api.preference.update_preferences.set.app_error`); `IsValid` (400). Upserts; an
+ * empty list changes nothing and publishes nothing.
  */
-export async function savePreferences(deps: ServiceContext, caller: Caller, userId: string, prefs: readonly PreferenceRecord[]): Promise<void> {
+export async function savePreferences(deps: ServiceContext, caller: Caller, userId: string, body: unknown): Promise<void> {
   requireUser(deps, caller, userId);
+  const prefs = parsePreferences(body);
   for (const p of prefs) if (p.user_id !== userId) throw new AppError('api.preference.update_preferences.set.app_error');
   prefs.forEach(validate);
   const mutations: Mutation[] = prefs.map((record) => ({ op: 'put', collection: 'preferences', record: { ...record } }));
+  if (mutations.length === 0) return;
   await deps.store.commit(mutations);
   deps.publish({ event: 'preferences_changed', data: { preferences: JSON.stringify(prefs) }, broadcast: { user_id: userId } });
 }
 
 /** `POST /users/{id}/preferences/delete`: the checks of {@link savePreferences} (403 `api.preference.delete_preferences.delete.app_error`); missing rows are ignored. */
-export async function deletePreferences(deps: ServiceContext, caller: Caller, userId: string, prefs: readonly PreferenceRecord[]): Promise<void> {
+export async function deletePreferences(deps: ServiceContext, caller: Caller, userId: string, body: unknown): Promise<void> {
   requireUser(deps, caller, userId);
+  const prefs = parsePreferences(body);
   for (const p of prefs) if (p.user_id !== userId) throw new AppError('api.preference.delete_preferences.delete.app_error');
   const mutations: Mutation[] = prefs
     .map((p) => PRIMARY_KEY.preferences(p))
     .filter((key) => deps.store.get('preferences', key) !== undefined)
     .map((key) => ({ op: 'delete', collection: 'preferences', key }));
-  if (mutations.length > 0) await deps.store.commit(mutations);
+  if (mutations.length === 0) return;
+  await deps.store.commit(mutations);
   deps.publish({ event: 'preferences_deleted', data: { preferences: JSON.stringify(prefs) }, broadcast: { user_id: userId } });
 }

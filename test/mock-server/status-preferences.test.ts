@@ -62,7 +62,11 @@ describe('mock server: statuses and preferences (Client4 over HTTP)', () => {
     await expectFailure(t.user.savePreferences(t.userId, [{ ...row, category: '' }]), 400, 'model.preference.is_valid.category.app_error');
     await expectFailure(t.user.savePreferences(t.userId, [{ ...row, name: 'n'.repeat(33) }]), 400, 'model.preference.is_valid.name.app_error');
     await expectFailure(t.user.savePreferences(t.userId, [{ ...row, value: 'v'.repeat(2001) }]), 400, 'model.preference.is_valid.value.app_error');
-    await expectFailure(t.user.savePreferences(t.userId, []), 400, 'api.context.invalid_body_param.app_error');
+    t.events.length = 0;
+    expect(await t.user.savePreferences(t.userId, [])).to.deep.equal({ status: 'OK' });
+    expect(t.events).to.deep.equal([]);
+    // the permission is checked before the body is read
+    await expectForbidden(t.user.savePreferences(t.otherId, 'not an array' as never), 'edit_other_users');
     const notArray = await raw(t.url, 'PUT', '/users/me/preferences', t.user.getToken(), '{"category":"c"}');
     expect([notArray.status, notArray.body.message]).to.deep.equal([400, 'Invalid or missing preferences in request body.']);
   });
