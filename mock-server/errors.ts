@@ -177,7 +177,7 @@ export const MOCK_ERRORS = {
   'api.file.upload_file.multiple_channel_ids.app_error': { status: 400, message: 'Unable to upload file(s). Multiple conflicting channel_ids.' },
   'app.file_info.get.app_error': { status: 404, message: 'Unable to get the file info.' },
   'api.user.autocomplete_users.missing_team_id.app_error': { status: 400, message: 'Team id parameter is required to autocomplete by channel.' },
-  'app.user.get_by_email.app_error': { status: 404, message: 'Unable to find the user.' },
+  'api.user.get_user_by_email.permissions.app_error': { status: 403, message: 'Unable to get user by email.' },
   'api.preference.update_preferences.set.app_error': { status: 403, message: 'Unable to set user preferences.' },
   'api.preference.delete_preferences.delete.app_error': { status: 403, message: 'Unable to delete user preferences.' },
   'model.preference.is_valid.id.app_error': { status: 400, message: 'Invalid user id.' },

@@ -18,19 +18,30 @@ import type { UserRecord } from '../db/schema.js';
 import { sessionHasPermissionToChannel, sessionHasPermissionToTeam, type Caller } from './channel-permissions.js';
 import type { ServiceContext } from './context.js';
 import { isObject } from './input.js';
-import { userJson, userJsonFor, type UserJson } from './users.js';
+import { userJson, type UserJson } from './users.js';
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
-/** `GET /users/email/{email}`: invalid → 400 `invalid_url_param` naming `email`; unknown → 404 `app.user.get_by_email.app_error`. */
+/** `SanitizeProfile`: the profile view (no notify props, no password fields), as lists and lookups by email answer. */
+const profile = (u: UserRecord): UserJson => userJson(u, false);
+
+/**
+ * `GET /users/email/{email}` (`getUserByEmail`): lower-cased, invalid → 400 `invalid_url_param`
+ * naming `email`; with `PrivacySettings.ShowEmailAddress` off only admins may look up by email
+ * (403 `api.user.get_user_by_email.permissions.app_error`); unknown → 404
+ * `app.user.missing_account.const`. The profile view, for the caller too (`SanitizeProfile`).
+ */
 export function getUserByEmail(deps: ServiceContext, caller: Principal, email: string): UserJson {
-  if (email.length > 128 || !EMAIL.test(email)) throw invalidUrlParam('email');
-  const user = deps.store.findOne('users', 'email', email.toLowerCase());
-  if (user === undefined) throw new AppError('app.user.get_by_email.app_error', { detailed: `email=${email}` });
-  return userJsonFor(caller, user);
+  const lower = email.toLowerCase();
+  if (lower.length > 128 || !EMAIL.test(lower)) throw invalidUrlParam('email');
+  if (deps.store.config.PrivacySettings?.ShowEmailAddress === false && !hasPermission(caller.roles, 'manage_system')) {
+    throw new AppError('api.user.get_user_by_email.permissions.app_error', { detailed: `userId=${caller.userId}` });
+  }
+  const user = deps.store.findOne('users', 'email', lower);
+  if (user === undefined) throw new AppError('app.user.missing_account.const');
+  return profile(user);
 }
 
-const profile = (u: UserRecord): UserJson => userJson(u, false);
 
 /** `POST /users/ids`: the profiles of the ids that exist (`since`: only those updated after it). */
 export function getUsersByIds(deps: ServiceContext, ids: readonly string[], since: number): UserJson[] {

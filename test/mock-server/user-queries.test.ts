@@ -19,9 +19,19 @@ describe('mock server: user lookups (Client4 over HTTP)', () => {
 
   const names = (users: Array<{ username: string }>) => users.map((u) => u.username);
 
-  it('getUserByEmail and getUserByUsername: found (case-insensitive); 404 and 400 ids', async () => {
-    expect((await t.user.getUserByEmail('User-2@sample.mattermost.com')).id).to.equal(t.otherId);
-    await expectFailure(t.user.getUserByEmail('nobody@sample.mattermost.com'), 404, 'app.user.get_by_email.app_error');
+  it('getUserByEmail (profile view, ShowEmailAddress) and getUserByUsername: found (case-insensitive); 403, 404 and 400 ids', async () => {
+    const found = await t.user.getUserByEmail('User-2@sample.mattermost.com');
+    expect(found.id).to.equal(t.otherId);
+    expect(found).to.not.have.any.keys('notify_props', 'password', 'last_password_update');
+    await expectFailure(t.user.getUserByEmail('nobody@sample.mattermost.com'), 404, 'app.user.missing_account.const');
+    await t.admin.patchConfig({ PrivacySettings: { ShowEmailAddress: false } } as never);
+    try {
+      await expectFailure(t.user.getUserByEmail('user-2@sample.mattermost.com'), 403, 'api.user.get_user_by_email.permissions.app_error');
+      expect((await t.admin.getUserByEmail('user-2@sample.mattermost.com')).id).to.equal(t.otherId);
+      expect(await t.user.searchUsers('user-2@', {})).to.deep.equal([]); // and search no longer matches emails
+    } finally {
+      await t.admin.patchConfig({ PrivacySettings: { ShowEmailAddress: true } } as never);
+    }
     await expectFailure(t.user.getUserByEmail('not-an-email'), 400, 'api.context.invalid_url_param.app_error');
     expect((await t.user.getUserByUsername('user-2')).id).to.equal(t.otherId);
   });
