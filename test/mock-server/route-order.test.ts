@@ -19,6 +19,23 @@ describe('mock server: route order and routes not emulated', () => {
   before(async () => { t = await startClientMock(); });
   after(async () => { await t.close(); });
 
+  it('no literal GET/POST/PUT/DELETE path anywhere reaches a :param handler first', () => {
+    const router = new Router({ prefix: '/api/v4' });
+    for (const register of routeModules()) register(router, t.mock.server);
+    const pathOf = (layer: { path: string | RegExp }): string => String(layer.path);
+    const offenders: string[] = [];
+    for (const layer of router.stack) {
+      const segments = pathOf(layer).split('/');
+      for (const method of layer.methods.filter((m) => ['GET', 'POST', 'PUT', 'DELETE'].includes(m))) {
+        const first = router.match(concrete(pathOf(layer)), method).pathAndMethod.find((l) => l.methods.length > 0);
+        if (first === undefined || first === layer) continue;
+        const catches = pathOf(first).split('/').some((segment, i) => segment.startsWith(':') && segments[i] !== undefined && !segments[i].startsWith(':'));
+        if (catches) offenders.push(`${method} ${pathOf(layer)} → ${pathOf(first)}`);
+      }
+    }
+    expect(offenders).to.deep.equal([]);
+  });
+
   it('no literal GET/POST path under /users reaches a :param handler first', () => {
     const router = new Router({ prefix: '/api/v4' });
     for (const register of routeModules()) register(router, t.mock.server);
