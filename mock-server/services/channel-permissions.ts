@@ -124,3 +124,10 @@ export function sessionHasPermissionToUser(store: Store, caller: Caller, userId:
   const user = store.get('users', userId);
   return user !== undefined && !user.roles.split(/\s+/).includes('system_admin');
 }
+
+/** `SessionHasPermissionToChannelByPost`: false for an unknown post; otherwise the permission on its channel. */
+export function sessionHasPermissionToChannelByPost(store: Store, caller: Caller, postId: string, permission: Permission): boolean {
+  const post = store.get('posts', postId);
+  const channel = post === undefined ? undefined : store.get('channels', post.channel_id);
+  return channel !== undefined && channelGrants(store, caller, channel, permission);
+}

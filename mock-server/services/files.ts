@@ -14,10 +14,10 @@
 import { AppError, permissionError } from '../errors.js';
 import { newId } from '../../middleware/util/ids.js';
 import type { FileInfoRecord, Mutation, Store } from '../db/schema.js';
-import { sessionHasPermissionToChannel, type Caller } from './channel-permissions.js';
+import { sessionHasPermissionToChannel, sessionHasPermissionToChannelByPost, type Caller } from './channel-permissions.js';
 import type { ServiceContext } from './context.js';
 import { blobsFor } from './file-blobs.js';
-import { sessionHasPermissionToChannelByPost } from './post-edits.js';
+
 import { fileInfoJson, fileInfosOf, type FileInfoJson } from './post-metadata.js';
 
 /** Mattermost's default `FileSettings.MaxFileSize`: 100 MB. */

@@ -60,12 +60,6 @@ export function parsePostPatch(body: unknown): PostPatchInput {
   return out;
 }
 
-/** `SessionHasPermissionToChannelByPost`: false for an unknown post; otherwise the permission on its channel. */
-export function sessionHasPermissionToChannelByPost(store: Store, caller: Caller, postId: string, permission: Permission): boolean {
-  const post = store.get('posts', postId);
-  const channel = post === undefined ? undefined : store.get('channels', post.channel_id);
-  return channel !== undefined && channelGrants(store, caller, channel, permission);
-}
 
 /** The live post an edit targets: unknown or deleted → 403 naming `edit_post` (Mattermost does not reveal it). */
 function postToEdit(store: Store, caller: Caller, postId: string): PostRecord {

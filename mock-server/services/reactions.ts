@@ -13,11 +13,11 @@ import { AppError, invalidBodyParam, permissionError } from '../errors.js';
 import { isValidId } from '../../middleware/util/ids.js';
 import { hasPermission } from '../../middleware/permissions/permissions.js';
 import type { Mutation, PostRecord, ReactionRecord } from '../db/schema.js';
-import type { Caller } from './channel-permissions.js';
+import { sessionHasPermissionToChannelByPost, type Caller } from './channel-permissions.js';
 import { findChannel } from './channels.js';
 import type { ServiceContext } from './context.js';
 import { isObject } from './input.js';
-import { sessionHasPermissionToChannelByPost } from './post-edits.js';
+
 import { reactionJson, reactionsOf, type ReactionJson } from './post-metadata.js';
 
 /** `model.EmojiNameMaxLength`. */
