@@ -24,9 +24,10 @@ describe('mock server: channel calls bots make (Client4 over HTTP)', () => {
 
   const newChannel = async (name: string, type: 'O' | 'P' = 'O') => t.user.createChannel({ team_id: t.teamId, name, display_name: name, type } as never);
 
-  it('getChannelByNameAndTeamName: found; a private channel the caller cannot read and an unknown one are the same 404', async () => {
+  it('getChannelByNameAndTeamName / getChannelByName: found; a private channel the caller cannot read and an unknown one are the same 404, a public one 403', async () => {
     const channel = await t.user.getChannelByNameAndTeamName('ad-1', 'off-topic');
     expect(channel).to.include({ id: offTopic, name: 'off-topic', type: 'O', team_id: t.teamId });
+    expect((await t.user.getChannelByName(t.teamId, 'off-topic')).id).to.equal(offTopic);
     await expectFailure(t.user.getChannelByNameAndTeamName('ad-1', 'private-1'), 404, 'app.channel.get_by_name.missing.app_error');
     // a public channel of a team the caller is not in: 403 read_public_channel (it is not hidden)
     const team = await t.admin.createTeam({ name: 'elsewhere', display_name: 'Elsewhere', type: 'O' } as never);
