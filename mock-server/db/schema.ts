@@ -479,6 +479,7 @@ export const INDEXES = {
   },
   reactions: {
     post_id: { unique: false, key: (r: ReactionRecord) => r.post_id },
+    user_id: { unique: false, key: (r: ReactionRecord) => r.user_id },
   },
   fileInfos: {
     post_id: { unique: false, key: (r: FileInfoRecord) => (r.post_id === '' ? undefined : r.post_id) },

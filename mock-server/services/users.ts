@@ -17,7 +17,7 @@ import {
 import { isValidId } from '../../middleware/util/ids.js';
 import { rolesOf, ROLE_PERMISSIONS } from '../../middleware/permissions/permissions.js';
 import type { Principal } from '../../middleware/types.js';
-import type { MockConfig, Mutation, UserRecord } from '../db/schema.js';
+import { PRIMARY_KEY, type MockConfig, type Mutation, type UserRecord } from '../db/schema.js';
 import { UniqueViolationError } from '../db/errors.js';
 import type { MockContext } from '../context.js';
 import { hashPassword } from '../passwords.js';
@@ -461,7 +461,17 @@ export async function deleteUser(server: MockContext, caller: Principal, param: 
     ...tokens.map((t): Mutation => ({ op: 'delete', collection: 'tokens', key: t.id })),
     ...store.findMany('teamMembers', 'user_id', id).map((m): Mutation => ({ op: 'delete', collection: 'teamMembers', key: `${m.team_id}:${m.user_id}` })),
     ...store.findMany('channelMembers', 'user_id', id).map((m): Mutation => ({ op: 'delete', collection: 'channelMembers', key: `${m.channel_id}:${m.user_id}` })),
+    // PermanentDeleteUser also drops the user's preferences, status and reactions.
+    ...store.findMany('preferences', 'user_id', id).map((p): Mutation => ({ op: 'delete', collection: 'preferences', key: PRIMARY_KEY.preferences(p) })),
+    ...store.findMany('reactions', 'user_id', id).map((r): Mutation => ({ op: 'delete', collection: 'reactions', key: PRIMARY_KEY.reactions(r) })),
   ];
+  if (store.get('statuses', id) !== undefined) mutations.push({ op: 'delete', collection: 'statuses', key: id });
+  // Posts left without reactions lose has_reactions, so the post stays consistent with its reactions.
+  for (const postId of new Set(store.findMany('reactions', 'user_id', id).map((r) => r.post_id))) {
+    const post = store.get('posts', postId);
+    const others = store.findMany('reactions', 'post_id', postId).some((r) => r.user_id !== id);
+    if (post !== undefined && !others) mutations.push({ op: 'put', collection: 'posts', record: { ...post, has_reactions: false } });
+  }
   if (store.get('bots', id) !== undefined) mutations.push({ op: 'delete', collection: 'bots', key: id });
   mutations.push({ op: 'delete', collection: 'users', key: id });
   await store.commit(mutations);

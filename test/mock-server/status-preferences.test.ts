@@ -70,4 +70,26 @@ describe('mock server: statuses and preferences (Client4 over HTTP)', () => {
     const notArray = await raw(t.url, 'PUT', '/users/me/preferences', t.user.getToken(), '{"category":"c"}');
     expect([notArray.status, notArray.body.message]).to.deep.equal([400, 'Invalid or missing preferences in request body.']);
   });
+
+  it('permanently deleting a user drops their status, preferences and reactions (has_reactions follows)', async () => {
+    const [goneId] = t.moreIds;
+    const gone = t.client();
+    await gone.login('user-3', 'SampleUs@r-3');
+    await gone.updateStatus({ user_id: goneId, status: 'away' } as never);
+    await gone.savePreferences(goneId, [{ user_id: goneId, category: 'display_settings', name: 'colorize_usernames', value: 'true' }]);
+    const post = await t.user.createPost({ channel_id: t.mock.seeded.channels['off-topic'].id, message: 'react' } as never);
+    await gone.addReaction(goneId, post.id, 'wave');
+    expect((await t.user.getPost(post.id) as unknown as { has_reactions?: boolean }).has_reactions).to.equal(true);
+    await t.admin.patchConfig({ ServiceSettings: { EnableAPIUserDeletion: true } } as never);
+    try {
+      const res = await raw(t.url, 'DELETE', `/users/${goneId}?permanent=true`, t.admin.getToken());
+      expect(res.status).to.equal(200);
+    } finally {
+      await t.admin.patchConfig({ ServiceSettings: { EnableAPIUserDeletion: false } } as never);
+    }
+    expect((await t.user.getStatus(goneId)).status).to.equal('offline');
+    expect(t.mock.store.findMany('preferences', 'user_id', goneId)).to.deep.equal([]);
+    expect(await t.user.getReactionsForPost(post.id)).to.deep.equal([]);
+    expect((await t.user.getPost(post.id) as unknown as { has_reactions?: boolean }).has_reactions).to.equal(undefined);
+  });
 });
