@@ -105,8 +105,16 @@ function tooLarge(): AppError {
   return new AppError('api.context.request_body_too_large.app_error', { headers: { Connection: 'close' } });
 }
 
-/** Go's `ReadTimeout` fails the handler's body decode; the mock answers it as 408 and closes. */
-function timedOut(timeoutMs: number): AppError {
+/**
+ * Go's `ReadTimeout` fails the handler's body decode; the mock answers it as 408 and closes.
+ * Exported for routes that stream their own body (file uploads).
+ *
+ * @example
+ * ```ts
+ * throw timedOut(BODY_DEFAULTS.timeoutMs);
+ * ```
+ */
+export function timedOut(timeoutMs: number): AppError {
   return new AppError('api.context.invalid_body_param.app_error', {
     status: 408, params: { Name: 'body' }, detailed: `no request body data for ${timeoutMs} ms`, headers: { Connection: 'close' },
   });
@@ -117,9 +125,15 @@ function timedOut(timeoutMs: number): AppError {
  * before the socket closes. Node's server ends a `Connection: close` response with
  * `socket.destroySoon()`, which would close with unread data (a TCP reset); here that becomes a
  * half-close (FIN after the answer) and the socket is destroyed once the client is done, or after
- * `lingerBytes` / `lingerMs`, whichever comes first.
+ * `lingerBytes` / `lingerMs`, whichever comes first. Exported for routes that stream their own
+ * body (file uploads refused mid-stream).
+ *
+ * @example
+ * ```ts
+ * lingeringClose(ctx, BODY_DEFAULTS.lingerBytes, BODY_DEFAULTS.lingerMs);
+ * ```
  */
-function lingeringClose(ctx: Context, lingerBytes: number, lingerMs: number): void {
+export function lingeringClose(ctx: Context, lingerBytes: number, lingerMs: number): void {
   const { req } = ctx;
   const socket = req.socket;
   let discarded = 0;

@@ -17,6 +17,7 @@ import type { Context } from 'koa';
 import { AppError, invalidBodyParam, invalidUrlParam } from '../errors.js';
 import { isValidId } from '../../middleware/util/ids.js';
 import { getPrincipal } from '../../middleware/auth/principal.js';
+import { BODY_DEFAULTS, lingeringClose, timedOut } from '../body.js';
 import type { MockContext } from '../context.js';
 import { sendJson } from '../respond.js';
 import {
@@ -34,10 +35,25 @@ interface MultipartUpload {
 /** Parts and fields a form may have; Mattermost reads at most 10 KB of a field value. */
 const LIMITS = { files: 32, fields: 64, parts: 128, fieldSize: 10 * 1024 };
 
-/** Drop the rest of a refused upload without buffering it, and close the connection after the answer. */
+/** Drop the rest of a refused upload without buffering it (bounded, as `bodyReader` does), and close after the answer. */
 function drain(ctx: Context): void {
-  ctx.req.resume();
   ctx.set('Connection', 'close');
+  lingeringClose(ctx, BODY_DEFAULTS.lingerBytes, BODY_DEFAULTS.lingerMs);
+}
+
+/** Calls `onStall` when no chunk of the request body arrived for `BODY_DEFAULTS.timeoutMs`; returns the disarm function. */
+function stallTimer(ctx: Context, onStall: () => void): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(onStall, BODY_DEFAULTS.timeoutMs);
+  };
+  ctx.req.on('data', arm);
+  arm();
+  return () => {
+    clearTimeout(timer);
+    ctx.req.off('data', arm);
+  };
 }
 
 /**
@@ -61,10 +77,12 @@ function readMultipart(ctx: Context, maxBytes: number): Promise<MultipartUpload>
     const fail = (err: AppError) => {
       if (failed) return;
       failed = true;
+      disarm();
       ctx.req.unpipe(parser);
       drain(ctx);
       reject(err);
     };
+    const disarm = stallTimer(ctx, () => fail(timedOut(BODY_DEFAULTS.timeoutMs)));
     parser.on('field', (name, value) => {
       if (name === 'channel_id') upload.channelIds.push(value);
       else if (name === 'client_ids') upload.clientIds.push(value);
@@ -84,25 +102,47 @@ function readMultipart(ctx: Context, maxBytes: number): Promise<MultipartUpload>
       });
     });
     parser.on('error', () => fail(new AppError('api.file.upload_file.read_request.app_error')));
-    parser.on('close', () => { if (!failed) resolve(upload); });
+    parser.on('close', () => {
+      disarm();
+      if (!failed) resolve(upload);
+    });
     ctx.req.pipe(parser);
   });
 }
 
 /** Read a raw (non-multipart) upload body, bounded by `maxBytes` (413 beyond, the rest drained). */
-async function readRaw(ctx: Context, filename: string, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > maxBytes) {
-      drain(ctx);
-      throw fileTooLarge(filename, size, maxBytes);
-    }
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks);
+function readRaw(ctx: Context, filename: string, maxBytes: number): Promise<Buffer> {
+  const { req } = ctx;
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (err: AppError | undefined): void => {
+      disarm();
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      if (err === undefined) resolve(Buffer.concat(chunks));
+      else reject(err);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        done(fileTooLarge(filename, size, maxBytes));
+        drain(ctx);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => done(undefined);
+    const onError = (): void => done(new AppError('api.file.upload_file.read_request.app_error'));
+    const disarm = stallTimer(ctx, () => {
+      req.pause();
+      done(timedOut(BODY_DEFAULTS.timeoutMs));
+    });
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onError);
+  });
 }
 
 /** `RequireChannelId` on a channel id from the query or the form: 400 `invalid_url_param` naming `channel_id`. */
