@@ -96,8 +96,10 @@ function sourceEvents(mock: MockServer): Seen[] {
   return seen;
 }
 
-async function until(check: () => boolean, what: string, tries = 1_000): Promise<void> {
-  for (let i = 0; i < tries && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+/** Poll until `check` holds; bounded by wall time (not by a count of polls, which a loaded machine stretches unevenly). */
+async function until(check: () => boolean, what: string, withinMs = 10_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (!check() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
   expect(check(), what).to.equal(true);
 }
 
