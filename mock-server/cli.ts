@@ -40,6 +40,7 @@ const USAGE = `usage: mattermost-pat-mock [options]
   --webhook-secret <s>    the secret itself (discouraged: visible to local users in ps)
   --webhook-wait <ms>     wait up to <ms> for webhook delivery before answering a request
                           that emitted events (default 0: answer at once)
+  --redis <url>           publish hook events to the fleet's Redis Stream (docs/fleet.md)
   --developer             include detailed_error in error bodies
   --log                   echo server log lines to stderr
   --no-console            do not serve the web console at /
@@ -67,6 +68,7 @@ function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env)
         'webhook-secret': { type: 'string' },
         'webhook-secret-file': { type: 'string' },
         'webhook-wait': { type: 'string' },
+        redis: { type: 'string' },
         developer: { type: 'boolean' },
         log: { type: 'boolean' },
         'no-console': { type: 'boolean' },
@@ -109,6 +111,10 @@ function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = process.env)
   if (secret !== undefined && secret !== '') {
     if (Buffer.byteLength(secret) < 32) throw new UsageError('--webhook-secret must be at least 32 bytes');
     options.webhookSecret = secret;
+  }
+  if (values.redis !== undefined) {
+    if (!/^rediss?:\/\/./.test(values.redis)) throw new UsageError(`--redis must be a redis:// or rediss:// URL, got "${values.redis}"`);
+    options.redis = values.redis;
   }
   if (values['webhook-wait'] !== undefined) {
     if (!/^\d+$/.test(values['webhook-wait'])) throw new UsageError(`--webhook-wait must be a whole number of milliseconds, got "${values['webhook-wait']}"`);

@@ -89,6 +89,12 @@ export interface MockServerOptions {
   console?: boolean;
   /** WebSocket API tunables (`GET /api/v4/websocket`): timeouts, bounds, `closeRevokedSockets`. See docs/websocket.md. */
   websocket?: WebSocketOptions;
+  /**
+   * Redis URL: publish every hook event to the fleet's Redis Stream (`mattermost-pat/fleet`,
+   * docs/fleet.md), an alternative to signed webhooks. A request that emitted events is answered
+   * once they are written (at most 1 s). Needs the optional peer dependency ioredis.
+   */
+  redis?: string;
 }
 
 /** The WebSocket hub as the embedding program sees it. */
@@ -215,8 +221,17 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
     eventKeys.push(options.webhookKeys);
   }
 
+  // Loaded only when asked for: ioredis is an optional peer dependency.
+  const bridge = options.redis === undefined ? undefined
+    : (await import('../middleware/fleet/event-bridge.js')).redisEventBridge({ redis: options.redis, hooks, subscribe: false, logger });
   const routes = routeModules();
-  const beforeResponse = sender === undefined ? undefined : settleEvents(sender, webhookWaitMs);
+  const settle = sender === undefined ? undefined : settleEvents(sender, webhookWaitMs);
+  const beforeResponse = bridge === undefined ? settle : async () => {
+    await settle?.();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, 1_000); });
+    try { await Promise.race([bridge.flush(), timeout]); } finally { clearTimeout(timer); }
+  };
   const bodyTimeoutMs = options.timeouts?.bodyMs ?? TIMEOUT_DEFAULTS.bodyMs;
   const app = createApp({ server, routes, rootRoutes: rootRouteModules(), bodyLimit, bodyTimeoutMs, developerMode, jwks: eventKeys, beforeResponse, console: withConsole });
   // Outgoing webhooks observe every new post (Mattermost's handleWebhookEvents).
@@ -243,6 +258,7 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
       await hub.close();
       resolver.close();
       if (sender !== undefined) await sender.close();
+      await bridge?.close();
       await store.close();
     },
   };

@@ -10,7 +10,7 @@ import { remoteResolver } from '../../../middleware/remote/index.js';
 import { mattermostWatcher, type MattermostWatcher } from '../../../middleware/watch/index.js';
 import { AuthFailure } from '../../../middleware/auth/auth-failure.js';
 import { startWsMock, type WsMock } from '../../mock-server/websocket/support/ws.js';
-import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
 
 interface Seen { event: HookEventName; payload: Record<string, unknown> }
 

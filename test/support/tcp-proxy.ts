@@ -12,6 +12,9 @@ export interface TcpProxy {
   readonly accepted: number;
   /** Destroy every open connection (new ones are still accepted). */
   cut(): void;
+  /** Cut, and refuse new connections until `up()` (a network partition). */
+  down(): void;
+  up(): void;
   close(): Promise<void>;
 }
 
@@ -20,7 +23,9 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
   const { hostname, port } = new URL(target);
   const open = new Set<net.Socket>();
   let accepted = 0;
+  let refusing = false;
   const server = net.createServer((client) => {
+    if (refusing) { client.destroy(); return; }
     accepted++;
     const upstream = net.connect(Number(port), hostname);
     open.add(client);
@@ -37,6 +42,8 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
     url: `http://127.0.0.1:${address.port}`,
     get accepted() { return accepted; },
     cut() { for (const s of [...open]) s.destroy(); open.clear(); },
+    down() { refusing = true; for (const s of [...open]) s.destroy(); open.clear(); },
+    up() { refusing = false; },
     close() {
       for (const s of [...open]) s.destroy();
       return new Promise((resolve) => server.close(() => resolve()));

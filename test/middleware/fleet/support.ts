@@ -1,0 +1,37 @@
+/** Helpers of the fleet tests: bounded waits, a recorded hook bus, a fail-safe switch log. */
+import { createHookBus, type HookBus, type HookEventName } from '../../../middleware/index.js';
+import type { HookEventMeta } from '../../../middleware/hooks/hook-bus.js';
+
+export interface Seen { event: HookEventName; payload: unknown; meta: HookEventMeta }
+
+/** A hook bus and every event it saw. */
+export function recordedBus(): { hooks: HookBus; seen: Seen[] } {
+  const hooks = createHookBus();
+  const seen: Seen[] = [];
+  hooks.onAny((event, payload, meta) => { seen.push({ event, payload, meta }); });
+  return { hooks, seen };
+}
+
+/** Wait (at most 5 s) until `condition` holds. */
+export async function waitUntil(condition: () => boolean, what: string, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** A cache stand-in recording degrade/recover. */
+export function switchLog(): { calls: string[]; degraded: boolean; degrade(r: string): void; recover(r?: string): void } {
+  const log = {
+    calls: [] as string[],
+    degraded: false,
+    degrade(r: string) { log.calls.push(`degrade:${r}`); log.degraded = true; },
+    recover(r?: string) { log.calls.push(`recover:${r ?? ''}`); log.degraded = false; },
+  };
+  return log;
+}
+
+export const USER_A = 'a'.repeat(26);
+export const USER_B = 'b'.repeat(26);
+export const TOKEN_ID = 't'.repeat(26);
