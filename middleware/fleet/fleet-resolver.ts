@@ -48,6 +48,8 @@ export interface FleetResolverOptions {
   timeoutMs?: number;
   fetch?: typeof fetch;
   logger?: Logger;
+  /** Clock of the in-process cache (tests). Default `Date.now`. */
+  now?: () => number;
 }
 
 export interface FleetResolver {
@@ -57,7 +59,7 @@ export interface FleetResolver {
   readonly shared: SharedPrincipalCache | undefined;
   /** Calls made to `/users/me` (requests and re-checks). */
   readonly upstreamCalls: number;
-  /** Resolves once the bridge reads the stream. */
+  /** Resolves once the bridge reads the stream and the shared cache is connected. */
   ready(): Promise<void>;
   close(): Promise<void>;
 }
@@ -66,7 +68,7 @@ export interface FleetResolver {
 export function fleetResolver(options: FleetResolverOptions): FleetResolver {
   const {
     url, redis, hooks, ttlMs = 60_000, degradedTtlMs = 5_000, negativeTtlMs = 5_000, revalidateMs = 0,
-    shared: useShared = true, timeoutMs, fetch, logger = silentLogger,
+    shared: useShared = true, timeoutMs, fetch, logger = silentLogger, now,
   } = options;
   const upstream = usersMeResolver({ url, timeoutMs, fetch, logger });
   // The shared cache asks whether the in-process cache is degraded; it exists only after it.
@@ -77,7 +79,7 @@ export function fleetResolver(options: FleetResolverOptions): FleetResolver {
     })
     : undefined;
   const inner: TokenResolver = shared ?? upstream;
-  const resolver = createPrincipalCache(inner, { hooks, ttlMs, degradedTtlMs, negativeTtlMs, revalidateMs, maxEntries: 10_000, logger });
+  const resolver = createPrincipalCache(inner, { hooks, ttlMs, degradedTtlMs, negativeTtlMs, revalidateMs, maxEntries: 10_000, logger, now });
   state.resolver = resolver;
   const bridge = redisEventBridge({
     ...options.bridge, redis, hooks, cache: resolver, logger,
@@ -89,7 +91,7 @@ export function fleetResolver(options: FleetResolverOptions): FleetResolver {
     bridge,
     shared,
     get upstreamCalls() { return upstream.calls; },
-    ready: () => bridge.ready(),
+    ready: async () => { await Promise.all([bridge.ready(), shared?.ready()]); },
     async close() {
       cache.close();
       await bridge.close();

@@ -18,7 +18,8 @@
  *   no longer current is refused by the script, so a stale principal is never stored after the
  *   eviction that should have removed it.
  * - **Failures**: every Redis command has a deadline (`commandTimeoutMs`) and the connection no
- *   offline queue, so a slow or absent Redis costs a miss at most that much, then `inner` answers
+ *   offline queue (until `ready()`, and while disconnected, a miss goes straight to `inner`), so
+ *   a slow or absent Redis costs a miss at most that much, then `inner` answers
  *   (never a 5xx because Redis is down). `degradedTtlMs` is used instead of `ttlMs` while
  *   `isDegraded()` says the fleet may be missing events.
  *
@@ -60,6 +61,8 @@ export interface SharedPrincipalCacheOptions {
 }
 
 export interface SharedPrincipalCache extends TokenResolver {
+  /** Resolves once connected (before it, every resolve goes upstream: the connection has no offline queue). */
+  ready(): Promise<void>;
   /** Drop every entry of the fleet (bump the generation). */
   clearAll(): Promise<void>;
   /** Drop the entries of a user. */
@@ -211,6 +214,10 @@ export function sharedPrincipalCache(inner: TokenResolver, options: SharedPrinci
 
   return {
     resolve: (token, context) => resolveAsync(token, context),
+    ready() {
+      if (client.status === 'ready') return Promise.resolve();
+      return new Promise<void>((resolve) => { client.once('ready', () => resolve()); });
+    },
     clearAll,
     evictUser,
     stats,

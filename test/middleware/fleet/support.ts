@@ -35,3 +35,30 @@ export function switchLog(): { calls: string[]; degraded: boolean; degrade(r: st
 export const USER_A = 'a'.repeat(26);
 export const USER_B = 'b'.repeat(26);
 export const TOKEN_ID = 't'.repeat(26);
+
+import Koa from 'koa';
+import request from 'supertest';
+import { authenticate, errorBoundary, getPrincipal } from '../../../middleware/index.js';
+import { fleetResolver, type FleetResolver, type FleetResolverOptions } from '../../../middleware/fleet/index.js';
+
+/** One app instance of a fleet: Koa + authenticate over fleetResolver, `GET /api/me`. */
+export interface FleetApp {
+  fleet: FleetResolver;
+  hooks: HookBus;
+  /** GET /api/me with `token`: the status. */
+  me(token: string): Promise<number>;
+}
+
+export function fleetApp(options: Omit<FleetResolverOptions, 'hooks'>): FleetApp {
+  const hooks = createHookBus();
+  const fleet = fleetResolver({ ...options, hooks });
+  const app = new Koa();
+  app.use(errorBoundary());
+  app.use(authenticate({ resolver: fleet.resolver }));
+  app.use((ctx) => { ctx.body = { user_id: getPrincipal(ctx).userId }; });
+  const http = request(app.callback());
+  return {
+    fleet, hooks,
+    async me(token: string) { return (await http.get('/api/me').set('Authorization', `Bearer ${token}`)).status; },
+  };
+}
