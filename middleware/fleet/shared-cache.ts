@@ -9,7 +9,8 @@
  *   (for eviction); `{prefix}:gen` the generation: bumping it drops every entry at once.
  * - **Single flight across instances**: on a miss, `SET {prefix}:l:{gen}:{digest} NX PX leaseMs`.
  *   The instance that gets the lease asks `inner` and writes the entry; the others poll the entry
- *   every `pollMs` for at most `waitMs`, then ask `inner` themselves.
+ *   every `pollMs` for at most `waitMs`, and ask `inner` themselves once the lease is gone without
+ *   an entry (a refusal is not shared) or the wait is over.
  * - **Evictions**: subscribed to the hook bus (local events and those the Redis bridge brings):
  *   a token, session or user event deletes every entry of that user (a `/users/me` principal has
  *   no token id); `config.changed` and a `cache.reset` without user bump the generation. Every
@@ -71,10 +72,11 @@ export interface SharedPrincipalCache extends TokenResolver {
   close(): Promise<void>;
 }
 
-/** [gen, entry or nil] in one round trip. */
+/** [gen, entry or false, lease held (0/1)] in one round trip. */
 const GET_SCRIPT = `
 local gen = redis.call('GET', KEYS[1]) or '0'
-return { gen, redis.call('GET', ARGV[1] .. ':p:' .. gen .. ':' .. ARGV[2]) }
+local entry = redis.call('GET', ARGV[1] .. ':p:' .. gen .. ':' .. ARGV[2])
+return { gen, entry, redis.call('EXISTS', ARGV[1] .. ':l:' .. gen .. ':' .. ARGV[2]) }
 `;
 /** Write only if the generation is still the one read before resolving. */
 const PUT_SCRIPT = `
@@ -130,16 +132,17 @@ export function sharedPrincipalCache(inner: TokenResolver, options: SharedPrinci
     return undefined;
   };
 
-  const read = async (digest: string): Promise<{ gen: string; principal?: Principal } | undefined> => {
-    const reply = await (client.eval(GET_SCRIPT, 1, genKey, prefix, digest) as Promise<[string, string | null]>).catch(failed('get'));
+  const read = async (digest: string): Promise<{ gen: string; principal?: Principal; leased: boolean } | undefined> => {
+    const reply = await (client.eval(GET_SCRIPT, 1, genKey, prefix, digest) as Promise<[string, string | null, number]>).catch(failed('get'));
     if (reply === undefined) return undefined;
-    const [gen, json] = reply;
-    if (json === null) return { gen };
+    const [gen, json, lease] = reply;
+    const leased = lease === 1;
+    if (json === null) return { gen, leased };
     try {
       const p: unknown = JSON.parse(json);
-      if (isPrincipal(p) && (p.expiresAt === undefined || p.expiresAt <= 0 || p.expiresAt > Date.now())) return { gen, principal: Object.freeze(p) };
+      if (isPrincipal(p) && (p.expiresAt === undefined || p.expiresAt <= 0 || p.expiresAt > Date.now())) return { gen, principal: Object.freeze(p), leased };
     } catch { /* a corrupt entry is a miss */ }
-    return { gen };
+    return { gen, leased };
   };
 
   const ask = async (token: string, context: ResolveContext): Promise<Principal> => {
@@ -169,7 +172,8 @@ export function sharedPrincipalCache(inner: TokenResolver, options: SharedPrinci
         const again = await read(digest);
         if (again === undefined) break;
         if (again.principal !== undefined) { stats.hits++; return again.principal; }
-        if (again.gen !== gen) break;
+        // The lease went without an entry (a refusal, an eviction, a failure): ask ourselves.
+        if (again.gen !== gen || !again.leased) break;
       }
       return ask(token, context);
     }
