@@ -1,7 +1,7 @@
 /**
  * The middleware is a library: importing an entry must not load the mock server or the packages
  * only the mock (lowdb, @koa/router, ws, valibot, busboy, koa-bodyparser) or only the events entry
- * (jose) need. Each entry is imported in a fresh Node process whose loader hooks record every
+ * (jose) need, and only mattermost-pat/fleet loads ioredis (an optional peer dependency). Each entry is imported in a fresh Node process whose loader hooks record every
  * module it resolves.
  */
 import { expect } from 'chai';
@@ -19,6 +19,8 @@ const REGISTER = fileURLToPath(new URL('./support/record-loads-register.mjs', im
 /** Packages and folders no middleware entry may load. */
 const MOCK_ONLY = ['node_modules/lowdb/', 'node_modules/@koa/router/', 'node_modules/ws/', 'node_modules/valibot/', 'node_modules/busboy/', 'node_modules/koa-bodyparser/', 'mock-server/'];
 const JOSE = 'node_modules/jose/';
+/** ioredis is an optional peer dependency: only mattermost-pat/fleet may load it. */
+const IOREDIS = 'node_modules/ioredis/';
 
 /** Import `entry` (repo-relative source file) in a fresh process; the module URLs it resolved. */
 async function modulesLoadedBy(entry: string): Promise<string[]> {
@@ -56,19 +58,31 @@ describe('middleware dependencies', function () {
   it('mattermost-pat loads neither the mock nor its packages, nor jose', async () => {
     const urls = await modulesLoadedBy('middleware/index.ts');
     expect(urls.some((u) => u.endsWith('/middleware/auth/authenticate.ts'))).to.equal(true);
-    expect(offending(urls, [...MOCK_ONLY, JOSE])).to.deep.equal([]);
+    expect(offending(urls, [...MOCK_ONLY, JOSE, IOREDIS])).to.deep.equal([]);
     expect(urls.filter((u) => u.includes('/middleware/events/') || u.includes('/middleware/remote/'))).to.deep.equal([]);
   });
 
   it('mattermost-pat/remote loads neither the mock nor its packages, nor jose', async () => {
     const urls = await modulesLoadedBy('middleware/remote/index.ts');
     expect(urls.some((u) => u.endsWith('/middleware/remote/remote-resolver.ts'))).to.equal(true);
+    expect(offending(urls, [...MOCK_ONLY, JOSE, IOREDIS])).to.deep.equal([]);
+  });
+
+  it('mattermost-pat/watch loads ws, but not the mock, its other packages, jose or ioredis', async () => {
+    const urls = await modulesLoadedBy('middleware/watch/index.ts');
+    expect(offending(urls, ['node_modules/ws/'])).to.not.deep.equal([]);
+    expect(offending(urls, [...MOCK_ONLY.filter((p) => p !== 'node_modules/ws/'), JOSE, IOREDIS])).to.deep.equal([]);
+  });
+
+  it('mattermost-pat/fleet loads ioredis, but not the mock, its packages or jose', async () => {
+    const urls = await modulesLoadedBy('middleware/fleet/index.ts');
+    expect(offending(urls, [IOREDIS])).to.not.deep.equal([]);
     expect(offending(urls, [...MOCK_ONLY, JOSE])).to.deep.equal([]);
   });
 
   it('mattermost-pat/events loads jose but not the mock or its packages', async () => {
     const urls = await modulesLoadedBy('middleware/events/index.ts');
     expect(offending(urls, [JOSE])).to.not.deep.equal([]);
-    expect(offending(urls, MOCK_ONLY)).to.deep.equal([]);
+    expect(offending(urls, [...MOCK_ONLY, IOREDIS])).to.deep.equal([]);
   });
 });

@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import * as root from '../../middleware/index.js';
 import * as events from '../../middleware/events/index.js';
 import * as remote from '../../middleware/remote/index.js';
+import * as watch from '../../middleware/watch/index.js';
+import * as fleet from '../../middleware/fleet/index.js';
 
 const ROOT = [
   'AppError', 'AuthFailure', 'ERRORS', 'PERMISSIONS', 'REQUEST_ID_HEADER', 'ROLE_PERMISSIONS', 'SESSION_COOKIE',
@@ -22,6 +24,8 @@ const EVENTS = [
   'BULK_EVENTS', 'HEARTBEAT_EVENT', 'createOutbox', 'memoryOutboxStorage', 'parseStreamClaims',
 ];
 const REMOTE = ['remoteResolver'];
+const WATCH = ['createEventTranslator', 'mattermostWatcher'];
+const FLEET = ['fleetResolver', 'redisEventBridge', 'sharedPrincipalCache'];
 
 const sorted = (names: readonly string[]) => [...names].sort();
 
@@ -36,6 +40,11 @@ describe('package entries', () => {
 
   it('mattermost-pat/remote exports exactly the documented list', () => {
     expect(sorted(Object.keys(remote))).to.deep.equal(sorted(REMOTE));
+  });
+
+  it('mattermost-pat/watch and mattermost-pat/fleet export exactly the documented lists', () => {
+    expect(sorted(Object.keys(watch))).to.deep.equal(sorted(WATCH));
+    expect(sorted(Object.keys(fleet))).to.deep.equal(sorted(FLEET));
   });
 
   it('exports what the names promise (functions, classes, tables)', () => {
@@ -58,6 +67,8 @@ describe('package entries', () => {
     expect(pkg.exports['.']).to.deep.equal(entry('middleware/index'));
     expect(pkg.exports['./events']).to.deep.equal(entry('middleware/events/index'));
     expect(pkg.exports['./remote']).to.deep.equal(entry('middleware/remote/index'));
+    expect(pkg.exports['./watch']).to.deep.equal(entry('middleware/watch/index'));
+    expect(pkg.exports['./fleet']).to.deep.equal(entry('middleware/fleet/index'));
     expect([pkg.main, pkg.types]).to.deep.equal(['./dist/middleware/index.js', './dist/middleware/index.d.ts']);
   });
 });
