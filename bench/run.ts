@@ -4,7 +4,8 @@
  * no store-write run: under a minute). Prints tables of figures and ratios; never fails on a
  * figure (exit code 0 unless something crashed). Options: `--quick`, `--store` / `--no-store`
  * (run bench/store-write.ts or not; default: full yes, quick no), `--rounds N`, `--duration S`,
- * `--out FILE` (also write the report there).
+ * `--out FILE` (also write the report there), `--fleet` (only the fleet benchmark, bench/fleet.ts:
+ * 4 instances through Redis; needs redis-server).
  *
  * Every server runs in its own process (`bench/servers/serve.ts`, a fresh one per round), every
  * load in another (`bench/lib/load-worker.ts`: autocannon, 50 connections, against 127.0.0.1);
@@ -347,4 +348,11 @@ function reportRevocation(burst: LoadResult, coldStats: Record<string, number>, 
   ]]));
 }
 
-await main();
+if (flag('--fleet')) {
+  // Issue 13 §4: the fleet through Redis (bench/fleet.ts), instead of the rest.
+  const { runFleetBench } = await import('./fleet.js');
+  await runFleetBench({ say, progress });
+  if (option('--out') !== undefined) writeFileSync(option('--out') as string, `${out.join('\n')}\n`);
+} else {
+  await main();
+}

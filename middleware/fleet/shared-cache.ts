@@ -50,13 +50,13 @@ export interface SharedPrincipalCacheOptions {
   /** Life of an entry written while `isDegraded()`. Default 5 000 ms. */
   degradedTtlMs?: number;
   isDegraded?: () => boolean;
-  /** Lease of the instance resolving a token for the fleet. Default 2 000 ms. */
+  /** Lease of the instance resolving a token for the fleet. Default 3 000 ms. */
   leaseMs?: number;
-  /** How long an instance without the lease waits for the entry. Default 1 000 ms. */
+  /** How long an instance without the lease waits for the entry (an upstream call under load can take seconds). Default 3 000 ms. */
   waitMs?: number;
   /** Poll interval while waiting. Default 10 ms. */
   pollMs?: number;
-  /** Deadline of each Redis command. Default 100 ms. */
+  /** Deadline of each Redis command. Default 250 ms. */
   commandTimeoutMs?: number;
   logger?: Logger;
 }
@@ -106,7 +106,7 @@ const isPrincipal = (v: unknown): v is Principal => typeof v === 'object' && v !
 export function sharedPrincipalCache(inner: TokenResolver, options: SharedPrincipalCacheOptions): SharedPrincipalCache {
   const {
     redis: url, redisOptions = {}, hooks, prefix = 'mattermost-pat:l2', ttlMs = 60_000, degradedTtlMs = 5_000,
-    isDegraded = () => false, leaseMs = 2_000, waitMs = 1_000, pollMs = 10, commandTimeoutMs = 100, logger = silentLogger,
+    isDegraded = () => false, leaseMs = 3_000, waitMs = 3_000, pollMs = 10, commandTimeoutMs = 250, logger = silentLogger,
   } = options;
   const client = new Redis(url, {
     enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: commandTimeoutMs,
