@@ -89,6 +89,18 @@ redis.call('SADD', idx, key)
 if redis.call('PTTL', idx) < tonumber(ARGV[5]) then redis.call('PEXPIRE', idx, ARGV[5]) end
 return 1
 `;
+/**
+ * Take the lease unless the entry appeared meanwhile (another instance wrote it between our read
+ * and now): returns the entry, 'OK' (lease taken) or false (someone else holds it). Atomic, so
+ * a token is never resolved twice because a lease was released just before we asked.
+ */
+const LEASE_SCRIPT = `
+local entry = redis.call('GET', ARGV[1] .. ':p:' .. ARGV[3] .. ':' .. ARGV[2])
+if entry then return { 'entry', entry } end
+local ok = redis.call('SET', ARGV[1] .. ':l:' .. ARGV[3] .. ':' .. ARGV[2], ARGV[4], 'PX', ARGV[5], 'NX')
+if ok then return { 'lease', '' } end
+return { 'busy', '' }
+`;
 /** Delete a user's entries (of the current generation). */
 const EVICT_SCRIPT = `
 local gen = redis.call('GET', KEYS[1]) or '0'
@@ -132,17 +144,22 @@ export function sharedPrincipalCache(inner: TokenResolver, options: SharedPrinci
     return undefined;
   };
 
+  /** A stored principal, or undefined when corrupt or past its own expiry (a miss). */
+  const parse = (json: string): Principal | undefined => {
+    try {
+      const p: unknown = JSON.parse(json);
+      if (isPrincipal(p) && (p.expiresAt === undefined || p.expiresAt <= 0 || p.expiresAt > Date.now())) return Object.freeze(p);
+    } catch { /* a corrupt entry is a miss */ }
+    return undefined;
+  };
+
   const read = async (digest: string): Promise<{ gen: string; principal?: Principal; leased: boolean } | undefined> => {
     const reply = await (client.eval(GET_SCRIPT, 1, genKey, prefix, digest) as Promise<[string, string | null, number]>).catch(failed('get'));
     if (reply === undefined) return undefined;
     const [gen, json, lease] = reply;
     const leased = lease === 1;
     if (json === null) return { gen, leased };
-    try {
-      const p: unknown = JSON.parse(json);
-      if (isPrincipal(p) && (p.expiresAt === undefined || p.expiresAt <= 0 || p.expiresAt > Date.now())) return { gen, principal: Object.freeze(p), leased };
-    } catch { /* a corrupt entry is a miss */ }
-    return { gen, leased };
+    return { gen, principal: parse(json), leased };
   };
 
   const ask = async (token: string, context: ResolveContext): Promise<Principal> => {
@@ -161,9 +178,13 @@ export function sharedPrincipalCache(inner: TokenResolver, options: SharedPrinci
     if (first === undefined) return ask(token, context); // Redis unreachable: upstream only
     const { gen } = first;
     const leaseKey = `${prefix}:l:${gen}:${digest}`;
-    const lease = await client.set(leaseKey, owner, 'PX', leaseMs, 'NX').catch(failed('lease'));
-    if (lease !== 'OK') {
-      if (lease === undefined) return ask(token, context);
+    const reply = await (client.eval(LEASE_SCRIPT, 0, prefix, digest, gen, owner, String(leaseMs)) as Promise<[string, string]>).catch(failed('lease'));
+    if (reply === undefined) return ask(token, context);
+    if (reply[0] === 'entry') {
+      const p = parse(reply[1]);
+      if (p !== undefined) { stats.hits++; return p; }
+    }
+    if (reply[0] !== 'lease') {
       // Another instance is resolving this token: wait for its entry, then fall back.
       stats.waited++;
       const deadline = Date.now() + waitMs;

@@ -37,7 +37,7 @@ describe('examples/fleet', () => {
   });
 
   it('as a process with no environment: starts its own redis-server and exits 0', async () => {
-    const res = await runExample('fleet', [], bareEnv(), 20_000);
+    const res = await runExample('fleet', [], bareEnv());
     expect(res.code, res.stderr).to.equal(0);
     expect(res.stderr).to.equal('');
     expect(res.stdout).to.match(/^redis: started redis-server at redis:\/\/127\.0\.0\.1:\d+$/m);
