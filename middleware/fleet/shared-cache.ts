@@ -230,10 +230,14 @@ export function sharedPrincipalCache(inner: TokenResolver, options: SharedPrinci
   const offs: Array<() => void> = [];
   if (hooks !== undefined) {
     offs.push(hooks.onAny((event, payload) => {
-      if (event === 'token.created') return;
-      if (event === 'config.changed') { void clearAll(); return; }
-      const userId = (payload as { userId?: string }).userId;
-      if (userId === undefined) void clearAll(); else void evictUser(userId);
+      switch (event) {
+        case 'token.created': return; // a new token invalidates nothing
+        case 'config.changed': void clearAll(); return;
+        default: {
+          const userId = (payload as { userId?: string }).userId;
+          if (userId === undefined) void clearAll(); else void evictUser(userId);
+        }
+      }
     }, { first: true }));
   }
 
