@@ -8,6 +8,7 @@
  * channels['town-square'].id;
  * ```
  */
+import { rolesOf } from '../middleware/permissions/permissions.js';
 import type { Store } from './db/schema.js';
 import type { SeedInput } from './seed.js';
 
@@ -56,7 +57,7 @@ export function seededInfo(store: Store, seed: SeedInput): SeededInfo {
     if (row !== undefined) users[u.username] = { id: row.id, username: row.username, password: u.password, roles: row.roles };
   }
   const list = Object.values(users);
-  const isAdmin = (u: SeededUser) => u.roles.split(/\s+/).includes('system_admin');
+  const isAdmin = (u: SeededUser) => rolesOf(u.roles).includes('system_admin');
   const sysadmin = list.find(isAdmin) ?? list[0] ?? NOBODY;
   const user1 = list.find((u) => !isAdmin(u)) ?? sysadmin;
   const bots: Record<string, SeededBot> = {};

@@ -10,8 +10,8 @@
  * ```
  */
 import type { Context } from 'koa';
-import { AppError, invalidUrlParam } from '../errors.js';
-import { isValidId } from '../../middleware/util/ids.js';
+import { AppError } from '../errors.js';
+import { requireId } from '../services/input.js';
 
 /**
  * The route parameter `name`, or a 404 when it is not `[A-Za-z0-9]+`.
@@ -37,10 +37,7 @@ export function alnumParam(ctx: { params: Record<string, string | undefined> }, 
  * ```
  */
 export function idParam(ctx: { params: Record<string, string | undefined> }, name: string, me?: string): string {
-  const raw = alnumParam(ctx, name);
-  const value = me !== undefined && raw === 'me' ? me : raw;
-  if (!isValidId(value)) throw invalidUrlParam(name);
-  return value;
+  return requireId(alnumParam(ctx, name), name, me);
 }
 
 /**

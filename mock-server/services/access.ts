@@ -6,13 +6,13 @@
  * @example
  * ```ts
  * requirePerm(caller, 'create_user_access_token');        // 403 naming it when missing
- * if (!canActOnUserOrBot(server, caller, target.id)) throw permissionError(caller.userId, 'edit_other_users');
+ * if (!sessionHasPermissionToUserOrBot(server.store, caller, target.id)) throw permissionError(caller.userId, 'edit_other_users');
  * ```
  */
 import { permissionError } from '../errors.js';
 import { hasPermission, rolesOf, type Permission } from '../../middleware/permissions/permissions.js';
 import type { Principal } from '../../middleware/types.js';
-import type { MockContext } from '../context.js';
+import type { Store } from '../db/schema.js';
 
 /**
  * `SessionHasPermissionTo`: the caller's session roles grant `permission`.
@@ -51,34 +51,35 @@ export function isSystemAdminRoles(roles: string): boolean {
 }
 
 /**
- * `SessionHasPermissionToUser`: the caller is the target, or has `manage_system`, or has
- * `edit_other_users` and the target is not a system admin (an unknown target counts as not admin).
+ * `SessionHasPermissionToUser` (app/authorization.go): false for an empty id; true with
+ * `manage_system` or for the caller itself; otherwise `edit_other_users` on a user that exists
+ * and is not a system admin. An unknown target is refused (Go's `GetUser` error returns false).
  *
  * @example
  * ```ts
- * if (!canActOnUser(server, caller, userId)) throw permissionError(caller.userId, 'edit_other_users');
+ * if (!sessionHasPermissionToUser(server.store, caller, userId)) throw permissionError(caller.userId, 'edit_other_users');
  * ```
  */
-export function canActOnUser(server: MockContext, caller: Principal, targetId: string): boolean {
+export function sessionHasPermissionToUser(store: Store, caller: Pick<Principal, 'userId' | 'roles'>, targetId: string): boolean {
   if (targetId === '') return false;
-  if (caller.userId === targetId) return true;
-  if (can(caller, 'manage_system')) return true;
-  if (!can(caller, 'edit_other_users')) return false;
-  const target = server.store.get('users', targetId);
-  return target === undefined || !isSystemAdminRoles(target.roles);
+  if (hasPermission(caller, 'manage_system') || caller.userId === targetId) return true;
+  if (!hasPermission(caller, 'edit_other_users')) return false;
+  const target = store.get('users', targetId);
+  return target !== undefined && !isSystemAdminRoles(target.roles);
 }
 
 /**
  * `SessionHasPermissionToUserOrBot`: a bot target needs `manage_bots` (caller owns it) or
- * `manage_others_bots` (caller does not); any other target falls back to {@link canActOnUser}.
+ * `manage_others_bots` (caller does not); any other target falls back to
+ * {@link sessionHasPermissionToUser}.
  *
  * @example
  * ```ts
- * canActOnUserOrBot(server, owner, botUserId); // needs manage_bots
+ * sessionHasPermissionToUserOrBot(store, owner, botUserId); // needs manage_bots
  * ```
  */
-export function canActOnUserOrBot(server: MockContext, caller: Principal, targetId: string): boolean {
-  const bot = server.store.get('bots', targetId);
-  if (bot === undefined) return canActOnUser(server, caller, targetId);
+export function sessionHasPermissionToUserOrBot(store: Store, caller: Principal, targetId: string): boolean {
+  const bot = store.get('bots', targetId);
+  if (bot === undefined) return sessionHasPermissionToUser(store, caller, targetId);
   return bot.owner_id === caller.userId ? can(caller, 'manage_bots') : can(caller, 'manage_others_bots');
 }

@@ -15,7 +15,8 @@
 import { AppError, invalidBodyParam, invalidUrlParam, permissionError } from '../errors.js';
 import { isValidId } from '../../middleware/util/ids.js';
 import type { ChannelMemberRecord, Mutation } from '../db/schema.js';
-import { channelGrants, sessionHasPermissionToChannel, sessionHasPermissionToUser, type Caller } from './channel-permissions.js';
+import { sessionHasPermissionToUser } from './access.js';
+import { channelGrants, sessionHasPermissionToChannel, type Caller } from './channel-permissions.js';
 import { DEFAULT_CHANNEL_NAME } from './channel-lifecycle.js';
 import { findChannel } from './channels.js';
 import type { ServiceContext } from './context.js';

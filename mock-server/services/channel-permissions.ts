@@ -113,18 +113,6 @@ export function contentReadDenied(store: Store, caller: Caller, channel: Channel
   return 'read_channel_content';
 }
 
-/**
- * `SessionHasPermissionToUser`: the caller is the user, or has `manage_system`, or has
- * `edit_other_users` and the user is not a system admin.
- */
-export function sessionHasPermissionToUser(store: Store, caller: Caller, userId: string): boolean {
-  if (userId === '') return false;
-  if (caller.userId === userId || hasPermission(caller.roles, 'manage_system')) return true;
-  if (!hasPermission(caller.roles, 'edit_other_users')) return false;
-  const user = store.get('users', userId);
-  return user !== undefined && !user.roles.split(/\s+/).includes('system_admin');
-}
-
 /** `SessionHasPermissionToChannelByPost`: false for an unknown post; otherwise the permission on its channel. */
 export function sessionHasPermissionToChannelByPost(store: Store, caller: Caller, postId: string, permission: Permission): boolean {
   const post = store.get('posts', postId);

@@ -18,9 +18,10 @@ import { hasPermission } from '../../middleware/permissions/permissions.js';
 import type { MockContext } from '../context.js';
 import type { ChannelMemberRecord, ChannelRecord, ChannelType, Mutation, Store } from '../db/schema.js';
 import {
-  channelGrants, channelReadDenied, sessionHasPermissionToChannel, sessionHasPermissionToTeam, sessionHasPermissionToUser,
+  channelGrants, channelReadDenied, sessionHasPermissionToChannel, sessionHasPermissionToTeam,
   type Caller,
 } from './channel-permissions.js';
+import { sessionHasPermissionToUser } from './access.js';
 import { schemeRolesJson, type SchemeRolesJson } from './scheme-roles.js';
 import { isObject, runes, stringField } from './input.js';
 import { directAddedEvent, userAddedEvent } from '../websocket/events.js';

@@ -10,7 +10,8 @@
  * runes(name) > 64; // length in code points, not UTF-16 units
  * ```
  */
-import { invalidBodyParam } from '../errors.js';
+import { isValidId } from '../../middleware/util/ids.js';
+import { invalidBodyParam, invalidUrlParam } from '../errors.js';
 
 /**
  * True for a plain JSON object (not null, not an array).
@@ -48,4 +49,21 @@ export function stringField(body: Record<string, unknown>, key: string, bodyName
   if (value === undefined || value === null) return '';
   if (typeof value !== 'string') throw invalidBodyParam(bodyName);
   return value;
+}
+
+/**
+ * Go's `me` substitution in `web.Handler.ServeHTTP` followed by `Context.RequireUserId` (and its
+ * siblings): `me` stands for the caller when there is one; the result must be a 26-char id, else
+ * 400 `invalid_url_param` naming `name`.
+ *
+ * @example
+ * ```ts
+ * requireId('me', 'user_id', caller.userId); // caller.userId
+ * requireId('123', 'user_id', caller.userId); // throws invalid_url_param (user_id)
+ * ```
+ */
+export function requireId(param: string, name: string, me?: string): string {
+  const id = me !== undefined && param === 'me' ? me : param;
+  if (!isValidId(id)) throw invalidUrlParam(name);
+  return id;
 }

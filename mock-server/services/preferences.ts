@@ -13,7 +13,8 @@
 import { AppError, invalidBodyParam, permissionError } from '../errors.js';
 import { isValidId } from '../../middleware/util/ids.js';
 import { PRIMARY_KEY, type Mutation, type PreferenceRecord } from '../db/schema.js';
-import { sessionHasPermissionToUser, type Caller } from './channel-permissions.js';
+import { sessionHasPermissionToUser } from './access.js';
+import type { Caller } from './channel-permissions.js';
 import type { ServiceContext } from './context.js';
 import { isObject, runes } from './input.js';
 

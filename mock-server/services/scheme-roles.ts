@@ -9,6 +9,7 @@
  * // { scheme_guest: false, scheme_user: true, scheme_admin: true, explicit_roles: '' }
  * ```
  */
+import { rolesOf } from '../../middleware/permissions/permissions.js';
 
 /** The scheme flags of a `model.TeamMember` / `model.ChannelMember`. */
 export interface SchemeRolesJson {
@@ -27,7 +28,7 @@ export interface SchemeRolesJson {
  * ```
  */
 export function schemeRolesJson(rolesString: string, scope: 'team' | 'channel'): SchemeRolesJson {
-  const roles = rolesString.split(/\s+/).filter((r) => r !== '');
+  const roles = rolesOf(rolesString);
   const guest = `${scope}_guest`;
   const user = `${scope}_user`;
   const admin = `${scope}_admin`;

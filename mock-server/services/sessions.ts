@@ -10,13 +10,15 @@
  * ```
  */
 import { AppError, invalidBodyParam, invalidUrlParam, permissionError } from '../errors.js';
-import { isValidId, newId } from '../../middleware/util/ids.js';
+import { newId } from '../../middleware/util/ids.js';
 import type { Principal } from '../../middleware/types.js';
 import type { HookBus } from '../../middleware/hooks/hook-bus.js';
 import type { Mutation, SessionRecord, TokenRecord, UserRecord } from '../db/schema.js';
 import { StoreFailedError, UniqueViolationError } from '../db/errors.js';
 import type { MockContext } from '../context.js';
-import { canActOnUser } from './access.js';
+import { rolesOf } from '../../middleware/permissions/permissions.js';
+import { sessionHasPermissionToUser } from './access.js';
+import { requireId } from './input.js';
 import type { TeamMemberJson } from './teams.js';
 
 /**
@@ -102,7 +104,7 @@ function teamMembersOf(server: MockContext, userId: string): TeamMemberJson[] {
   return server.store.findMany('teamMembers', 'user_id', userId)
     .filter((m) => m.delete_at === 0)
     .map((m) => {
-      const roles = m.roles.split(/\s+/);
+      const roles = rolesOf(m.roles);
       return {
         team_id: m.team_id, user_id: m.user_id, roles: m.roles, delete_at: m.delete_at,
         scheme_guest: roles.includes('team_guest'), scheme_user: roles.includes('team_user'),
@@ -180,9 +182,8 @@ export async function sessionForToken(server: Pick<MockContext, 'store' | 'now'>
  * ```
  */
 export function listSessions(server: MockContext, caller: Principal, userParam: string): SessionJson[] {
-  const userId = userParam === 'me' ? caller.userId : userParam;
-  if (!isValidId(userId)) throw invalidUrlParam('user_id');
-  if (!canActOnUser(server, caller, userId)) throw permissionError(caller.userId, 'edit_other_users');
+  const userId = requireId(userParam, 'user_id', caller.userId);
+  if (!sessionHasPermissionToUser(server.store, caller, userId)) throw permissionError(caller.userId, 'edit_other_users');
   const members = teamMembersOf(server, userId);
   return server.store.findMany('sessions', 'user_id', userId)
     .sort((a, b) => b.last_activity_at - a.last_activity_at || b.create_at - a.create_at)
@@ -215,9 +216,8 @@ export async function deleteSessions(server: MockContext, sessions: readonly Ses
  * ```
  */
 export async function revokeSession(server: MockContext, caller: Principal, userParam: string, sessionId: string): Promise<void> {
-  const userId = userParam === 'me' ? caller.userId : userParam;
-  if (!isValidId(userId)) throw invalidUrlParam('user_id');
-  if (!canActOnUser(server, caller, userId)) throw permissionError(caller.userId, 'edit_other_users');
+  const userId = requireId(userParam, 'user_id', caller.userId);
+  if (!sessionHasPermissionToUser(server.store, caller, userId)) throw permissionError(caller.userId, 'edit_other_users');
   if (sessionId === '') throw invalidBodyParam('session_id');
   const session = server.store.get('sessions', sessionId);
   if (session === undefined) throw new AppError('app.session.get.app_error');
@@ -234,9 +234,8 @@ export async function revokeSession(server: MockContext, caller: Principal, user
  * ```
  */
 export async function revokeAllSessions(server: MockContext, caller: Principal, userParam: string): Promise<void> {
-  const userId = userParam === 'me' ? caller.userId : userParam;
-  if (!isValidId(userId)) throw invalidUrlParam('user_id');
-  if (!canActOnUser(server, caller, userId)) throw permissionError(caller.userId, 'edit_other_users');
+  const userId = requireId(userParam, 'user_id', caller.userId);
+  if (!sessionHasPermissionToUser(server.store, caller, userId)) throw permissionError(caller.userId, 'edit_other_users');
   await deleteSessions(server, server.store.findMany('sessions', 'user_id', userId), caller.userId);
 }
 

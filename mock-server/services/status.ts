@@ -13,7 +13,8 @@
 import { invalidBodyParam, invalidUrlParam, permissionError } from '../errors.js';
 import { isValidId } from '../../middleware/util/ids.js';
 import type { StatusRecord } from '../db/schema.js';
-import { sessionHasPermissionToUser, type Caller } from './channel-permissions.js';
+import { sessionHasPermissionToUser } from './access.js';
+import type { Caller } from './channel-permissions.js';
 import type { ServiceContext } from './context.js';
 import { isObject } from './input.js';
 

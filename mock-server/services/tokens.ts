@@ -17,7 +17,8 @@ import { isValidId, newId } from '../../middleware/util/ids.js';
 import type { Principal } from '../../middleware/types.js';
 import type { Mutation, TokenRecord, UserRecord } from '../db/schema.js';
 import type { MockContext } from '../context.js';
-import { can, canActOnUserOrBot, isSystemAdminRoles, requirePerm } from './access.js';
+import { can, sessionHasPermissionToUserOrBot, isSystemAdminRoles, requirePerm } from './access.js';
+import { requireId } from './input.js';
 
 /**
  * Token JSON without the secret (every read). The `token` key is absent, as Go's omitempty does;
@@ -60,9 +61,7 @@ const tokenMissing = () => new AppError('app.user_access_token.get_by_user.app_e
  * ```
  */
 export function resolveUserParam(caller: Principal, param: string): string {
-  const id = param === 'me' ? caller.userId : param;
-  if (!isValidId(id)) throw invalidUrlParam('user_id');
-  return id;
+  return requireId(param, 'user_id', caller.userId);
 }
 
 function policyDays(server: MockContext): number {
@@ -130,7 +129,7 @@ export async function createToken(server: MockContext, caller: Principal, userPa
   const { description, expiresAt } = decodeTokenBody(body, 'user_access_token');
   if (description === '') throw invalidBodyParam('description');
   requirePerm(caller, 'create_user_access_token');
-  if (!canActOnUserOrBot(server, caller, userId)) throw permissionError(caller.userId, 'edit_other_users');
+  if (!sessionHasPermissionToUserOrBot(server.store, caller, userId)) throw permissionError(caller.userId, 'edit_other_users');
   const target = server.store.get('users', userId);
   if (target === undefined) throw userMissing();
   if (isSystemAdminRoles(target.roles) && !can(caller, 'manage_system')) throw permissionError(caller.userId, 'manage_system');
@@ -160,7 +159,7 @@ export function getToken(server: MockContext, caller: Principal, tokenId: string
   requirePerm(caller, 'read_user_access_token');
   const token = server.store.get('tokens', tokenId);
   if (token === undefined) throw tokenMissing();
-  if (!canActOnUserOrBot(server, caller, token.user_id)) throw permissionError(caller.userId, 'edit_other_users');
+  if (!sessionHasPermissionToUserOrBot(server.store, caller, token.user_id)) throw permissionError(caller.userId, 'edit_other_users');
   return sanitizedToken(token);
 }
 
@@ -175,7 +174,7 @@ export function getToken(server: MockContext, caller: Principal, tokenId: string
 export function listUserTokens(server: MockContext, caller: Principal, userParam: string, page: number, perPage: number): SanitizedTokenJson[] {
   const userId = resolveUserParam(caller, userParam);
   requirePerm(caller, 'read_user_access_token');
-  if (!canActOnUserOrBot(server, caller, userId)) throw permissionError(caller.userId, 'edit_other_users');
+  if (!sessionHasPermissionToUserOrBot(server.store, caller, userId)) throw permissionError(caller.userId, 'edit_other_users');
   const start = page * perPage;
   return server.store.findMany('tokens', 'user_id', userId).slice(start, start + perPage).map(sanitizedToken);
 }
@@ -233,7 +232,7 @@ function tokenForChange(server: MockContext, caller: Principal, tokenId: string,
   requirePerm(caller, permission);
   const token = tokenId === '' ? undefined : server.store.get('tokens', tokenId);
   if (token === undefined) throw tokenMissing();
-  if (!canActOnUserOrBot(server, caller, token.user_id)) throw permissionError(caller.userId, 'edit_other_users');
+  if (!sessionHasPermissionToUserOrBot(server.store, caller, token.user_id)) throw permissionError(caller.userId, 'edit_other_users');
   return token;
 }
 
@@ -300,7 +299,7 @@ export async function rotateToken(server: MockContext, caller: Principal, body: 
   if (token === undefined) throw tokenMissing();
   const owner: UserRecord | undefined = server.store.get('users', token.user_id);
   if (owner === undefined) throw userMissing();
-  if (!canActOnUserOrBot(server, caller, owner.id)) throw permissionError(caller.userId, 'edit_other_users');
+  if (!sessionHasPermissionToUserOrBot(server.store, caller, owner.id)) throw permissionError(caller.userId, 'edit_other_users');
   if (isSystemAdminRoles(owner.roles) && !can(caller, 'manage_system')) throw permissionError(caller.userId, 'manage_system');
   if (!token.is_active) throw new AppError('api.user.rotate_user_access_token.disabled_token.app_error');
   if (!featureOn(server) && !owner.is_bot) throw new AppError('app.user_access_token.disabled');

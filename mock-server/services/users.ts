@@ -14,7 +14,6 @@
 import {
   AppError, invalidBodyParam, invalidUrlParam, permissionError,
 } from '../errors.js';
-import { isValidId } from '../../middleware/util/ids.js';
 import { rolesOf, ROLE_PERMISSIONS } from '../../middleware/permissions/permissions.js';
 import type { Principal } from '../../middleware/types.js';
 import { PRIMARY_KEY, type MockConfig, type Mutation, type UserRecord } from '../db/schema.js';
@@ -22,7 +21,8 @@ import { UniqueViolationError } from '../db/errors.js';
 import type { MockContext } from '../context.js';
 import { hashPassword } from '../passwords.js';
 import { newUserRecord } from '../seed.js';
-import { can, canActOnUser, isSystemAdminRoles, requirePerm } from './access.js';
+import { can, sessionHasPermissionToUser, isSystemAdminRoles, requirePerm } from './access.js';
+import { requireId } from './input.js';
 import {
   newUserEvent, userActivationStatusChangeEvent, userRoleUpdatedEvent, userUpdatedEvents, type UserCopies,
 } from '../websocket/events.js';
@@ -145,9 +145,7 @@ const missing = (status?: number) => new AppError('app.user.missing_account.cons
 
 /** `me` → caller; else a valid id (400 invalid_url_param `user_id`). */
 function userIdParam(caller: Principal | undefined, param: string): string {
-  const id = param === 'me' && caller !== undefined ? caller.userId : param;
-  if (!isValidId(id)) throw invalidUrlParam('user_id');
-  return id;
+  return requireId(param, 'user_id', caller?.userId);
 }
 
 /**
@@ -284,7 +282,7 @@ export async function patchUser(server: MockContext, caller: Principal, param: s
     notify_props: optStringMap(body, 'notify_props', 'user'),
     timezone: optStringMap(body, 'timezone', 'user'),
   };
-  if (!canActOnUser(server, caller, id)) throw permissionError(caller.userId, 'edit_other_users');
+  if (!sessionHasPermissionToUser(server.store, caller, id)) throw permissionError(caller.userId, 'edit_other_users');
   const user = server.store.get('users', id);
   if (user === undefined) throw missing();
   const next: UserRecord = { ...user, update_at: server.now() };
@@ -440,7 +438,7 @@ export async function updateRoles(server: MockContext, caller: Principal, param:
  */
 export async function deleteUser(server: MockContext, caller: Principal, param: string, permanent: boolean): Promise<void> {
   const id = userIdParam(caller, param);
-  if (!canActOnUser(server, caller, id)) throw permissionError(caller.userId, 'edit_other_users');
+  if (!sessionHasPermissionToUser(server.store, caller, id)) throw permissionError(caller.userId, 'edit_other_users');
   if (id === caller.userId && server.store.config.TeamSettings.EnableUserDeactivation !== true && !can(caller, 'manage_system')) {
     throw new AppError('api.user.update_active.not_enable.app_error', { detailed: `userId=${id}` });
   }
