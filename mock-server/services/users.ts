@@ -20,7 +20,7 @@ import { PRIMARY_KEY, type MockConfig, type Mutation, type UserRecord } from '..
 import { UniqueViolationError } from '../db/errors.js';
 import type { MockContext } from '../context.js';
 import { hashPassword } from '../passwords.js';
-import { newUserRecord } from '../seed.js';
+import { newUserRecord } from './user-record.js';
 import { can, sessionHasPermissionToUser, isSystemAdminRoles, requirePerm } from './access.js';
 import { requireId } from './input.js';
 import {
