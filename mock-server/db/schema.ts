@@ -7,6 +7,7 @@
  * Secrets are never stored: token and session secrets appear only as SHA-256 hex digests,
  * passwords only as slow hashes (scrypt).
  */
+import { channelMemberKey, channelNameKey, teamMemberKey } from './keys.js';
 
 export interface UserRecord {
   id: string;
@@ -401,9 +402,9 @@ export const PRIMARY_KEY: { [C in CollectionName]: (record: Collections[C]) => s
   tokens: (r) => r.id,
   sessions: (r) => r.id,
   teams: (r) => r.id,
-  teamMembers: (r) => `${r.team_id}:${r.user_id}`,
+  teamMembers: (r) => teamMemberKey(r.team_id, r.user_id),
   channels: (r) => r.id,
-  channelMembers: (r) => `${r.channel_id}:${r.user_id}`,
+  channelMembers: (r) => channelMemberKey(r.channel_id, r.user_id),
   posts: (r) => r.id,
   outbox: (r) => String(r.seq),
   outboxCursors: (r) => r.id,
@@ -450,7 +451,7 @@ export const INDEXES = {
     user_id: { unique: false, key: (r: TeamMemberRecord) => r.user_id },
   },
   channels: {
-    team_name: { unique: true, key: (r: ChannelRecord) => `${r.team_id}:${r.name}` },
+    team_name: { unique: true, key: (r: ChannelRecord) => channelNameKey(r.team_id, r.name) },
     team_id: { unique: false, key: (r: ChannelRecord) => r.team_id },
   },
   channelMembers: {

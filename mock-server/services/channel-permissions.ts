@@ -17,6 +17,7 @@ import { permissionError } from '../errors.js';
 import { hasPermission, type Permission } from '../../middleware/permissions/permissions.js';
 import type { Principal } from '../../middleware/types.js';
 import type { ChannelRecord, Store } from '../db/schema.js';
+import { channelMemberKey, teamMemberKey } from '../db/keys.js';
 
 /** What a permission check needs to know about the caller: its id and its session's system roles. */
 export type Caller = Pick<Principal, 'userId' | 'roles'>;
@@ -28,13 +29,13 @@ export function sessionHasPermissionTo(caller: Caller, permission: Permission): 
 
 /** The caller's active team membership roles, or undefined when not an active member. */
 export function teamRolesOf(store: Store, teamId: string, userId: string): string | undefined {
-  const member = store.get('teamMembers', `${teamId}:${userId}`);
+  const member = store.get('teamMembers', teamMemberKey(teamId, userId));
   return member !== undefined && member.delete_at === 0 ? member.roles : undefined;
 }
 
 /** The caller's channel membership roles, or undefined when not a member. */
 export function channelRolesOf(store: Store, channelId: string, userId: string): string | undefined {
-  return store.get('channelMembers', `${channelId}:${userId}`)?.roles;
+  return store.get('channelMembers', channelMemberKey(channelId, userId))?.roles;
 }
 
 /**

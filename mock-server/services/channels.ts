@@ -17,6 +17,7 @@ import { isValidId, newId } from '../../middleware/util/ids.js';
 import { hasPermission } from '../../middleware/permissions/permissions.js';
 import type { MockContext } from '../context.js';
 import type { ChannelMemberRecord, ChannelRecord, ChannelType, Mutation, Store } from '../db/schema.js';
+import { channelMemberKey, channelNameKey, teamMemberKey } from '../db/keys.js';
 import {
   channelGrants, channelReadDenied, sessionHasPermissionToChannel, sessionHasPermissionToTeam,
   type Caller,
@@ -157,7 +158,7 @@ export async function createChannel(deps: ChannelDeps, caller: Caller, input: Ch
   const team = store.get('teams', input.team_id);
   if (team === undefined) throw new AppError('app.team.get.find.app_error', { detailed: `team_id=${input.team_id}` });
   const type = validateChannel(input);
-  if (store.findOne('channels', 'team_name', `${team.id}:${input.name}`) !== undefined) {
+  if (store.findOne('channels', 'team_name', channelNameKey(team.id, input.name)) !== undefined) {
     throw new AppError('store.sql_channel.save_channel.exists.app_error');
   }
   const now = deps.now();
@@ -186,7 +187,7 @@ export function getChannel(deps: ChannelDeps, caller: Caller, channelId: string)
  */
 export function getChannelByName(deps: ChannelDeps, caller: Caller, teamId: string, name: string, includeDeleted: boolean): ChannelRecord {
   const missing = () => new AppError('app.channel.get_by_name.missing.app_error', { detailed: `teamId=${teamId}, name=${name}` });
-  const channel = deps.store.findOne('channels', 'team_name', `${teamId}:${name}`);
+  const channel = deps.store.findOne('channels', 'team_name', channelNameKey(teamId, name));
   if (channel === undefined || (!includeDeleted && channel.delete_at !== 0)) throw missing();
   const denied = channelReadDenied(deps.store, caller, channel);
   if (denied !== undefined) {
@@ -227,7 +228,7 @@ export async function addChannelMember(deps: ChannelDeps, caller: Caller, channe
   }
   const channel = findChannel(store, channelId);
   if (channel.type === 'D' || channel.type === 'G') throw new AppError('api.channel.add_user_to_channel.type.app_error');
-  const existing = store.get('channelMembers', `${channel.id}:${input.user_id}`);
+  const existing = store.get('channelMembers', channelMemberKey(channel.id, input.user_id));
   const self = input.user_id === caller.userId;
   if (!(self && existing !== undefined)) {
     if (channel.type === 'O' && self) {
@@ -239,7 +240,7 @@ export async function addChannelMember(deps: ChannelDeps, caller: Caller, channe
   }
   const user = store.get('users', input.user_id);
   if (user === undefined) throw new AppError('app.user.missing_account.const');
-  const teamMember = store.get('teamMembers', `${channel.team_id}:${user.id}`);
+  const teamMember = store.get('teamMembers', teamMemberKey(channel.team_id, user.id));
   if (teamMember === undefined) throw new AppError('app.team.get_member.missing.app_error');
   if (teamMember.delete_at !== 0) throw new AppError('api.channel.add_user.to.channel.failed.deleted.app_error');
   if (existing !== undefined) return existing;
@@ -253,7 +254,7 @@ export async function addChannelMember(deps: ChannelDeps, caller: Caller, channe
 export function getChannelMember(deps: ChannelDeps, caller: Caller, channelId: string, userId: string): ChannelMemberRecord {
   const { store } = deps;
   if (!sessionHasPermissionToChannel(store, caller, channelId, 'read_channel')) throw permissionError(caller.userId, 'read_channel');
-  const member = store.get('channelMembers', `${channelId}:${userId}`);
+  const member = store.get('channelMembers', channelMemberKey(channelId, userId));
   if (member === undefined) throw new AppError('app.channel.get_member.missing.app_error', { detailed: `channel_id=${channelId}, user_id=${userId}` });
   return member;
 }

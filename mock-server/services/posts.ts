@@ -17,6 +17,7 @@ import { newId } from '../../middleware/util/ids.js';
 import { hasPermission } from '../../middleware/permissions/permissions.js';
 import type { MockContext } from '../context.js';
 import type { ChannelRecord, FileInfoRecord, Mutation, PostRecord, Store } from '../db/schema.js';
+import { channelMemberKey } from '../db/keys.js';
 import { contentReadDenied, requireCreatePost, sessionHasPermissionToChannel, type Caller } from './channel-permissions.js';
 import { findChannel } from './channels.js';
 import { isObject, runes, stringField } from './input.js';
@@ -117,7 +118,7 @@ export function postMutations(store: Store, channel: ChannelRecord, post: PostRe
     { op: 'put', collection: 'posts', record: post },
     { op: 'put', collection: 'channels', record: next },
   ];
-  const member = store.get('channelMembers', `${channel.id}:${post.user_id}`);
+  const member = store.get('channelMembers', channelMemberKey(channel.id, post.user_id));
   if (member !== undefined) {
     mutations.push({ op: 'put', collection: 'channelMembers', record: { ...member, msg_count: total, last_viewed_at: Math.max(member.last_viewed_at, post.create_at), last_update_at: post.create_at } });
   }

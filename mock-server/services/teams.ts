@@ -17,6 +17,7 @@ import { isValidId, newId } from '../../middleware/util/ids.js';
 import { hasPermission } from '../../middleware/permissions/permissions.js';
 import type { MockContext } from '../context.js';
 import type { Mutation, Store, TeamMemberRecord, TeamRecord } from '../db/schema.js';
+import { channelMemberKey, channelNameKey, teamMemberKey } from '../db/keys.js';
 import { sessionHasPermissionToTeam, type Caller } from './channel-permissions.js';
 import { newChannelMember, newChannelRecord } from './channels.js';
 import { schemeRolesJson, type SchemeRolesJson } from './scheme-roles.js';
@@ -122,9 +123,9 @@ function validateTeam(input: TeamInput): 'O' | 'I' {
 export function joinTeamMutations(store: Store, team: TeamRecord, userId: string, roles: string, now: number): Mutation[] {
   const mutations: Mutation[] = [{ op: 'put', collection: 'teamMembers', record: { team_id: team.id, user_id: userId, roles, delete_at: 0 } }];
   for (const { name } of DEFAULT_CHANNELS) {
-    const channel = store.findOne('channels', 'team_name', `${team.id}:${name}`);
+    const channel = store.findOne('channels', 'team_name', channelNameKey(team.id, name));
     if (channel === undefined || channel.delete_at !== 0) continue;
-    if (store.get('channelMembers', `${channel.id}:${userId}`) !== undefined) continue;
+    if (store.get('channelMembers', channelMemberKey(channel.id, userId)) !== undefined) continue;
     mutations.push({ op: 'put', collection: 'channelMembers', record: newChannelMember(channel.id, userId, 'channel_user', now) });
   }
   return mutations;
@@ -249,19 +250,19 @@ export async function addTeamMember(deps: TeamDeps, caller: Caller, teamId: stri
   const team = findTeam(store, teamId);
   const user = store.get('users', input.user_id);
   if (user === undefined) throw new AppError('app.user.missing_account.const');
-  const existing = store.get('teamMembers', `${team.id}:${user.id}`);
+  const existing = store.get('teamMembers', teamMemberKey(team.id, user.id));
   if (existing !== undefined && existing.delete_at === 0) return existing;
   const mutations = joinTeamMutations(store, team, user.id, 'team_user', deps.now());
   await store.commit(mutations);
   publishJoinedTeam(deps, team.id, user.id, mutations);
-  return store.get('teamMembers', `${team.id}:${user.id}`) ?? { team_id: team.id, user_id: user.id, roles: 'team_user', delete_at: 0 };
+  return store.get('teamMembers', teamMemberKey(team.id, user.id)) ?? { team_id: team.id, user_id: user.id, roles: 'team_user', delete_at: 0 };
 }
 
 /** `GET /teams/{id}/members/{user_id}`: `view_team` on the team (403), then 404 when not a member. */
 export function getTeamMember(deps: TeamDeps, caller: Caller, teamId: string, userId: string): TeamMemberRecord {
   const { store } = deps;
   if (!sessionHasPermissionToTeam(store, caller, teamId, 'view_team')) throw permissionError(caller.userId, 'view_team');
-  const member = store.get('teamMembers', `${teamId}:${userId}`);
+  const member = store.get('teamMembers', teamMemberKey(teamId, userId));
   if (member === undefined) throw new AppError('app.team.get_member.missing.app_error', { detailed: `team_id=${teamId}, user_id=${userId}` });
   return member;
 }

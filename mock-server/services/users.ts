@@ -17,6 +17,7 @@ import {
 import { rolesOf, ROLE_PERMISSIONS } from '../../middleware/permissions/permissions.js';
 import type { Principal } from '../../middleware/types.js';
 import { PRIMARY_KEY, type MockConfig, type Mutation, type UserRecord } from '../db/schema.js';
+import { channelMemberKey, teamMemberKey } from '../db/keys.js';
 import { UniqueViolationError } from '../db/errors.js';
 import type { MockContext } from '../context.js';
 import { hashPassword } from '../passwords.js';
@@ -457,8 +458,8 @@ export async function deleteUser(server: MockContext, caller: Principal, param: 
   const mutations: Mutation[] = [
     ...store.findMany('sessions', 'user_id', id).map((s): Mutation => ({ op: 'delete', collection: 'sessions', key: s.id })),
     ...tokens.map((t): Mutation => ({ op: 'delete', collection: 'tokens', key: t.id })),
-    ...store.findMany('teamMembers', 'user_id', id).map((m): Mutation => ({ op: 'delete', collection: 'teamMembers', key: `${m.team_id}:${m.user_id}` })),
-    ...store.findMany('channelMembers', 'user_id', id).map((m): Mutation => ({ op: 'delete', collection: 'channelMembers', key: `${m.channel_id}:${m.user_id}` })),
+    ...store.findMany('teamMembers', 'user_id', id).map((m): Mutation => ({ op: 'delete', collection: 'teamMembers', key: teamMemberKey(m.team_id, m.user_id) })),
+    ...store.findMany('channelMembers', 'user_id', id).map((m): Mutation => ({ op: 'delete', collection: 'channelMembers', key: channelMemberKey(m.channel_id, m.user_id) })),
     // PermanentDeleteUser also drops the user's preferences, status and reactions.
     ...store.findMany('preferences', 'user_id', id).map((p): Mutation => ({ op: 'delete', collection: 'preferences', key: PRIMARY_KEY.preferences(p) })),
     ...store.findMany('reactions', 'user_id', id).map((r): Mutation => ({ op: 'delete', collection: 'reactions', key: PRIMARY_KEY.reactions(r) })),
