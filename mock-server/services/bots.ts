@@ -18,14 +18,14 @@ import { AppError, invalidBodyParam, permissionError } from '../errors.js';
 import { newId } from '../../middleware/util/ids.js';
 import { hasPermission } from '../../middleware/permissions/permissions.js';
 import type { Principal } from '../../middleware/types.js';
-import type { MockContext } from '../context.js';
+import type { ServiceContext } from './context.js';
 import type { BotRecord, Mutation, Store, UserRecord } from '../db/schema.js';
 import { directChannelMutations } from './channels.js';
 import { newPostRecord, postMutations } from './posts.js';
 import { runes } from './input.js';
 
 /** What the bot service needs from the server. */
-export type BotDeps = Pick<MockContext, 'store' | 'hooks' | 'now'>;
+export type BotDeps = Pick<ServiceContext, 'store' | 'hooks' | 'now'>;
 
 /** The caller of a bot operation. */
 export type BotCaller = Pick<Principal, 'userId' | 'roles'>;

@@ -15,7 +15,7 @@
 import { AppError, invalidBodyParam, permissionError } from '../errors.js';
 import { isValidId, newId } from '../../middleware/util/ids.js';
 import { hasPermission } from '../../middleware/permissions/permissions.js';
-import type { MockContext } from '../context.js';
+import type { ServiceContext } from './context.js';
 import type { ChannelMemberRecord, ChannelRecord, ChannelType, Mutation, Store } from '../db/schema.js';
 import { channelMemberKey, channelNameKey, teamMemberKey } from '../db/keys.js';
 import {
@@ -28,7 +28,7 @@ import { isObject, runes, stringField } from './input.js';
 import { directAddedEvent, userAddedEvent } from '../websocket/events.js';
 
 /** What the channel service needs from the server. */
-export type ChannelDeps = Pick<MockContext, 'store' | 'hooks' | 'now' | 'publish'>;
+export type ChannelDeps = Pick<ServiceContext, 'store' | 'hooks' | 'now' | 'publish'>;
 
 /** Channel JSON as Mattermost serialises `model.Channel`. */
 export interface ChannelJson extends Required<ChannelRecord> {

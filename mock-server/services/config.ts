@@ -13,7 +13,7 @@
 import { invalidBodyParam } from '../errors.js';
 import type { Principal } from '../../middleware/types.js';
 import type { MockConfig } from '../db/schema.js';
-import type { MockContext } from '../context.js';
+import type { ServiceContext } from './context.js';
 import { requirePerm } from './access.js';
 import { configChangedEvent } from '../websocket/events.js';
 
@@ -147,7 +147,7 @@ export function configFrom(partial: unknown): MockConfig {
   return deepMerge(base, partial) as unknown as MockConfig;
 }
 
-async function commitConfig(server: MockContext, next: MockConfig): Promise<string[]> {
+async function commitConfig(server: ServiceContext, next: MockConfig): Promise<string[]> {
   const keys = changedKeys(server.store.config as unknown as Json, next as unknown as Json);
   if (keys.length === 0) return keys;
   await server.store.commit([{ op: 'config', config: next }]);
@@ -165,7 +165,7 @@ async function commitConfig(server: MockContext, next: MockConfig): Promise<stri
  * getConfig(server).TeamSettings.SiteName;
  * ```
  */
-export function getConfig(server: MockContext): MockConfig {
+export function getConfig(server: ServiceContext): MockConfig {
   return structuredClone(server.store.config);
 }
 
@@ -177,7 +177,7 @@ export function getConfig(server: MockContext): MockConfig {
  * sendJson(ctx, readConfig(server, caller)); // 403 manage_system otherwise
  * ```
  */
-export function readConfig(server: MockContext, caller: Principal): MockConfig {
+export function readConfig(server: ServiceContext, caller: Principal): MockConfig {
   requirePerm(caller, 'manage_system');
   return getConfig(server);
 }
@@ -191,7 +191,7 @@ export function readConfig(server: MockContext, caller: Principal): MockConfig {
  * await updateConfig(server, admin, { TeamSettings: { SiteName: 'Mock' } });
  * ```
  */
-export async function updateConfig(server: MockContext, caller: Principal, body: unknown): Promise<MockConfig> {
+export async function updateConfig(server: ServiceContext, caller: Principal, body: unknown): Promise<MockConfig> {
   if (!isObject(body)) throw invalidBodyParam('config');
   const next = configFrom(body);
   requirePerm(caller, 'manage_system');
@@ -207,7 +207,7 @@ export async function updateConfig(server: MockContext, caller: Principal, body:
  * await patchConfig(server, admin, { ServiceSettings: { EnableUserAccessTokens: false } });
  * ```
  */
-export async function patchConfig(server: MockContext, caller: Principal, patch: unknown): Promise<MockConfig> {
+export async function patchConfig(server: ServiceContext, caller: Principal, patch: unknown): Promise<MockConfig> {
   if (!isObject(patch)) throw invalidBodyParam('config');
   const current = server.store.config as unknown as Json;
   checkShape(patch, current);
@@ -227,7 +227,7 @@ const str = (value: unknown): string => (typeof value === 'boolean' ? (value ? '
  * clientConfig(server).EnableUserAccessTokens; // 'true' or 'false'
  * ```
  */
-export function clientConfig(server: MockContext): Record<string, string> {
+export function clientConfig(server: ServiceContext): Record<string, string> {
   const { ServiceSettings: s, TeamSettings: t } = server.store.config;
   return {
     Version: MOCK_VERSION,

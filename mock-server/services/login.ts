@@ -13,7 +13,7 @@ import { sha256Hex } from '../../middleware/util/digest.js';
 import { AppError } from '../errors.js';
 import { isValidId, newId } from '../../middleware/util/ids.js';
 import type { Mutation, SessionRecord, UserRecord } from '../db/schema.js';
-import type { MockContext } from '../context.js';
+import type { ServiceContext } from './context.js';
 import { verifyPassword } from '../passwords.js';
 import { sessionsOverCap } from './sessions.js';
 import { userJson, type UserJson } from './users.js';
@@ -43,7 +43,7 @@ const attemptsInFlight = new WeakMap<object, Map<string, number>>();
  * gives it back when the check is done (a failure has been counted in `failed_attempts` by then).
  * So at most `limit` guesses are ever checked, however many arrive together.
  */
-function checkUserLoginAttempts(server: MockContext, userId: string, limit: number): () => void {
+function checkUserLoginAttempts(server: ServiceContext, userId: string, limit: number): () => void {
   let inFlight = attemptsInFlight.get(server.store);
   if (inFlight === undefined) attemptsInFlight.set(server.store, (inFlight = new Map()));
   const running = inFlight.get(userId) ?? 0;
@@ -60,7 +60,7 @@ function checkUserLoginAttempts(server: MockContext, userId: string, limit: numb
   };
 }
 
-function findUser(server: MockContext, id: string, loginId: string): UserRecord | undefined {
+function findUser(server: ServiceContext, id: string, loginId: string): UserRecord | undefined {
   if (id !== '') return isValidId(id) ? server.store.get('users', id) : undefined;
   const key = loginId.toLowerCase();
   return server.store.findOne('users', 'username', key) ?? server.store.findOne('users', 'email', key);
@@ -74,7 +74,7 @@ function findUser(server: MockContext, id: string, loginId: string): UserRecord 
  * const { token } = await login(server, { login_id: 'user-1', password: 'SampleUs@r-1' }, { browser: true });
  * ```
  */
-export async function login(server: MockContext, props: Record<string, string>, client: LoginClient = {}): Promise<LoginResult> {
+export async function login(server: ServiceContext, props: Record<string, string>, client: LoginClient = {}): Promise<LoginResult> {
   const { id = '', login_id: loginId = '', password = '', device_id: deviceId = '' } = props;
   if (password === '') throw new AppError('api.user.login.blank_pwd.app_error');
   const user = findUser(server, id, loginId);

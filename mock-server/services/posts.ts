@@ -15,7 +15,7 @@
 import { AppError, invalidBodyParam, permissionError } from '../errors.js';
 import { newId } from '../../middleware/util/ids.js';
 import { hasPermission } from '../../middleware/permissions/permissions.js';
-import type { MockContext } from '../context.js';
+import type { ServiceContext } from './context.js';
 import type { ChannelRecord, FileInfoRecord, Mutation, PostRecord, Store } from '../db/schema.js';
 import { channelMemberKey } from '../db/keys.js';
 import { contentReadDenied, requireCreatePost, sessionHasPermissionToChannel, type Caller } from './channel-permissions.js';
@@ -26,7 +26,7 @@ import { notifyPostCreated } from './post-observers.js';
 import { postMetadata, type PostMetadataJson } from './post-metadata.js';
 
 /** What the post service needs from the server. */
-export type PostDeps = Pick<MockContext, 'store' | 'hooks' | 'now' | 'publish'>;
+export type PostDeps = Pick<ServiceContext, 'store' | 'hooks' | 'now' | 'publish'>;
 
 /** Post JSON as Mattermost serialises `model.Post` (after `PreparePostForClient`). */
 export interface PostJson extends Omit<PostRecord, 'file_ids' | 'has_reactions'> {

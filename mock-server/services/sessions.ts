@@ -15,7 +15,7 @@ import type { Principal } from '../../middleware/types.js';
 import type { HookBus } from '../../middleware/hooks/hook-bus.js';
 import type { Mutation, SessionRecord, TokenRecord, UserRecord } from '../db/schema.js';
 import { StoreFailedError, UniqueViolationError } from '../db/errors.js';
-import type { MockContext } from '../context.js';
+import type { ServiceContext } from './context.js';
 import { rolesOf } from '../../middleware/permissions/permissions.js';
 import { sessionHasPermissionToUser } from './access.js';
 import { requireId } from './input.js';
@@ -66,7 +66,7 @@ export function isPatSession(session: SessionRecord): boolean {
  * await store.commit([...evict.map((s) => ({ op: 'delete', collection: 'sessions', key: s.id })), put]);
  * ```
  */
-export function sessionsOverCap(store: MockContext['store'], userId: string, kind: 'login' | 'pat'): SessionRecord[] {
+export function sessionsOverCap(store: ServiceContext['store'], userId: string, kind: 'login' | 'pat'): SessionRecord[] {
   const cap = kind === 'pat' ? MAX_PAT_SESSIONS_PER_USER : MAX_SESSIONS_PER_USER;
   const same = store.findMany('sessions', 'user_id', userId).filter((s) => isPatSession(s) === (kind === 'pat'));
   if (same.length < cap) return [];
@@ -100,7 +100,7 @@ export interface SessionJson {
   local: boolean;
 }
 
-function teamMembersOf(server: MockContext, userId: string): TeamMemberJson[] {
+function teamMembersOf(server: ServiceContext, userId: string): TeamMemberJson[] {
   return server.store.findMany('teamMembers', 'user_id', userId)
     .filter((m) => m.delete_at === 0)
     .map((m) => {
@@ -139,7 +139,7 @@ export function sessionJson(s: SessionRecord, teamMembers: TeamMemberJson[]): Se
  * const sessionId = await sessionForToken({ store, now: Date.now }, tokenRow, owner);
  * ```
  */
-export async function sessionForToken(server: Pick<MockContext, 'store' | 'now'> & { hooks?: HookBus }, token: TokenRecord, user: UserRecord): Promise<string> {
+export async function sessionForToken(server: Pick<ServiceContext, 'store' | 'now'> & { hooks?: HookBus }, token: TokenRecord, user: UserRecord): Promise<string> {
   const existing = server.store.findOne('sessions', 'token_digest', token.digest);
   if (existing !== undefined) return existing.id;
   // Mattermost trims a user's sessions (least recently used go) before saving; PAT sessions are
@@ -181,7 +181,7 @@ export async function sessionForToken(server: Pick<MockContext, 'store' | 'now'>
  * listSessions(server, caller, 'me');
  * ```
  */
-export function listSessions(server: MockContext, caller: Principal, userParam: string): SessionJson[] {
+export function listSessions(server: ServiceContext, caller: Principal, userParam: string): SessionJson[] {
   const userId = requireId(userParam, 'user_id', caller.userId);
   if (!sessionHasPermissionToUser(server.store, caller, userId)) throw permissionError(caller.userId, 'edit_other_users');
   const members = teamMembersOf(server, userId);
@@ -198,7 +198,7 @@ export function listSessions(server: MockContext, caller: Principal, userParam: 
  * await deleteSessions(server, store.findMany('sessions', 'user_id', userId), admin.userId);
  * ```
  */
-export async function deleteSessions(server: MockContext, sessions: readonly SessionRecord[], by: string): Promise<void> {
+export async function deleteSessions(server: ServiceContext, sessions: readonly SessionRecord[], by: string): Promise<void> {
   if (sessions.length === 0) return;
   await server.store.commit(sessions.map((s) => ({ op: 'delete', collection: 'sessions', key: s.id })));
   for (const s of sessions) {
@@ -215,7 +215,7 @@ export async function deleteSessions(server: MockContext, sessions: readonly Ses
  * await revokeSession(server, caller, 'me', sessionId);
  * ```
  */
-export async function revokeSession(server: MockContext, caller: Principal, userParam: string, sessionId: string): Promise<void> {
+export async function revokeSession(server: ServiceContext, caller: Principal, userParam: string, sessionId: string): Promise<void> {
   const userId = requireId(userParam, 'user_id', caller.userId);
   if (!sessionHasPermissionToUser(server.store, caller, userId)) throw permissionError(caller.userId, 'edit_other_users');
   if (sessionId === '') throw invalidBodyParam('session_id');
@@ -233,7 +233,7 @@ export async function revokeSession(server: MockContext, caller: Principal, user
  * await revokeAllSessions(server, admin, userId);
  * ```
  */
-export async function revokeAllSessions(server: MockContext, caller: Principal, userParam: string): Promise<void> {
+export async function revokeAllSessions(server: ServiceContext, caller: Principal, userParam: string): Promise<void> {
   const userId = requireId(userParam, 'user_id', caller.userId);
   if (!sessionHasPermissionToUser(server.store, caller, userId)) throw permissionError(caller.userId, 'edit_other_users');
   await deleteSessions(server, server.store.findMany('sessions', 'user_id', userId), caller.userId);
@@ -247,7 +247,7 @@ export async function revokeAllSessions(server: MockContext, caller: Principal, 
  * await logout(server, ctx.state.auth);
  * ```
  */
-export async function logout(server: MockContext, caller: Principal | undefined): Promise<void> {
+export async function logout(server: ServiceContext, caller: Principal | undefined): Promise<void> {
   if (caller === undefined) return;
   const session = server.store.get('sessions', caller.sessionId);
   if (session !== undefined) await deleteSessions(server, [session], caller.userId);

@@ -15,7 +15,7 @@
 import { AppError, invalidBodyParam, permissionError } from '../errors.js';
 import { isValidId, newId } from '../../middleware/util/ids.js';
 import { hasPermission } from '../../middleware/permissions/permissions.js';
-import type { MockContext } from '../context.js';
+import type { ServiceContext } from './context.js';
 import type { Mutation, Store, TeamMemberRecord, TeamRecord } from '../db/schema.js';
 import { channelMemberKey, channelNameKey, teamMemberKey } from '../db/keys.js';
 import { sessionHasPermissionToTeam, type Caller } from './channel-permissions.js';
@@ -25,7 +25,7 @@ import { isObject, runes, stringField } from './input.js';
 import { addedToTeamEvent, userAddedEvent } from '../websocket/events.js';
 
 /** What the team service needs from the server. */
-export type TeamDeps = Pick<MockContext, 'store' | 'hooks' | 'now' | 'publish'>;
+export type TeamDeps = Pick<ServiceContext, 'store' | 'hooks' | 'now' | 'publish'>;
 
 /** Team JSON as Mattermost serialises `model.Team`. */
 export interface TeamJson extends Required<TeamRecord> {

@@ -16,7 +16,7 @@ import { AppError, invalidBodyParam, invalidUrlParam, permissionError } from '..
 import { isValidId, newId } from '../../middleware/util/ids.js';
 import type { Principal } from '../../middleware/types.js';
 import type { Mutation, TokenRecord, UserRecord } from '../db/schema.js';
-import type { MockContext } from '../context.js';
+import type { ServiceContext } from './context.js';
 import { can, sessionHasPermissionToUserOrBot, isSystemAdminRoles, requirePerm } from './access.js';
 import { requireId } from './input.js';
 
@@ -64,13 +64,13 @@ export function resolveUserParam(caller: Principal, param: string): string {
   return requireId(param, 'user_id', caller.userId);
 }
 
-function policyDays(server: MockContext): number {
+function policyDays(server: ServiceContext): number {
   const days = server.store.config.ServiceSettings.MaximumPersonalAccessTokenLifetimeDays;
   return typeof days === 'number' && days > 0 ? days : 0;
 }
 
 /** The [NEW] expiry policy (create and rotate). Bots are users here: only plugin bots are exempt, and the mock has none. */
-function checkExpiry(server: MockContext, expiresAt: number): void {
+function checkExpiry(server: ServiceContext, expiresAt: number): void {
   const now = server.now();
   if (expiresAt !== 0 && expiresAt <= now) throw new AppError('app.user_access_token.expires_at_in_past.app_error');
   const days = policyDays(server);
@@ -80,12 +80,12 @@ function checkExpiry(server: MockContext, expiresAt: number): void {
   }
 }
 
-function featureOn(server: MockContext): boolean {
+function featureOn(server: ServiceContext): boolean {
   return server.store.config.ServiceSettings.EnableUserAccessTokens === true;
 }
 
 /** Delete mutations for every session minted from a token (the `token_id` index). */
-function sessionDeletes(server: MockContext, tokenId: string): Mutation[] {
+function sessionDeletes(server: ServiceContext, tokenId: string): Mutation[] {
   return server.store.findMany('sessions', 'token_id', tokenId).map((s) => ({ op: 'delete', collection: 'sessions', key: s.id }));
 }
 
@@ -121,7 +121,7 @@ function decodeTokenBody(body: Record<string, unknown>, name: string): { descrip
  * const { id, token } = await createToken(server, caller, 'me', { description: 'ci' });
  * ```
  */
-export async function createToken(server: MockContext, caller: Principal, userParam: string, body: Record<string, unknown> | undefined): Promise<FullTokenJson> {
+export async function createToken(server: ServiceContext, caller: Principal, userParam: string, body: Record<string, unknown> | undefined): Promise<FullTokenJson> {
   const userId = resolveUserParam(caller, userParam);
   if (server.store.get('users', userId) === undefined) throw userMissing();
   if (caller.isOAuth === true) throw permissionError(caller.userId, 'create_user_access_token', ', attempted access by oauth app');
@@ -154,7 +154,7 @@ export async function createToken(server: MockContext, caller: Principal, userPa
  * const token = getToken(server, caller, tokenId); // 404 app.user_access_token.get_by_user.app_error when unknown
  * ```
  */
-export function getToken(server: MockContext, caller: Principal, tokenId: string): SanitizedTokenJson {
+export function getToken(server: ServiceContext, caller: Principal, tokenId: string): SanitizedTokenJson {
   if (!isValidId(tokenId)) throw invalidUrlParam('token_id');
   requirePerm(caller, 'read_user_access_token');
   const token = server.store.get('tokens', tokenId);
@@ -171,7 +171,7 @@ export function getToken(server: MockContext, caller: Principal, tokenId: string
  * listUserTokens(server, caller, 'me', 0, 60);
  * ```
  */
-export function listUserTokens(server: MockContext, caller: Principal, userParam: string, page: number, perPage: number): SanitizedTokenJson[] {
+export function listUserTokens(server: ServiceContext, caller: Principal, userParam: string, page: number, perPage: number): SanitizedTokenJson[] {
   const userId = resolveUserParam(caller, userParam);
   requirePerm(caller, 'read_user_access_token');
   if (!sessionHasPermissionToUserOrBot(server.store, caller, userId)) throw permissionError(caller.userId, 'edit_other_users');
@@ -187,7 +187,7 @@ export function listUserTokens(server: MockContext, caller: Principal, userParam
  * listAllTokens(server, admin, 1, 100); // second page of 100
  * ```
  */
-export function listAllTokens(server: MockContext, caller: Principal, page: number, perPage: number): SanitizedTokenJson[] {
+export function listAllTokens(server: ServiceContext, caller: Principal, page: number, perPage: number): SanitizedTokenJson[] {
   requirePerm(caller, 'manage_system');
   const start = page * perPage;
   const out: SanitizedTokenJson[] = [];
@@ -209,7 +209,7 @@ export function listAllTokens(server: MockContext, caller: Principal, page: numb
  * searchTokens(server, admin, { term: 'user-1' }); // that user's tokens
  * ```
  */
-export function searchTokens(server: MockContext, caller: Principal, body: Record<string, unknown> | undefined): SanitizedTokenJson[] {
+export function searchTokens(server: ServiceContext, caller: Principal, body: Record<string, unknown> | undefined): SanitizedTokenJson[] {
   requirePerm(caller, 'manage_system');
   if (body === undefined) throw invalidBodyParam('user_access_token_search');
   const term = isNil(body.term) ? '' : body.term;
@@ -227,7 +227,7 @@ export function searchTokens(server: MockContext, caller: Principal, body: Recor
 }
 
 /** Shared prelude of revoke/disable/enable (§1.6–1.8): permission, lookup, owner check. */
-function tokenForChange(server: MockContext, caller: Principal, tokenId: string, permission: 'revoke_user_access_token' | 'create_user_access_token'): TokenRecord {
+function tokenForChange(server: ServiceContext, caller: Principal, tokenId: string, permission: 'revoke_user_access_token' | 'create_user_access_token'): TokenRecord {
   if (caller.isOAuth === true) throw permissionError(caller.userId, permission, ', attempted access by oauth app');
   requirePerm(caller, permission);
   const token = tokenId === '' ? undefined : server.store.get('tokens', tokenId);
@@ -244,7 +244,7 @@ function tokenForChange(server: MockContext, caller: Principal, tokenId: string,
  * await revokeToken(server, caller, tokenId); // the next request with it: 401
  * ```
  */
-export async function revokeToken(server: MockContext, caller: Principal, tokenId: string): Promise<void> {
+export async function revokeToken(server: ServiceContext, caller: Principal, tokenId: string): Promise<void> {
   const token = tokenForChange(server, caller, tokenId, 'revoke_user_access_token');
   await server.store.commit([...sessionDeletes(server, token.id), { op: 'delete', collection: 'tokens', key: token.id }]);
   server.hooks.emit('token.revoked', { tokenId: token.id, userId: token.user_id });
@@ -259,7 +259,7 @@ export async function revokeToken(server: MockContext, caller: Principal, tokenI
  * await disableToken(server, caller, tokenId);
  * ```
  */
-export async function disableToken(server: MockContext, caller: Principal, tokenId: string): Promise<void> {
+export async function disableToken(server: ServiceContext, caller: Principal, tokenId: string): Promise<void> {
   const token = tokenForChange(server, caller, tokenId, 'revoke_user_access_token');
   await server.store.commit([...sessionDeletes(server, token.id), { op: 'put', collection: 'tokens', record: { ...token, is_active: false } }]);
   server.hooks.emit('token.disabled', { tokenId: token.id, userId: token.user_id });
@@ -274,7 +274,7 @@ export async function disableToken(server: MockContext, caller: Principal, token
  * await enableToken(server, caller, tokenId); // the same secret works again
  * ```
  */
-export async function enableToken(server: MockContext, caller: Principal, tokenId: string): Promise<void> {
+export async function enableToken(server: ServiceContext, caller: Principal, tokenId: string): Promise<void> {
   const token = tokenForChange(server, caller, tokenId, 'create_user_access_token');
   await server.store.commit([{ op: 'put', collection: 'tokens', record: { ...token, is_active: true } }]);
   server.hooks.emit('token.enabled', { tokenId: token.id, userId: token.user_id });
@@ -289,7 +289,7 @@ export async function enableToken(server: MockContext, caller: Principal, tokenI
  * const { token } = await rotateToken(server, caller, { token_id: tokenId, expires_at: Date.now() + 864e5 });
  * ```
  */
-export async function rotateToken(server: MockContext, caller: Principal, body: Record<string, unknown> | undefined): Promise<FullTokenJson> {
+export async function rotateToken(server: ServiceContext, caller: Principal, body: Record<string, unknown> | undefined): Promise<FullTokenJson> {
   if (body === undefined) throw invalidBodyParam('rotate_user_access_token');
   const { tokenId, expiresAt } = decodeTokenBody(body, 'rotate_user_access_token');
   if (tokenId === '') throw invalidBodyParam('token_id');
@@ -313,7 +313,7 @@ export async function rotateToken(server: MockContext, caller: Principal, body: 
 }
 
 /** Active tokens breaking the lifetime policy (no expiry, or beyond the cap). Scans the tokens: admin-only, like Mattermost's query. */
-function nonCompliant(server: MockContext, days: number): TokenRecord[] {
+function nonCompliant(server: ServiceContext, days: number): TokenRecord[] {
   const cap = server.now() + days * DAY_MS;
   const out: TokenRecord[] = [];
   for (const t of server.store.all('tokens')) {
@@ -330,7 +330,7 @@ function nonCompliant(server: MockContext, days: number): TokenRecord[] {
  * countNonCompliant(server, admin); // { count: 0 } without a lifetime policy
  * ```
  */
-export function countNonCompliant(server: MockContext, caller: Principal): { count: number } {
+export function countNonCompliant(server: ServiceContext, caller: Principal): { count: number } {
   requirePerm(caller, 'manage_system');
   const days = policyDays(server);
   return { count: days > 0 ? nonCompliant(server, days).length : 0 };
@@ -344,7 +344,7 @@ export function countNonCompliant(server: MockContext, caller: Principal): { cou
  * await revokeNonCompliant(server, admin); // { count: 3 }
  * ```
  */
-export async function revokeNonCompliant(server: MockContext, caller: Principal): Promise<{ count: number }> {
+export async function revokeNonCompliant(server: ServiceContext, caller: Principal): Promise<{ count: number }> {
   requirePerm(caller, 'manage_system');
   const days = policyDays(server);
   if (days <= 0) throw new AppError('app.user_access_token.revoke_non_compliant.no_policy.app_error');

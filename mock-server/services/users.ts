@@ -19,7 +19,7 @@ import type { Principal } from '../../middleware/types.js';
 import { PRIMARY_KEY, type MockConfig, type Mutation, type UserRecord } from '../db/schema.js';
 import { channelMemberKey, teamMemberKey } from '../db/keys.js';
 import { UniqueViolationError } from '../db/errors.js';
-import type { MockContext } from '../context.js';
+import type { ServiceContext } from './context.js';
 import { hashPassword } from '../passwords.js';
 import { newUserRecord } from './user-record.js';
 import { can, sessionHasPermissionToUser, isSystemAdminRoles, requirePerm } from './access.js';
@@ -138,7 +138,7 @@ export function userCopies(config: MockConfig, u: UserRecord): UserCopies {
 }
 
 /** `App.sendUpdatedUserEvent`: `user_updated` to admins, everyone else, and the user. */
-function sendUpdatedUserEvent(server: MockContext, u: UserRecord): void {
+function sendUpdatedUserEvent(server: ServiceContext, u: UserRecord): void {
   for (const event of userUpdatedEvents(u.id, userCopies(server.store.config, u))) server.publish(event);
 }
 
@@ -157,7 +157,7 @@ function userIdParam(caller: Principal | undefined, param: string): string {
  * const me = getUser(server, caller, 'me');
  * ```
  */
-export function getUser(server: MockContext, caller: Principal, param: string): UserJson {
+export function getUser(server: ServiceContext, caller: Principal, param: string): UserJson {
   const id = userIdParam(caller, param);
   const user = server.store.get('users', id);
   if (user === undefined) throw missing();
@@ -175,7 +175,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+$/;
  * const admin = getUserByUsername(server, caller, 'sysadmin');
  * ```
  */
-export function getUserByUsername(server: MockContext, caller: Principal, username: string): UserJson {
+export function getUserByUsername(server: ServiceContext, caller: Principal, username: string): UserJson {
   if (!USERNAME.test(username)) throw invalidUrlParam('username');
   const user = server.store.findOne('users', 'username', username.toLowerCase());
   if (user === undefined) throw new AppError('app.user.get_by_username.app_error');
@@ -219,7 +219,7 @@ function mapUnique(err: unknown): never {
  * const user = await createUser(server, undefined, { username: 'alice', email: 'a@example.com', password: 'Alice-pass1' });
  * ```
  */
-export async function createUser(server: MockContext, caller: Principal | undefined, body: Record<string, unknown> | undefined): Promise<UserJson> {
+export async function createUser(server: ServiceContext, caller: Principal | undefined, body: Record<string, unknown> | undefined): Promise<UserJson> {
   if (body === undefined) throw invalidBodyParam('user');
   const isAdmin = caller !== undefined && can(caller, 'manage_system');
   const username = optString(body, 'username', 'user') ?? '';
@@ -268,7 +268,7 @@ export async function createUser(server: MockContext, caller: Principal | undefi
  * await patchUser(server, caller, 'me', { nickname: 'al' });
  * ```
  */
-export async function patchUser(server: MockContext, caller: Principal, param: string, body: Record<string, unknown> | undefined): Promise<UserJson> {
+export async function patchUser(server: ServiceContext, caller: Principal, param: string, body: Record<string, unknown> | undefined): Promise<UserJson> {
   const id = userIdParam(caller, param);
   if (body === undefined) throw invalidBodyParam('user');
   const patch = {
@@ -307,7 +307,7 @@ export async function patchUser(server: MockContext, caller: Principal, param: s
  * await updateActive(server, admin, userId, { active: false }); // sessions gone, tokens kept
  * ```
  */
-export async function updateActive(server: MockContext, caller: Principal, param: string, body: Record<string, unknown> | undefined): Promise<void> {
+export async function updateActive(server: ServiceContext, caller: Principal, param: string, body: Record<string, unknown> | undefined): Promise<void> {
   const id = userIdParam(caller, param);
   const active = body?.active;
   if (typeof active !== 'boolean') throw invalidBodyParam('active');
@@ -334,7 +334,7 @@ export async function updateActive(server: MockContext, caller: Principal, param
  * await setActive(server, user, true, admin.userId); // 'user.activated'
  * ```
  */
-export async function setActive(server: MockContext, user: UserRecord, active: boolean, by: string): Promise<void> {
+export async function setActive(server: ServiceContext, user: UserRecord, active: boolean, by: string): Promise<void> {
   const now = server.now();
   const mutations: Mutation[] = [{ op: 'put', collection: 'users', record: { ...user, delete_at: active ? 0 : now, update_at: now } }];
   const affected: string[] = [user.id];
@@ -398,7 +398,7 @@ function checkRolesExist(roles: string): void {
  * await updateRoles(server, admin, userId, 'system_user system_user_access_token');
  * ```
  */
-export async function updateRoles(server: MockContext, caller: Principal, param: string, roles: string | undefined): Promise<void> {
+export async function updateRoles(server: ServiceContext, caller: Principal, param: string, roles: string | undefined): Promise<void> {
   const id = userIdParam(caller, param);
   // No `roles` string (bad JSON, not an object, a non-string value): 400, not "strip every role"
   // (Go's MapFromJSON would yield "" here and wipe the user's roles).
@@ -437,7 +437,7 @@ export async function updateRoles(server: MockContext, caller: Principal, param:
  * await deleteUser(server, admin, userId, true); // needs EnableAPIUserDeletion
  * ```
  */
-export async function deleteUser(server: MockContext, caller: Principal, param: string, permanent: boolean): Promise<void> {
+export async function deleteUser(server: ServiceContext, caller: Principal, param: string, permanent: boolean): Promise<void> {
   const id = userIdParam(caller, param);
   if (!sessionHasPermissionToUser(server.store, caller, id)) throw permissionError(caller.userId, 'edit_other_users');
   if (id === caller.userId && server.store.config.TeamSettings.EnableUserDeactivation !== true && !can(caller, 'manage_system')) {
