@@ -23,6 +23,7 @@ import type { BotRecord, Mutation, Store, UserRecord } from '../db/schema.js';
 import { directChannelMutations } from './channels.js';
 import { newPostRecord, postMutations } from './posts.js';
 import { runes } from './input.js';
+import { commitThenEmit } from './commit.js';
 
 /** What the bot service needs from the server. */
 export type BotDeps = Pick<ServiceContext, 'store' | 'hooks' | 'now'>;
@@ -255,11 +256,9 @@ export async function updateBotActive(deps: BotDeps, botUserId: string, active: 
     next = { ...bot, delete_at: active ? 0 : now, update_at: now };
     mutations.push({ op: 'put', collection: 'bots', record: next });
   }
-  if (mutations.length > 0) await store.commit(mutations);
-  if (userChanged) {
-    if (active) deps.hooks.emit('user.activated', { userId: botUserId });
-    else deps.hooks.emit('user.deactivated', { userId: botUserId });
-  }
+  await commitThenEmit(deps, mutations, {
+    hooks: userChanged ? [[active ? 'user.activated' : 'user.deactivated', { userId: botUserId }]] : [],
+  });
   return next;
 }
 

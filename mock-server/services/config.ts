@@ -16,6 +16,7 @@ import type { MockConfig } from '../db/schema.js';
 import type { ServiceContext } from './context.js';
 import { requirePerm } from './access.js';
 import { configChangedEvent } from '../websocket/events.js';
+import { commitThenEmit } from './commit.js';
 
 /**
  * The mock's Mattermost version (reported in client config and `X-Version-Id`).
@@ -150,10 +151,11 @@ export function configFrom(partial: unknown): MockConfig {
 async function commitConfig(server: ServiceContext, next: MockConfig): Promise<string[]> {
   const keys = changedKeys(server.store.config as unknown as Json, next as unknown as Json);
   if (keys.length === 0) return keys;
-  await server.store.commit([{ op: 'config', config: next }]);
-  server.hooks.emit('config.changed', { keys });
-  server.logger.info('config changed', { keys });
-  server.publish(configChangedEvent(clientConfig(server)));
+  await commitThenEmit(server, [{ op: 'config', config: next }], {
+    hooks: [['config.changed', { keys }]],
+    ws: () => [configChangedEvent(clientConfig(server))],
+    log: [['config changed', { keys }]],
+  });
   return keys;
 }
 

@@ -18,6 +18,7 @@ import { StoreFailedError, UniqueViolationError } from '../db/errors.js';
 import type { ServiceContext } from './context.js';
 import { rolesOf } from '../../middleware/permissions/permissions.js';
 import { sessionHasPermissionToUser } from './access.js';
+import { commitThenEmit, type HookEvent, type LogLine } from './commit.js';
 import { requireId } from './input.js';
 import type { TeamMemberJson } from './teams.js';
 
@@ -200,11 +201,10 @@ export function listSessions(server: ServiceContext, caller: Principal, userPara
  */
 export async function deleteSessions(server: ServiceContext, sessions: readonly SessionRecord[], by: string): Promise<void> {
   if (sessions.length === 0) return;
-  await server.store.commit(sessions.map((s) => ({ op: 'delete', collection: 'sessions', key: s.id })));
-  for (const s of sessions) {
-    server.hooks.emit('session.revoked', { userId: s.user_id, sessionId: s.id });
-    server.logger.info('session revoked', { session_id: s.id, user_id: s.user_id, token_id: s.props.user_access_token_id, by });
-  }
+  await commitThenEmit(server, sessions.map((s): Mutation => ({ op: 'delete', collection: 'sessions', key: s.id })), {
+    hooks: sessions.map((s): HookEvent => ['session.revoked', { userId: s.user_id, sessionId: s.id }]),
+    log: sessions.map((s): LogLine => ['session revoked', { session_id: s.id, user_id: s.user_id, token_id: s.props.user_access_token_id, by }]),
+  });
 }
 
 /**

@@ -18,6 +18,7 @@ import type { Principal } from '../../middleware/types.js';
 import type { Mutation, TokenRecord, UserRecord } from '../db/schema.js';
 import type { ServiceContext } from './context.js';
 import { can, sessionHasPermissionToUserOrBot, isSystemAdminRoles, requirePerm } from './access.js';
+import { commitThenEmit, type HookEvent, type LogLine } from './commit.js';
 import { requireId } from './input.js';
 
 /**
@@ -140,9 +141,10 @@ export async function createToken(server: ServiceContext, caller: Principal, use
   const record: TokenRecord = {
     id: newId(), digest: sha256Hex(secret), user_id: userId, description, is_active: true, expires_at: expiresAt, create_at: server.now(),
   };
-  await server.store.commit([{ op: 'put', collection: 'tokens', record }]);
-  server.hooks.emit('token.created', { tokenId: record.id, userId });
-  server.logger.info('personal access token created', { token_id: record.id, user_id: userId, by: caller.userId });
+  await commitThenEmit(server, [{ op: 'put', collection: 'tokens', record }], {
+    hooks: [['token.created', { tokenId: record.id, userId }]],
+    log: [['personal access token created', { token_id: record.id, user_id: userId, by: caller.userId }]],
+  });
   return fullToken(record, secret);
 }
 
@@ -246,9 +248,10 @@ function tokenForChange(server: ServiceContext, caller: Principal, tokenId: stri
  */
 export async function revokeToken(server: ServiceContext, caller: Principal, tokenId: string): Promise<void> {
   const token = tokenForChange(server, caller, tokenId, 'revoke_user_access_token');
-  await server.store.commit([...sessionDeletes(server, token.id), { op: 'delete', collection: 'tokens', key: token.id }]);
-  server.hooks.emit('token.revoked', { tokenId: token.id, userId: token.user_id });
-  server.logger.info('personal access token revoked', { token_id: token.id, user_id: token.user_id, by: caller.userId });
+  await commitThenEmit(server, [...sessionDeletes(server, token.id), { op: 'delete', collection: 'tokens', key: token.id }], {
+    hooks: [['token.revoked', { tokenId: token.id, userId: token.user_id }]],
+    log: [['personal access token revoked', { token_id: token.id, user_id: token.user_id, by: caller.userId }]],
+  });
 }
 
 /**
@@ -261,9 +264,10 @@ export async function revokeToken(server: ServiceContext, caller: Principal, tok
  */
 export async function disableToken(server: ServiceContext, caller: Principal, tokenId: string): Promise<void> {
   const token = tokenForChange(server, caller, tokenId, 'revoke_user_access_token');
-  await server.store.commit([...sessionDeletes(server, token.id), { op: 'put', collection: 'tokens', record: { ...token, is_active: false } }]);
-  server.hooks.emit('token.disabled', { tokenId: token.id, userId: token.user_id });
-  server.logger.info('personal access token disabled', { token_id: token.id, user_id: token.user_id, by: caller.userId });
+  await commitThenEmit(server, [...sessionDeletes(server, token.id), { op: 'put', collection: 'tokens', record: { ...token, is_active: false } }], {
+    hooks: [['token.disabled', { tokenId: token.id, userId: token.user_id }]],
+    log: [['personal access token disabled', { token_id: token.id, user_id: token.user_id, by: caller.userId }]],
+  });
 }
 
 /**
@@ -276,9 +280,10 @@ export async function disableToken(server: ServiceContext, caller: Principal, to
  */
 export async function enableToken(server: ServiceContext, caller: Principal, tokenId: string): Promise<void> {
   const token = tokenForChange(server, caller, tokenId, 'create_user_access_token');
-  await server.store.commit([{ op: 'put', collection: 'tokens', record: { ...token, is_active: true } }]);
-  server.hooks.emit('token.enabled', { tokenId: token.id, userId: token.user_id });
-  server.logger.info('personal access token enabled', { token_id: token.id, user_id: token.user_id, by: caller.userId });
+  await commitThenEmit(server, [{ op: 'put', collection: 'tokens', record: { ...token, is_active: true } }], {
+    hooks: [['token.enabled', { tokenId: token.id, userId: token.user_id }]],
+    log: [['personal access token enabled', { token_id: token.id, user_id: token.user_id, by: caller.userId }]],
+  });
 }
 
 /**
@@ -306,9 +311,10 @@ export async function rotateToken(server: ServiceContext, caller: Principal, bod
   checkExpiry(server, expiresAt);
   const secret = newId();
   const record: TokenRecord = { ...token, digest: sha256Hex(secret), expires_at: expiresAt };
-  await server.store.commit([...sessionDeletes(server, token.id), { op: 'put', collection: 'tokens', record }]);
-  server.hooks.emit('token.rotated', { tokenId: token.id, userId: token.user_id });
-  server.logger.info('personal access token rotated', { token_id: token.id, user_id: token.user_id, by: caller.userId });
+  await commitThenEmit(server, [...sessionDeletes(server, token.id), { op: 'put', collection: 'tokens', record }], {
+    hooks: [['token.rotated', { tokenId: token.id, userId: token.user_id }]],
+    log: [['personal access token rotated', { token_id: token.id, user_id: token.user_id, by: caller.userId }]],
+  });
   return fullToken(record, secret);
 }
 
@@ -351,11 +357,10 @@ export async function revokeNonCompliant(server: ServiceContext, caller: Princip
   const tokens = nonCompliant(server, days);
   for (let i = 0; i < tokens.length; i += 1000) {
     const batch = tokens.slice(i, i + 1000);
-    await server.store.commit(batch.flatMap((t) => [...sessionDeletes(server, t.id), { op: 'delete', collection: 'tokens', key: t.id } as Mutation]));
-    for (const t of batch) {
-      server.hooks.emit('token.revoked', { tokenId: t.id, userId: t.user_id });
-      server.logger.info('personal access token revoked (non-compliant)', { token_id: t.id, user_id: t.user_id, by: caller.userId });
-    }
+    await commitThenEmit(server, batch.flatMap((t) => [...sessionDeletes(server, t.id), { op: 'delete', collection: 'tokens', key: t.id } as Mutation]), {
+      hooks: batch.map((t): HookEvent => ['token.revoked', { tokenId: t.id, userId: t.user_id }]),
+      log: batch.map((t): LogLine => ['personal access token revoked (non-compliant)', { token_id: t.id, user_id: t.user_id, by: caller.userId }]),
+    });
   }
   return { count: tokens.length };
 }

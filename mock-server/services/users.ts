@@ -23,6 +23,7 @@ import type { ServiceContext } from './context.js';
 import { hashPassword } from '../passwords.js';
 import { newUserRecord } from './user-record.js';
 import { can, sessionHasPermissionToUser, isSystemAdminRoles, requirePerm } from './access.js';
+import { commitThenEmit, type HookEvent, type LogLine } from './commit.js';
 import { requireId } from './input.js';
 import {
   newUserEvent, userActivationStatusChangeEvent, userRoleUpdatedEvent, userUpdatedEvents, type UserCopies,
@@ -254,9 +255,10 @@ export async function createUser(server: ServiceContext, caller: Principal | und
     username: name, email: email.toLowerCase(), roles: finalRoles, password_hash: await hashPassword(password),
     email_verified: isAdmin, ...fields, props: props ?? {},
   }, now);
-  await server.store.commit([{ op: 'put', collection: 'users', record }]).catch(mapUnique);
-  server.logger.info('user created', { user_id: record.id, username: record.username, by: caller?.userId ?? '' });
-  server.publish(newUserEvent(record.id));
+  await commitThenEmit(server, [{ op: 'put', collection: 'users', record }], {
+    ws: [newUserEvent(record.id)],
+    log: [['user created', { user_id: record.id, username: record.username, by: caller?.userId ?? '' }]],
+  }).catch(mapUnique);
   return caller === undefined ? userJson(record, true) : userJsonFor(caller, record);
 }
 
@@ -352,11 +354,10 @@ export async function setActive(server: ServiceContext, user: UserRecord, active
     }
   }
   for (const s of sessions) mutations.push({ op: 'delete', collection: 'sessions', key: s.id });
-  await server.store.commit(mutations);
-  for (const userId of affected) {
-    server.hooks.emit(active ? 'user.activated' : 'user.deactivated', { userId });
-    server.logger.info(active ? 'user activated' : 'user deactivated', { user_id: userId, by });
-  }
+  await commitThenEmit(server, mutations, {
+    hooks: affected.map((userId): HookEvent => [active ? 'user.activated' : 'user.deactivated', { userId }]),
+    log: affected.map((userId): LogLine => [active ? 'user activated' : 'user deactivated', { user_id: userId, by }]),
+  });
   // After the hooks: the deactivated user's sockets have lost their session and receive nothing.
   for (const userId of affected) {
     const updated = server.store.get('users', userId);
@@ -421,10 +422,11 @@ export async function updateRoles(server: ServiceContext, caller: Principal, par
   for (const s of server.store.findMany('sessions', 'user_id', id)) {
     mutations.push({ op: 'put', collection: 'sessions', record: { ...s, roles: normalized } });
   }
-  await server.store.commit(mutations);
-  server.hooks.emit('user.roles_changed', { userId: id, roles: normalized });
-  server.publish(userRoleUpdatedEvent(id, normalized));
-  server.logger.info('user roles changed', { user_id: id, roles: normalized, by: caller.userId });
+  await commitThenEmit(server, mutations, {
+    hooks: [['user.roles_changed', { userId: id, roles: normalized }]],
+    ws: [userRoleUpdatedEvent(id, normalized)],
+    log: [['user roles changed', { user_id: id, roles: normalized, by: caller.userId }]],
+  });
 }
 
 /**
@@ -473,8 +475,8 @@ export async function deleteUser(server: ServiceContext, caller: Principal, para
   }
   if (store.get('bots', id) !== undefined) mutations.push({ op: 'delete', collection: 'bots', key: id });
   mutations.push({ op: 'delete', collection: 'users', key: id });
-  await store.commit(mutations);
-  for (const t of tokens) server.hooks.emit('token.revoked', { tokenId: t.id, userId: id });
-  server.hooks.emit('user.deactivated', { userId: id });
-  server.logger.info('user permanently deleted', { user_id: id, tokens: tokens.length, by: caller.userId });
+  await commitThenEmit(server, mutations, {
+    hooks: [...tokens.map((t): HookEvent => ['token.revoked', { tokenId: t.id, userId: id }]), ['user.deactivated', { userId: id }]],
+    log: [['user permanently deleted', { user_id: id, tokens: tokens.length, by: caller.userId }]],
+  });
 }
