@@ -19,6 +19,7 @@ import { JSONFile } from 'lowdb/node';
 import { openStore, type StoreOptions } from '../mock-server/db/store.js';
 import { snapshotChunks } from '../mock-server/db/snapshot.js';
 import type { MockData, Store, TokenRecord, UserRecord } from '../mock-server/db/schema.js';
+import { configFrom } from '../mock-server/services/config.js';
 
 const quick = process.argv.includes('--quick');
 const rows: { scenario: string; figure: string; target: string; ok: string }[] = [];
@@ -56,13 +57,7 @@ function dataWith(tokens: number): MockData {
   const users = Math.max(10, Math.min(1000, tokens / 10));
   return {
     version: 1,
-    config: {
-      ServiceSettings: { SiteURL: '', EnableUserAccessTokens: true, EnableDeveloper: false, EnableBotAccountCreation: true,
-        DisableBotsWhenOwnerIsDeactivated: true, ExperimentalStrictCSRFEnforcement: false, SessionCacheInMinutes: 10,
-        SessionLengthWebInHours: 720, MaximumLoginAttempts: 10 },
-      TeamSettings: { SiteName: 'bench', EnableUserDeactivation: true },
-      RateLimitSettings: { Enable: false, PerSec: 10, MaxBurst: 100 },
-    },
+    config: configFrom({ ServiceSettings: { EnableUserAccessTokens: true, EnableBotAccountCreation: true }, TeamSettings: { SiteName: 'bench', EnableUserDeactivation: true } }),
     users: Array.from({ length: users }, (_, i) => user(i)),
     bots: [], tokens: Array.from({ length: tokens }, () => newToken(users)), sessions: [], teams: [],
     teamMembers: [], channels: [], channelMembers: [], posts: [],

@@ -69,7 +69,7 @@ export function createApp(options: CreateAppOptions): Koa {
   app.silent = true;
   app.use(requestId());
   app.use(errorBoundary({
-    developerMode: () => developerMode || server.store.config.ServiceSettings.EnableDeveloper === true,
+    developerMode: () => developerMode || server.store.config.ServiceSettings.EnableDeveloper,
     logger: server.logger,
   }));
   app.use(async function versionHeader(ctx, next) {

@@ -191,7 +191,7 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
       reason: info.reason, token_id: info.tokenId ?? '', user_id: info.userId ?? '', path: info.path, method: info.method, request_id: info.requestId ?? '',
     });
   };
-  const strictCsrf = () => store.config.ServiceSettings.ExperimentalStrictCSRFEnforcement === true;
+  const strictCsrf = () => store.config.ServiceSettings.ExperimentalStrictCSRFEnforcement;
   const wsListeners = new Set<(event: WebSocketEvent) => void>();
   const hub = createWebSocketHub({
     ...options.websocket, store, hooks, resolver, logger, now, version: MOCK_VERSION,

@@ -51,7 +51,7 @@ export function mockTokenStore(store: Store, now: () => number, hooks?: HookBus,
   return {
     findTokenByDigest: (digest) => store.findOne('tokens', 'digest', digest),
     findUserById: (userId) => store.get('users', userId),
-    userAccessTokensEnabled: () => store.config.ServiceSettings.EnableUserAccessTokens === true,
+    userAccessTokensEnabled: () => store.config.ServiceSettings.EnableUserAccessTokens,
     sessionIdForToken(token: StoredToken, user: StoredUser) {
       const existing = store.findOne('sessions', 'token_digest', token.digest);
       if (existing !== undefined) return existing.id;

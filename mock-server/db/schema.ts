@@ -312,35 +312,9 @@ export interface OutgoingWebhookRecord {
   icon_url: string;
 }
 
-/** The Mattermost config subset the mock understands (unknown keys are kept as given). */
-export interface MockConfig {
-  ServiceSettings: {
-    SiteURL: string;
-    EnableUserAccessTokens: boolean;
-    EnableDeveloper: boolean;
-    EnableBotAccountCreation: boolean;
-    DisableBotsWhenOwnerIsDeactivated: boolean;
-    ExperimentalStrictCSRFEnforcement: boolean;
-    SessionCacheInMinutes: number;
-    SessionLengthWebInHours: number;
-    MaximumLoginAttempts: number;
-    /** [NEW] maximum PAT lifetime in days; 0 = no policy. */
-    MaximumPersonalAccessTokenLifetimeDays?: number;
-    [key: string]: unknown;
-  };
-  TeamSettings: {
-    SiteName: string;
-    EnableUserDeactivation: boolean;
-    [key: string]: unknown;
-  };
-  RateLimitSettings: {
-    Enable: boolean;
-    PerSec: number;
-    MaxBurst: number;
-    [key: string]: unknown;
-  };
-  [section: string]: Record<string, unknown>;
-}
+/** The Mattermost config subset the mock understands (declared in schemas/config.ts). */
+export type { MockConfig } from '../schemas/config.js';
+import type { MockConfig } from '../schemas/config.js';
 
 /** Record type of each collection. */
 export interface Collections {

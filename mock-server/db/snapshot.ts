@@ -17,6 +17,9 @@ import { readFile } from 'node:fs/promises';
 import { Low, type Adapter } from 'lowdb';
 import type { MockData } from './schema.js';
 import { COLLECTIONS } from './memory.js';
+import * as v from 'valibot';
+import { MockConfigSchema } from '../schemas/config.js';
+import { issuePath } from '../schemas/json.js';
 import { StoreCorruptError } from './errors.js';
 import { writeFileAtomic } from './fsutil.js';
 
@@ -40,7 +43,14 @@ export function parseSnapshot(file: string, text: string): SnapshotData {
   const seq = data.seq ?? 0;
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw new StoreCorruptError(file, `bad seq ${JSON.stringify(data.seq)}`);
   data.seq = seq;
-  if (data.config === null || typeof data.config !== 'object' || Array.isArray(data.config)) throw new StoreCorruptError(file, 'config is not an object');
+  // The config is read through its schema: a setting the file lacks (written by an older mock)
+  // takes Mattermost's default, a mistyped one makes the file corrupt.
+  const config = v.safeParse(MockConfigSchema, data.config);
+  if (!config.success) {
+    const issue = config.issues[0];
+    throw new StoreCorruptError(file, issue.path === undefined ? 'config is not an object' : `config.${issuePath(issue)}: ${issue.message}`);
+  }
+  data.config = config.output;
   for (const name of COLLECTIONS) {
     data[name] ??= [];
     const records = data[name];

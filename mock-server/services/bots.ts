@@ -156,7 +156,7 @@ export async function createBot(deps: BotDeps, caller: BotCaller, patch: BotPatc
   if (!hasPermission(caller.roles, 'create_bot')) throw permissionError(caller.userId, 'create_bot');
   const owner = store.get('users', caller.userId);
   if (owner?.is_bot) throw permissionError(caller.userId, 'create_bot');
-  if (store.config.ServiceSettings.EnableBotAccountCreation !== true) throw new AppError('api.bot.create_disabled');
+  if (!store.config.ServiceSettings.EnableBotAccountCreation) throw new AppError('api.bot.create_disabled');
   const now = deps.now();
   const bot: BotRecord = {
     user_id: newId(), username: patch.username ?? '', display_name: patch.display_name ?? '', description: patch.description ?? '',

@@ -10,9 +10,10 @@
  * // hook 'config.changed' emitted with keys ['ServiceSettings.EnableUserAccessTokens']
  * ```
  */
-import { invalidBodyParam } from '../errors.js';
+import * as v from 'valibot';
 import type { Principal } from '../../middleware/types.js';
-import type { MockConfig } from '../db/schema.js';
+import { ConfigInput, MockConfigSchema, type MockConfig } from '../schemas/config.js';
+import { decodeBody, isPlainObject as isObject } from '../schemas/json.js';
 import type { ServiceContext } from './context.js';
 import { requirePerm } from './access.js';
 import { configChangedEvent } from '../websocket/events.js';
@@ -37,78 +38,21 @@ export const MOCK_VERSION = '10.11.0';
  * ```
  */
 export function defaultConfig(): MockConfig {
-  return {
-    ServiceSettings: {
-      SiteURL: '',
-      EnableUserAccessTokens: false,
-      EnableDeveloper: false,
-      EnableBotAccountCreation: false,
-      DisableBotsWhenOwnerIsDeactivated: true,
-      ExperimentalStrictCSRFEnforcement: false,
-      SessionCacheInMinutes: 10,
-      SessionLengthWebInHours: 720,
-      SessionLengthMobileInHours: 720,
-      SessionLengthSSOInHours: 720,
-      SessionIdleTimeoutInMinutes: 43200,
-      MaximumLoginAttempts: 10,
-      MaximumPersonalAccessTokenLifetimeDays: 0,
-      EnableAPIUserDeletion: false,
-    },
-    TeamSettings: {
-      SiteName: 'Mattermost',
-      EnableUserDeactivation: false,
-      EnableUserCreation: true,
-      EnableOpenServer: false,
-      MaxUsersPerTeam: 50,
-    },
-    RateLimitSettings: {
-      Enable: false,
-      PerSec: 10,
-      MaxBurst: 100,
-      MemoryStoreSize: 10000,
-      VaryByRemoteAddr: true,
-      VaryByUser: false,
-      VaryByHeader: '',
-    },
-  };
+  return v.parse(MockConfigSchema, {});
 }
 
 type Json = Record<string, unknown>;
 
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/**
- * Check `input` against the shape of `reference` the way Go's typed decode would: sections must
- * be objects, known boolean/number/string settings must keep their type. Unknown keys pass.
- * Throws 400 `invalid_body_param` naming `config`.
- */
-function checkShape(input: Json, reference: Json, path: string[] = []): void {
-  for (const [key, value] of Object.entries(input)) {
-    const ref = Object.hasOwn(reference, key) ? reference[key] : undefined;
-    if (path.length === 0 && !isObject(value)) throw invalidBodyParam('config');
-    if (ref === undefined || value === null) continue;
-    if (isObject(ref)) {
-      if (!isObject(value)) throw invalidBodyParam('config');
-      checkShape(value, ref, [...path, key]);
-    } else if (typeof ref === 'number') {
-      if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidBodyParam('config');
-    } else if (typeof ref !== typeof value) {
-      throw invalidBodyParam('config');
-    }
-  }
-}
-
 /** Deep merge `patch` onto `base` (objects merge, everything else replaces; `null` is ignored as Go would). */
-function deepMerge(base: Json, patch: Json): Json {
+function deepMerge<T extends Json>(base: T, patch: Json): T {
   const out: Json = { ...base };
   for (const [key, value] of Object.entries(patch)) {
     if (value === null || key === '__proto__') continue;
     const current = out[key];
     out[key] = isObject(current) && isObject(value) ? deepMerge(current, value) : structuredClone(value);
   }
-  return out;
+  // Only validated patches reach here (ConfigInput): every known setting keeps its type.
+  return out as T;
 }
 
 /**
@@ -141,15 +85,23 @@ export function changedKeys(a: Json, b: Json, prefix = ''): string[] {
  * ```
  */
 export function configFrom(partial: unknown): MockConfig {
-  const base = defaultConfig() as unknown as Json;
-  if (partial === undefined) return base as unknown as MockConfig;
-  if (!isObject(partial)) throw invalidBodyParam('config');
-  checkShape(partial, base);
-  return deepMerge(base, partial) as unknown as MockConfig;
+  return partial === undefined ? defaultConfig() : mergeConfig(defaultConfig(), partial);
+}
+
+/**
+ * `patch` (checked by {@link ConfigInput}: 400 `invalid_body_param` naming `config` otherwise)
+ * deep-merged onto `base`, itself laid on Mattermost's defaults so that a config stored before a
+ * setting was known still comes out whole.
+ */
+function mergeConfig(base: MockConfig, patch: unknown): MockConfig {
+  decodeBody(ConfigInput, patch, 'config');
+  // The patch as sent, not valibot's output, so unknown settings (even one named `constructor`,
+  // which valibot's objects leave out) are kept as given.
+  return deepMerge(deepMerge(defaultConfig(), base), patch as Json);
 }
 
 async function commitConfig(server: ServiceContext, next: MockConfig): Promise<string[]> {
-  const keys = changedKeys(server.store.config as unknown as Json, next as unknown as Json);
+  const keys = changedKeys(server.store.config, next);
   if (keys.length === 0) return keys;
   await commitThenEmit(server, [{ op: 'config', config: next }], {
     hooks: [['config.changed', { keys }]],
@@ -194,8 +146,7 @@ export function readConfig(server: ServiceContext, caller: Principal): MockConfi
  * ```
  */
 export async function updateConfig(server: ServiceContext, caller: Principal, body: unknown): Promise<MockConfig> {
-  if (!isObject(body)) throw invalidBodyParam('config');
-  const next = configFrom(body);
+  const next = mergeConfig(defaultConfig(), body);
   requirePerm(caller, 'manage_system');
   await commitConfig(server, next);
   return getConfig(server);
@@ -210,11 +161,8 @@ export async function updateConfig(server: ServiceContext, caller: Principal, bo
  * ```
  */
 export async function patchConfig(server: ServiceContext, caller: Principal, patch: unknown): Promise<MockConfig> {
-  if (!isObject(patch)) throw invalidBodyParam('config');
-  const current = server.store.config as unknown as Json;
-  checkShape(patch, current);
+  const next = mergeConfig(server.store.config, patch);
   requirePerm(caller, 'manage_system');
-  const next = deepMerge(current, patch) as unknown as MockConfig;
   await commitConfig(server, next);
   return getConfig(server);
 }

@@ -66,8 +66,7 @@ export function resolveUserParam(caller: Principal, param: string): string {
 }
 
 function policyDays(server: ServiceContext): number {
-  const days = server.store.config.ServiceSettings.MaximumPersonalAccessTokenLifetimeDays;
-  return typeof days === 'number' && days > 0 ? days : 0;
+  return Math.max(0, server.store.config.ServiceSettings.MaximumPersonalAccessTokenLifetimeDays);
 }
 
 /** The [NEW] expiry policy (create and rotate). Bots are users here: only plugin bots are exempt, and the mock has none. */
@@ -82,7 +81,7 @@ function checkExpiry(server: ServiceContext, expiresAt: number): void {
 }
 
 function featureOn(server: ServiceContext): boolean {
-  return server.store.config.ServiceSettings.EnableUserAccessTokens === true;
+  return server.store.config.ServiceSettings.EnableUserAccessTokens;
 }
 
 /** Delete mutations for every session minted from a token (the `token_id` index). */

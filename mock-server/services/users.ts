@@ -235,7 +235,7 @@ export async function createUser(server: ServiceContext, caller: Principal | und
     locale: optString(body, 'locale', 'user') ?? 'en',
   };
   const props = optStringMap(body, 'props', 'user');
-  if (!isAdmin && server.store.config.TeamSettings.EnableUserCreation === false) {
+  if (!isAdmin && !server.store.config.TeamSettings.EnableUserCreation) {
     throw new AppError('api.user.create_user.signup_email_disabled.app_error');
   }
   const name = username.toLowerCase();
@@ -317,7 +317,7 @@ export async function updateActive(server: ServiceContext, caller: Principal, pa
   if (!isSelfDeactivate && !can(caller, 'sysconsole_write_user_management_users')) {
     throw new AppError('api.user.update_active.permissions.app_error', { detailed: `userId=${id}` });
   }
-  if (isSelfDeactivate && server.store.config.TeamSettings.EnableUserDeactivation !== true) {
+  if (isSelfDeactivate && !server.store.config.TeamSettings.EnableUserDeactivation) {
     throw new AppError('api.user.update_active.not_enable.app_error', { detailed: `userId=${id}` });
   }
   const user = server.store.get('users', id);
@@ -341,7 +341,7 @@ export async function setActive(server: ServiceContext, user: UserRecord, active
   const mutations: Mutation[] = [{ op: 'put', collection: 'users', record: { ...user, delete_at: active ? 0 : now, update_at: now } }];
   const affected: string[] = [user.id];
   const sessions = active ? [] : server.store.findMany('sessions', 'user_id', user.id);
-  if (!active && server.store.config.ServiceSettings.DisableBotsWhenOwnerIsDeactivated !== false) {
+  if (!active && server.store.config.ServiceSettings.DisableBotsWhenOwnerIsDeactivated) {
     for (const bot of server.store.findMany('bots', 'owner_id', user.id)) {
       if (bot.delete_at !== 0) continue;
       mutations.push({ op: 'put', collection: 'bots', record: { ...bot, delete_at: now, update_at: now } });
@@ -442,7 +442,7 @@ export async function updateRoles(server: ServiceContext, caller: Principal, par
 export async function deleteUser(server: ServiceContext, caller: Principal, param: string, permanent: boolean): Promise<void> {
   const id = userIdParam(caller, param);
   if (!sessionHasPermissionToUser(server.store, caller, id)) throw permissionError(caller.userId, 'edit_other_users');
-  if (id === caller.userId && server.store.config.TeamSettings.EnableUserDeactivation !== true && !can(caller, 'manage_system')) {
+  if (id === caller.userId && !server.store.config.TeamSettings.EnableUserDeactivation && !can(caller, 'manage_system')) {
     throw new AppError('api.user.update_active.not_enable.app_error', { detailed: `userId=${id}` });
   }
   const user = server.store.get('users', id);
@@ -452,7 +452,7 @@ export async function deleteUser(server: ServiceContext, caller: Principal, para
     await setActive(server, user, false, caller.userId);
     return;
   }
-  if (server.store.config.ServiceSettings.EnableAPIUserDeletion !== true) {
+  if (!server.store.config.ServiceSettings.EnableAPIUserDeletion) {
     throw new AppError('api.user.delete_user.not_enabled.app_error', { detailed: `userId=${id}` });
   }
   const { store } = server;

@@ -1,0 +1,90 @@
+/**
+ * Building blocks for the mock's valibot schemas and the one adapter from valibot issues to what
+ * a caller sees. Valibot's `object` accepts arrays; JSON decoding into a Go struct does not, so
+ * every object schema here refuses them first.
+ *
+ * @example
+ * ```ts
+ * const Patch = jsonObject({ nickname: nullishString });
+ * const patch = decodeBody(Patch, body, 'user'); // 400 invalid_body_param naming user on a mistyped field
+ * ```
+ */
+import * as v from 'valibot';
+import { invalidBodyParam } from '../errors.js';
+
+/** A plain JSON object (not null, not an array). */
+export const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Any plain JSON object. */
+export const anyObject = v.custom<Record<string, unknown>>(isPlainObject, 'must be a JSON object');
+
+/**
+ * A plain object with the given fields; unknown keys are kept (Go's `json.Decoder` ignores them).
+ *
+ * @example
+ * ```ts
+ * jsonObject({ name: v.string() });
+ * ```
+ */
+export function jsonObject<const E extends v.ObjectEntries>(entries: E) {
+  return v.pipe(anyObject, v.looseObject(entries));
+}
+
+/**
+ * A plain object with exactly the given fields: an unknown key is an issue at its path (seed
+ * files, where a misspelled key would otherwise be silently dropped).
+ *
+ * @example
+ * ```ts
+ * strictJsonObject({ username: v.string() }); // { "user": … } fails at "user"
+ * ```
+ */
+export function strictJsonObject<const E extends v.ObjectEntries>(entries: E) {
+  return v.pipe(anyObject, v.strictObject(entries));
+}
+
+/** A Go `int`: a JSON number without a fraction. */
+export const int = v.pipe(v.number(), v.integer());
+
+/**
+ * Go's decoding of a string field: absent or `null` is the zero value `''`; another type fails.
+ *
+ * @example
+ * ```ts
+ * v.parse(jsonObject({ message: goString }), { message: null }); // { message: '' }
+ * ```
+ */
+export const goString = v.optional(v.pipe(v.nullable(v.string()), v.transform((s) => s ?? '')), '');
+
+/**
+ * An issue's path as `a.b[0].c` (the root is `root`).
+ *
+ * @example
+ * ```ts
+ * issuePath(issue); // 'users[0].role'
+ * ```
+ */
+export function issuePath(issue: v.BaseIssue<unknown>): string {
+  let out = '';
+  for (const item of issue.path ?? []) {
+    const key = item.key;
+    out += typeof key === 'number' ? `[${key}]` : out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out === '' ? 'root' : out;
+}
+
+/**
+ * The adapter from valibot to Mattermost's visible error for a request body: any issue is 400
+ * `api.context.invalid_body_param.app_error` naming `name` (the Go handler's `SetInvalidParam`
+ * / `SetInvalidParamWithErr` on a failed `json.Decode`), never a 500.
+ *
+ * @example
+ * ```ts
+ * const input = decodeBody(TeamInput, jsonBody(ctx), 'team');
+ * ```
+ */
+export function decodeBody<S extends v.GenericSchema>(schema: S, value: unknown, name: string): v.InferOutput<S> {
+  const result = v.safeParse(schema, value);
+  if (!result.success) throw invalidBodyParam(name);
+  return result.output;
+}
