@@ -12,6 +12,7 @@
  * ```
  */
 import { readFile } from 'node:fs/promises';
+import * as v from 'valibot';
 import { newId } from '../middleware/util/ids.js';
 import type {
   BotRecord, ChannelMemberRecord, ChannelRecord, MockData, TeamMemberRecord, TeamRecord, UserRecord,
@@ -19,58 +20,10 @@ import type {
 import { hashPassword } from './passwords.js';
 import { configFrom } from './services/config.js';
 import { newUserRecord } from './services/user-record.js';
+import { SeedSchema, type SeedChannel, type SeedInput, type SeedTeam } from './schemas/seed.js';
+import { deepestIssue, issueMessage, issuePath } from './schemas/json.js';
 
-export interface SeedUser {
-  username: string;
-  password: string;
-  email?: string;
-  /** Space-separated roles. Default `system_user`. */
-  roles?: string;
-  first_name?: string;
-  last_name?: string;
-  nickname?: string;
-  position?: string;
-  locale?: string;
-  /** Start deactivated. Default false. */
-  deactivated?: boolean;
-}
-
-export interface SeedBot {
-  username: string;
-  /** Username of the owning user (must be in `users`). */
-  owner: string;
-  display_name?: string;
-  description?: string;
-}
-
-export interface SeedTeam {
-  name: string;
-  display_name: string;
-  type?: 'O' | 'I';
-  /** Usernames (role `team_user`) or `{ username, roles }`. */
-  members?: Array<string | { username: string; roles?: string }>;
-}
-
-export interface SeedChannel {
-  /** Team name (must be in `teams`). */
-  team: string;
-  name: string;
-  display_name: string;
-  /** 'O' public (default) or 'P' private. */
-  type?: 'O' | 'P';
-  /** Usernames. Default: every member of the team for public channels, nobody for private ones. */
-  members?: string[];
-}
-
-/** What a seed file holds. Every list is optional. */
-export interface SeedInput {
-  users?: SeedUser[];
-  bots?: SeedBot[];
-  teams?: SeedTeam[];
-  channels?: SeedChannel[];
-  /** Deep-merged onto Mattermost's defaults (`EnableUserAccessTokens` is false unless set). */
-  config?: Record<string, Record<string, unknown>>;
-}
+export type { SeedBot, SeedChannel, SeedInput, SeedTeam, SeedUser } from './schemas/seed.js';
 
 /** A seeded login, as printed by the CLI at first start. */
 export interface SeededLogin {
@@ -119,108 +72,59 @@ export function defaultSeed(): SeedInput {
   };
 }
 
-const USERNAME = /^[a-z][a-z0-9.\-_]{2,21}$/;
-const NAME = /^[a-z0-9][a-z0-9\-_]{0,63}$/;
-const ROLES = /^[a-z0-9_]+( [a-z0-9_]+)*$/;
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 function fail(where: string, what: string): never {
   throw new SeedError(`invalid seed: ${where}: ${what}`);
 }
 
-function optString(obj: Record<string, unknown>, key: string, where: string): string | undefined {
-  const v = obj[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') fail(`${where}.${key}`, 'must be a string');
-  return v;
-}
-
-function list(input: Record<string, unknown>, key: string): Record<string, unknown>[] {
-  const v = input[key];
-  if (v === undefined) return [];
-  if (!Array.isArray(v)) fail(key, 'must be an array');
-  return v.map((item, i) => (isObj(item) ? item : fail(`${key}[${i}]`, 'must be an object')));
-}
-
 /**
- * Check an untrusted value (e.g. a parsed seed file) and return it as a {@link SeedInput}.
+ * Check an untrusted value (e.g. a parsed seed file) and return it as a {@link SeedInput}: the
+ * shape by {@link SeedSchema} (an unknown key fails at its path), then the references between
+ * lists (unique names, owners and members that name a seeded user or team).
  *
  * @example
  * ```ts
- * const seed = validateSeed(JSON.parse(text)); // SeedError: invalid seed: users[0].username: …
+ * const seed = validateSeed(JSON.parse(text)); // SeedError: invalid seed: users[0].role: unknown key
  * ```
  */
 export function validateSeed(input: unknown): SeedInput {
-  if (!isObj(input)) fail('root', 'must be a JSON object');
+  const result = v.safeParse(SeedSchema, input);
+  if (!result.success) {
+    const issue = deepestIssue(result.issues[0]);
+    fail(issuePath(issue), issueMessage(issue));
+  }
+  const seed = result.output;
   const usernames = new Set<string>();
-  const users = list(input, 'users').map((u, i): SeedUser => {
-    const where = `users[${i}]`;
-    const username = optString(u, 'username', where);
-    if (username === undefined || !USERNAME.test(username)) fail(`${where}.username`, 'must be 3-22 chars: a lowercase letter, then lowercase letters, digits, ".", "-", "_"');
-    if (usernames.has(username)) fail(`${where}.username`, `duplicate username ${username}`);
+  const unique = (where: string, username: string) => {
+    if (usernames.has(username)) fail(where, `duplicate username ${username}`);
     usernames.add(username);
-    const password = optString(u, 'password', where);
-    if (password === undefined || password.length < 5 || password.length > 72) fail(`${where}.password`, 'must be a string of 5 to 72 characters');
-    const roles = optString(u, 'roles', where);
-    if (roles !== undefined && (!ROLES.test(roles) || roles === 'system_admin')) fail(`${where}.roles`, 'must be space-separated role names (e.g. "system_admin system_user")');
-    if (u.deactivated !== undefined && typeof u.deactivated !== 'boolean') fail(`${where}.deactivated`, 'must be a boolean');
-    for (const key of ['email', 'first_name', 'last_name', 'nickname', 'position', 'locale']) optString(u, key, where);
-    return { ...(u as unknown as SeedUser), username, password };
-  });
-  const bots = list(input, 'bots').map((b, i): SeedBot => {
-    const where = `bots[${i}]`;
-    const username = optString(b, 'username', where);
-    if (username === undefined || !USERNAME.test(username)) fail(`${where}.username`, 'must be a valid username');
-    if (usernames.has(username)) fail(`${where}.username`, `duplicate username ${username}`);
-    usernames.add(username);
-    const owner = optString(b, 'owner', where);
-    if (owner === undefined || !users.some((u) => u.username === owner)) fail(`${where}.owner`, 'must be the username of a seeded user');
-    optString(b, 'display_name', where);
-    optString(b, 'description', where);
-    return { ...(b as unknown as SeedBot), username, owner };
+  };
+  const users = seed.users ?? [];
+  users.forEach((u, i) => unique(`users[${i}].username`, u.username));
+  const bots = seed.bots ?? [];
+  bots.forEach((b, i) => {
+    unique(`bots[${i}].username`, b.username);
+    if (!users.some((u) => u.username === b.owner)) fail(`bots[${i}].owner`, 'must be the username of a seeded user');
   });
   const teamNames = new Set<string>();
-  const teams = list(input, 'teams').map((t, i): SeedTeam => {
-    const where = `teams[${i}]`;
-    const name = optString(t, 'name', where);
-    if (name === undefined || !NAME.test(name)) fail(`${where}.name`, 'must be lowercase letters, digits, "-", "_" (1-64 chars)');
-    if (teamNames.has(name)) fail(`${where}.name`, `duplicate team ${name}`);
-    teamNames.add(name);
-    const display = optString(t, 'display_name', where) ?? name;
-    if (t.type !== undefined && t.type !== 'O' && t.type !== 'I') fail(`${where}.type`, 'must be "O" or "I"');
-    const members = t.members === undefined ? [] : Array.isArray(t.members) ? t.members : fail(`${where}.members`, 'must be an array');
-    for (const [j, m] of members.entries()) {
-      const username = typeof m === 'string' ? m : isObj(m) ? m.username : undefined;
-      if (typeof username !== 'string' || !usernames.has(username)) fail(`${where}.members[${j}]`, 'must name a seeded user or bot');
-      if (isObj(m) && m.roles !== undefined && (typeof m.roles !== 'string' || !ROLES.test(m.roles))) fail(`${where}.members[${j}].roles`, 'must be space-separated role names');
-    }
-    return { name, display_name: display, type: (t.type as 'O' | 'I' | undefined) ?? 'O', members: members as SeedTeam['members'] };
+  const teams = (seed.teams ?? []).map((t, i): SeedTeam => {
+    if (teamNames.has(t.name)) fail(`teams[${i}].name`, `duplicate team ${t.name}`);
+    teamNames.add(t.name);
+    (t.members ?? []).forEach((m, j) => {
+      if (!usernames.has(typeof m === 'string' ? m : m.username)) fail(`teams[${i}].members[${j}]`, 'must name a seeded user or bot');
+    });
+    return { ...t, display_name: t.display_name ?? t.name, type: t.type ?? 'O', members: t.members ?? [] };
   });
   const channelKeys = new Set<string>();
-  const channels = list(input, 'channels').map((c, i): SeedChannel => {
-    const where = `channels[${i}]`;
-    const team = optString(c, 'team', where);
-    if (team === undefined || !teamNames.has(team)) fail(`${where}.team`, 'must name a seeded team');
-    const name = optString(c, 'name', where);
-    if (name === undefined || !NAME.test(name)) fail(`${where}.name`, 'must be lowercase letters, digits, "-", "_" (1-64 chars)');
-    if (channelKeys.has(`${team}:${name}`)) fail(`${where}.name`, `duplicate channel ${name} in team ${team}`);
-    channelKeys.add(`${team}:${name}`);
-    if (c.type !== undefined && c.type !== 'O' && c.type !== 'P') fail(`${where}.type`, 'must be "O" or "P"');
-    const members = c.members === undefined ? undefined : Array.isArray(c.members) ? c.members : fail(`${where}.members`, 'must be an array');
-    for (const [j, m] of (members ?? []).entries()) {
-      if (typeof m !== 'string' || !usernames.has(m)) fail(`${where}.members[${j}]`, 'must name a seeded user or bot');
-    }
-    return { team, name, display_name: optString(c, 'display_name', where) ?? name, type: (c.type as 'O' | 'P' | undefined) ?? 'O', members: members as string[] | undefined };
+  const channels = (seed.channels ?? []).map((c, i): SeedChannel => {
+    if (!teamNames.has(c.team)) fail(`channels[${i}].team`, 'must name a seeded team');
+    if (channelKeys.has(`${c.team}:${c.name}`)) fail(`channels[${i}].name`, `duplicate channel ${c.name} in team ${c.team}`);
+    channelKeys.add(`${c.team}:${c.name}`);
+    (c.members ?? []).forEach((m, j) => {
+      if (!usernames.has(m)) fail(`channels[${i}].members[${j}]`, 'must name a seeded user or bot');
+    });
+    return { ...c, display_name: c.display_name ?? c.name, type: c.type ?? 'O' };
   });
-  if (input.config !== undefined) {
-    try {
-      configFrom(input.config);
-    } catch {
-      fail('config', 'must be an object of setting sections whose known settings keep their types');
-    }
-  }
-  return { users, bots, teams, channels, config: input.config as SeedInput['config'] };
+  return { users, bots, teams, channels, config: seed.config };
 }
 
 /**
@@ -317,7 +221,7 @@ export async function buildSeed(input: SeedInput, now = Date.now()): Promise<{ d
   const teamByName = new Map<string, TeamRecord>();
   for (const t of seed.teams ?? []) {
     const record: TeamRecord = {
-      id: newId(), create_at: now, update_at: now, delete_at: 0, display_name: t.display_name, name: t.name,
+      id: newId(), create_at: now, update_at: now, delete_at: 0, display_name: t.display_name ?? t.name, name: t.name,
       description: '', email: '', type: t.type ?? 'O', allow_open_invite: (t.type ?? 'O') === 'O',
     };
     teams.push(record);
@@ -339,7 +243,7 @@ export async function buildSeed(input: SeedInput, now = Date.now()): Promise<{ d
       : c.type === 'P' ? [] : teamMembers.filter((m) => m.team_id === team.id).map((m) => m.user_id);
     const record: ChannelRecord = {
       id: newId(), create_at: now, update_at: now, delete_at: 0, team_id: team.id, type: c.type ?? 'O',
-      display_name: c.display_name, name: c.name, header: '', purpose: '', last_post_at: 0, total_msg_count: 0,
+      display_name: c.display_name ?? c.name, name: c.name, header: '', purpose: '', last_post_at: 0, total_msg_count: 0,
       creator_id: memberIds[0] ?? '',
     };
     channels.push(record);

@@ -87,4 +87,4 @@ export const ConfigInput = v.pipe(anyObject, v.objectWithRest({
 }, anyObject));
 
 /** What {@link ConfigInput} accepts. */
-export type ConfigInputValue = v.InferInput<typeof ConfigInput>;
+export type ConfigInputValue = v.InferOutput<typeof ConfigInput>;

@@ -74,6 +74,39 @@ export function issuePath(issue: v.BaseIssue<unknown>): string {
 }
 
 /**
+ * The issue to report: for a union that failed every option, the option's issue that got furthest
+ * into the value (`{ "username": "a", "role": … }` reports `role`, not "expected string").
+ *
+ * @example
+ * ```ts
+ * const issue = deepestIssue(result.issues[0]);
+ * ```
+ */
+export function deepestIssue(issue: v.BaseIssue<unknown>): v.BaseIssue<unknown> {
+  // A union's sub-issues carry paths relative to the union's value.
+  let best: v.BaseIssue<unknown> | undefined;
+  for (const sub of issue.issues ?? []) {
+    const candidate = deepestIssue(sub);
+    if ((candidate.path?.length ?? 0) > (best?.path?.length ?? 0)) best = candidate;
+  }
+  if (best === undefined) return issue;
+  return { ...best, path: [...(issue.path ?? []), ...(best.path ?? [])] as v.BaseIssue<unknown>['path'] };
+}
+
+/**
+ * The message for a seed or store issue: `unknown key` for a key a strict object does not
+ * declare, else valibot's message (or the one the schema gave).
+ *
+ * @example
+ * ```ts
+ * `${issuePath(issue)}: ${issueMessage(issue)}`; // 'users[0].role: unknown key'
+ * ```
+ */
+export function issueMessage(issue: v.BaseIssue<unknown>): string {
+  return issue.kind === 'schema' && issue.type === 'strict_object' && issue.expected === 'never' ? 'unknown key' : issue.message;
+}
+
+/**
  * The adapter from valibot to Mattermost's visible error for a request body: any issue is 400
  * `api.context.invalid_body_param.app_error` naming `name` (the Go handler's `SetInvalidParam`
  * / `SetInvalidParamWithErr` on a failed `json.Decode`), never a 500.
