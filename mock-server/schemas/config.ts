@@ -67,11 +67,11 @@ function partial<E extends Settings>(entries: E) {
  * (`config.go` SetDefaults), so a database written before a setting existed reads whole. Unknown
  * settings and sections are kept.
  */
-export const MockConfigSchema = v.objectWithRest({
+export const MockConfigSchema = v.pipe(anyObject, v.objectWithRest({
   ServiceSettings: v.optional(jsonObject(serviceSettings), {}),
   TeamSettings: v.optional(jsonObject(teamSettings), {}),
   RateLimitSettings: v.optional(jsonObject(rateLimitSettings), {}),
-}, anyObject);
+}, anyObject));
 
 /** The Mattermost config subset the mock understands (inferred from {@link MockConfigSchema}). */
 export type MockConfig = v.InferOutput<typeof MockConfigSchema>;
