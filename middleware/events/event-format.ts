@@ -11,6 +11,7 @@
  * parseEventPayload('user.deactivated', { userId: 42 }); // undefined
  * ```
  */
+import * as v from 'valibot';
 import type { CacheResetReason, HookEventName, HookEvents } from '../hooks/hook-bus.js';
 import { isValidId } from '../util/ids.js';
 
@@ -73,61 +74,33 @@ export interface EventClaims<E extends HookEventName = HookEventName> extends Pa
   emitted_at: number;
 }
 
-type Fields = Record<string, unknown>;
-type PayloadParsers = { [E in HookEventName]: (p: Fields) => HookEvents[E] | undefined };
-
-const id = (p: Fields, key: string): string | undefined => (isValidId(p[key]) ? (p[key] as string) : undefined);
-
-const tokenEvent = (p: Fields) => {
-  const tokenId = id(p, 'tokenId');
-  const userId = id(p, 'userId');
-  return tokenId && userId ? { tokenId, userId } : undefined;
-};
-
-const userEvent = (p: Fields) => {
-  const userId = id(p, 'userId');
-  return userId ? { userId } : undefined;
-};
+/** A 26-char Mattermost id (`model.IsValidId`). */
+const Id = v.custom<string>(isValidId, 'must be a Mattermost id');
 
 const MAX_CONFIG_KEYS = 256;
-const RESET_REASONS: ReadonlySet<string> = new Set<CacheResetReason>(['gap', 'boot', 'source', 'heartbeat', 'coalesced', 'reset']);
 const MAX_STRING = 1024;
+const RESET_REASONS = ['gap', 'boot', 'source', 'heartbeat', 'coalesced', 'reset'] as const satisfies readonly CacheResetReason[];
 
-const PARSERS: PayloadParsers = {
-  'token.created': tokenEvent,
-  'token.revoked': tokenEvent,
-  'token.disabled': tokenEvent,
-  'token.enabled': tokenEvent,
-  'token.rotated': tokenEvent,
-  'user.deactivated': userEvent,
-  'user.activated': userEvent,
-  'user.roles_changed': (p) => {
-    const userId = id(p, 'userId');
-    const roles = p.roles;
-    return userId && typeof roles === 'string' && roles.length <= MAX_STRING ? { userId, roles } : undefined;
-  },
-  'session.revoked': (p) => {
-    const userId = id(p, 'userId');
-    const sessionId = id(p, 'sessionId');
-    return userId && sessionId ? { userId, sessionId } : undefined;
-  },
-  'config.changed': (p) => {
-    const keys = p.keys;
-    if (!Array.isArray(keys) || keys.length > MAX_CONFIG_KEYS) return undefined;
-    const out: string[] = [];
-    for (const key of keys) {
-      if (typeof key !== 'string' || key.length > MAX_STRING) return undefined;
-      out.push(key);
-    }
-    return { keys: out };
-  },
-  'cache.reset': (p) => {
-    const reason = p.reason;
-    if (typeof reason !== 'string' || !RESET_REASONS.has(reason)) return undefined;
-    if (p.userId === undefined) return { reason: reason as CacheResetReason };
-    const userId = id(p, 'userId');
-    return userId ? { reason: reason as CacheResetReason, userId } : undefined;
-  },
+/** A payload object: only the declared fields are kept (`v.object` drops the rest). */
+const TokenEvent = v.object({ tokenId: Id, userId: Id });
+const UserEvent = v.object({ userId: Id });
+
+/**
+ * The payload schema of every hook event. A received payload is rebuilt from its schema's
+ * output, so an unknown field never reaches a handler and a mistyped one drops the event.
+ */
+const PAYLOADS: { [E in HookEventName]: v.GenericSchema<unknown, HookEvents[E]> } = {
+  'token.created': TokenEvent,
+  'token.revoked': TokenEvent,
+  'token.disabled': TokenEvent,
+  'token.enabled': TokenEvent,
+  'token.rotated': TokenEvent,
+  'user.deactivated': UserEvent,
+  'user.activated': UserEvent,
+  'user.roles_changed': v.object({ userId: Id, roles: v.pipe(v.string(), v.maxLength(MAX_STRING)) }),
+  'session.revoked': v.object({ userId: Id, sessionId: Id }),
+  'config.changed': v.object({ keys: v.pipe(v.array(v.pipe(v.string(), v.maxLength(MAX_STRING))), v.maxLength(MAX_CONFIG_KEYS)) }),
+  'cache.reset': v.object({ reason: v.picklist(RESET_REASONS), userId: v.optional(Id) }),
 };
 
 const isSeq = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
@@ -153,7 +126,7 @@ export function parseStreamClaims(claims: Record<string, unknown>): StreamClaims
 }
 
 /** Every hook event name a receiver accepts (all of `HookEvents`). */
-export const KNOWN_EVENTS: readonly HookEventName[] = Object.freeze(Object.keys(PARSERS) as HookEventName[]);
+export const KNOWN_EVENTS: readonly HookEventName[] = Object.freeze(Object.keys(PAYLOADS) as HookEventName[]);
 
 /**
  * True when `name` is a hook event name.
@@ -165,7 +138,7 @@ export const KNOWN_EVENTS: readonly HookEventName[] = Object.freeze(Object.keys(
  * ```
  */
 export function isKnownEvent(name: unknown): name is HookEventName {
-  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(PARSERS, name);
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(PAYLOADS, name);
 }
 
 /**
@@ -179,8 +152,9 @@ export function isKnownEvent(name: unknown): name is HookEventName {
  */
 export function parseEventPayload<E extends HookEventName>(event: E, payload: unknown): HookEvents[E] | undefined {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return undefined;
-  const parse = PARSERS[event] as (p: Fields) => HookEvents[E] | undefined;
-  return parse(payload as Fields);
+  const schema: v.GenericSchema<unknown, HookEvents[E]> = PAYLOADS[event];
+  const result = v.safeParse(schema, payload);
+  return result.success ? result.output : undefined;
 }
 
 /**

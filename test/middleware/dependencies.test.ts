@@ -1,7 +1,7 @@
 /**
  * The middleware is a library: importing an entry must not load the mock server or the packages
  * only the mock (lowdb, @koa/router, ws, valibot, busboy, koa-bodyparser) or only the events entry
- * (jose) need, and only mattermost-pat/fleet loads ioredis (an optional peer dependency). Each entry is imported in a fresh Node process whose loader hooks record every
+ * (jose; valibot for the signed-event payload schemas) need, and only mattermost-pat/fleet loads ioredis (an optional peer dependency). Each entry is imported in a fresh Node process whose loader hooks record every
  * module it resolves.
  */
 import { expect } from 'chai';
@@ -21,6 +21,7 @@ const MOCK_ONLY = ['node_modules/lowdb/', 'node_modules/@koa/router/', 'node_mod
 const JOSE = 'node_modules/jose/';
 /** ioredis is an optional peer dependency: only mattermost-pat/fleet may load it. */
 const IOREDIS = 'node_modules/ioredis/';
+const VALIBOT = 'node_modules/valibot/';
 
 /** Import `entry` (repo-relative source file) in a fresh process; the module URLs it resolved. */
 async function modulesLoadedBy(entry: string): Promise<string[]> {
@@ -80,9 +81,10 @@ describe('middleware dependencies', function () {
     expect(offending(urls, [...MOCK_ONLY, JOSE])).to.deep.equal([]);
   });
 
-  it('mattermost-pat/events loads jose but not the mock or its packages', async () => {
+  it('mattermost-pat/events loads jose and valibot (payload schemas) but not the mock or its other packages', async () => {
     const urls = await modulesLoadedBy('middleware/events/index.ts');
     expect(offending(urls, [JOSE])).to.not.deep.equal([]);
-    expect(offending(urls, [...MOCK_ONLY, IOREDIS])).to.deep.equal([]);
+    expect(offending(urls, [VALIBOT])).to.not.deep.equal([]);
+    expect(offending(urls, [...MOCK_ONLY.filter((p) => p !== VALIBOT), IOREDIS])).to.deep.equal([]);
   });
 });
