@@ -27,7 +27,8 @@
  */
 import type { Context, Middleware } from 'koa';
 import { AppError, invalidBodyParam } from './errors.js';
-import { isObject } from './services/input.js';
+import * as v from 'valibot';
+import { anyObject, decodeBody, isPlainObject as isObject } from './schemas/json.js';
 
 export interface BodyReaderOptions {
   /** Maximum body size in bytes. Default 1 MiB. */
@@ -257,9 +258,7 @@ export function jsonBody(ctx: Context): unknown {
  * ```
  */
 export function jsonObject(ctx: Context, name: string): Record<string, unknown> {
-  const parsed = jsonBody(ctx);
-  if (!isObject(parsed)) throw invalidBodyParam(name);
-  return parsed;
+  return decodeBody(anyObject, jsonBody(ctx), name);
 }
 
 /**
@@ -275,6 +274,9 @@ export function maybeJsonObject(ctx: Context): Record<string, unknown> | undefin
   return isObject(parsed) ? parsed : undefined;
 }
 
+/** A JSON object of strings (`map[string]string`). */
+const StringMap = v.pipe(anyObject, v.record(v.string(), v.string()));
+
 /**
  * Mattermost's `model.MapFromJSON`: a JSON object of strings. Invalid JSON, arrays or scalars
  * become `{}`; non-string values are dropped (Go would fail the whole decode and return `{}`,
@@ -286,12 +288,6 @@ export function maybeJsonObject(ctx: Context): Record<string, unknown> | undefin
  * ```
  */
 export function stringMap(ctx: Context): Record<string, string> {
-  const parsed = jsonBody(ctx);
-  if (!isObject(parsed)) return {};
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(parsed)) {
-    if (typeof value !== 'string') return {};
-    out[key] = value;
-  }
-  return out;
+  const result = v.safeParse(StringMap, jsonBody(ctx));
+  return result.success ? result.output : {};
 }

@@ -11,7 +11,8 @@
  * ```
  */
 import { isValidId } from '../../middleware/util/ids.js';
-import { invalidBodyParam, invalidUrlParam } from '../errors.js';
+import { invalidUrlParam } from '../errors.js';
+import { decodeBody, goString, isPlainObject } from '../schemas/json.js';
 
 /**
  * True for a plain JSON object (not null, not an array).
@@ -22,7 +23,7 @@ import { invalidBodyParam, invalidUrlParam } from '../errors.js';
  * isObject([]); // false
  * ```
  */
-export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObject = isPlainObject;
 
 /**
  * The length of a string in runes (Unicode code points), as Mattermost's limits count it.
@@ -45,10 +46,7 @@ export const runes = (s: string): number => [...s].length;
  * ```
  */
 export function stringField(body: Record<string, unknown>, key: string, bodyName: string): string {
-  const value = body[key];
-  if (value === undefined || value === null) return '';
-  if (typeof value !== 'string') throw invalidBodyParam(bodyName);
-  return value;
+  return decodeBody(goString, body[key], bodyName);
 }
 
 /**
