@@ -18,3 +18,6 @@ export const channelMemberKey = (channelId: string, userId: string): string => `
 
 /** Key of the unique `channels.team_name` index (a channel name is unique within its team). */
 export const channelNameKey = (teamId: string, name: string): string => `${teamId}:${name}`;
+
+/** Primary key of a `reactions` record (one reaction per post, user and emoji). */
+export const reactionKey = (postId: string, userId: string, emojiName: string): string => `${postId}:${userId}:${emojiName}`;

@@ -7,7 +7,7 @@
  * Secrets are never stored: token and session secrets appear only as SHA-256 hex digests,
  * passwords only as slow hashes (scrypt).
  */
-import { channelMemberKey, channelNameKey, teamMemberKey } from './keys.js';
+import { channelMemberKey, channelNameKey, reactionKey, teamMemberKey } from './keys.js';
 
 export interface UserRecord {
   id: string;
@@ -386,7 +386,7 @@ export const PRIMARY_KEY: { [C in CollectionName]: (record: Collections[C]) => s
   commands: (r) => r.id,
   incomingWebhooks: (r) => r.id,
   outgoingWebhooks: (r) => r.id,
-  reactions: (r) => `${r.post_id}:${r.user_id}:${r.emoji_name}`,
+  reactions: (r) => reactionKey(r.post_id, r.user_id, r.emoji_name),
   fileInfos: (r) => r.id,
   /** Category and name may hold ':' (URI-encoded so two rows never share a key). */
   preferences: (r) => `${r.user_id}:${encodeURIComponent(r.category)}:${encodeURIComponent(r.name)}`,

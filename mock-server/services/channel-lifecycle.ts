@@ -18,6 +18,7 @@ import { channelJson, findChannel, isValidChannelName } from './channels.js';
 import type { ServiceContext } from './context.js';
 import { blobsFor } from './file-blobs.js';
 import { isObject, runes } from './input.js';
+import { channelMemberKey, channelNameKey } from '../db/keys.js';
 
 /** Mattermost's `DefaultChannelName`: it can be neither archived nor renamed, nor left. */
 export const DEFAULT_CHANNEL_NAME = 'town-square';
@@ -37,7 +38,7 @@ export function getChannelByTeamAndChannelName(deps: ServiceContext, caller: Cal
   const { store } = deps;
   const team = store.findOne('teams', 'name', teamName);
   if (team === undefined || team.delete_at !== 0) throw new AppError('app.team.get_by_name.missing.app_error', { detailed: `name=${teamName}` });
-  const channel = store.findOne('channels', 'team_name', `${team.id}:${channelName}`);
+  const channel = store.findOne('channels', 'team_name', channelNameKey(team.id, channelName));
   const missing = () => new AppError('app.channel.get_by_name.missing.app_error', { detailed: `teamId=${team.id}, name=${channelName}` });
   if (channel === undefined || (!includeDeleted && channel.delete_at !== 0)) throw missing();
   const denied = channelReadDenied(store, caller, channel);
@@ -146,7 +147,7 @@ export async function patchChannel(deps: ServiceContext, caller: Caller, channel
   if (channel.type === 'O' || channel.type === 'P') {
     const permission = channel.type === 'O' ? 'manage_public_channel_properties' : 'manage_private_channel_properties';
     if (!channelGrants(store, caller, channel, permission)) throw permissionError(caller.userId, permission);
-  } else if (store.get('channelMembers', `${channel.id}:${caller.userId}`) === undefined) {
+  } else if (store.get('channelMembers', channelMemberKey(channel.id, caller.userId)) === undefined) {
     // DMs and GMs: no permission is linked to their header, only membership (as Mattermost).
     throw new AppError('api.channel.patch_update_channel.forbidden.app_error');
   }
@@ -161,7 +162,7 @@ export async function patchChannel(deps: ServiceContext, caller: Caller, channel
   }
   if (runes(next.header) > 1024) throw new AppError('model.channel.is_valid.header.app_error');
   if (runes(next.purpose) > 250) throw new AppError('model.channel.is_valid.purpose.app_error');
-  const holder = store.findOne('channels', 'team_name', `${next.team_id}:${next.name}`);
+  const holder = store.findOne('channels', 'team_name', channelNameKey(next.team_id, next.name));
   if (holder !== undefined && holder.id !== channel.id) throw new AppError('store.sql_channel.update.exists.app_error');
   await store.commit([{ op: 'put', collection: 'channels', record: next }]);
   deps.publish({ event: 'channel_updated', data: { channel: JSON.stringify(channelJson(next)) }, broadcast: { channel_id: next.id } });

@@ -21,6 +21,7 @@ import { DEFAULT_CHANNEL_NAME } from './channel-lifecycle.js';
 import { findChannel } from './channels.js';
 import type { ServiceContext } from './context.js';
 import { isObject } from './input.js';
+import { channelMemberKey } from '../db/keys.js';
 
 function requireReadChannel(deps: ServiceContext, caller: Caller, channelId: string): void {
   if (!sessionHasPermissionToChannel(deps.store, caller, channelId, 'read_channel')) throw permissionError(caller.userId, 'read_channel');
@@ -50,7 +51,7 @@ export function channelMembersByIds(deps: ServiceContext, caller: Caller, channe
   requireReadChannel(deps, caller, channelId);
   const out: ChannelMemberRecord[] = [];
   for (const userId of userIds) {
-    const member = deps.store.get('channelMembers', `${channelId}:${userId}`);
+    const member = deps.store.get('channelMembers', channelMemberKey(channelId, userId));
     if (member !== undefined) out.push(member);
   }
   return out;
@@ -72,7 +73,7 @@ export async function removeChannelMember(deps: ServiceContext, caller: Caller, 
     if (!channelGrants(store, caller, channel, permission)) throw permissionError(caller.userId, permission);
   }
   if (channel.name === DEFAULT_CHANNEL_NAME) throw new AppError('api.channel.remove.default.app_error', { params: { Channel: DEFAULT_CHANNEL_NAME } });
-  const key = `${channel.id}:${userId}`;
+  const key = channelMemberKey(channel.id, userId);
   if (store.get('channelMembers', key) === undefined) {
     throw new AppError('app.channel.get_member.missing.app_error', { detailed: `channel_id=${channel.id}, user_id=${userId}` });
   }
@@ -148,7 +149,7 @@ export async function viewChannel(deps: ServiceContext, caller: Caller, userId: 
   for (const channelId of new Set([view.channel_id, view.prev_channel_id])) {
     if (channelId === '') continue;
     const channel = store.get('channels', channelId);
-    const member = store.get('channelMembers', `${channelId}:${userId}`);
+    const member = store.get('channelMembers', channelMemberKey(channelId, userId));
     if (channel === undefined || member === undefined) continue;
     times[channelId] = channel.last_post_at;
     mutations.push({

@@ -36,6 +36,7 @@ import { integrationSettings } from './integration-settings.js';
 import { createPost, newPostRecord, postJson } from './posts.js';
 import { typedDecode } from './typed-decode.js';
 import { applyAttachments, integrationAuthority, parseSlackLinksToMarkdown } from './webhook-post.js';
+import { channelMemberKey, channelNameKey } from '../db/keys.js';
 
 /** `model.CommandResponse` as JSON (Go field order). */
 export interface CommandResponseJson {
@@ -143,7 +144,7 @@ function mentionFields(ctx: ServiceContext, message: string, teamId: string): Ar
   }
   for (const [name, id] of users) fields.push(['user_mentions', name], ['user_mentions_ids', id]);
   for (const match of new Set([...message.matchAll(/\B~([a-z0-9\-_]+)/gi)].map((m) => m[1]!.toLowerCase()))) {
-    const channel = store.findOne('channels', 'team_name', `${teamId}:${match}`);
+    const channel = store.findOne('channels', 'team_name', channelNameKey(teamId, match));
     if (channel !== undefined && channel.type === 'O' && channel.delete_at === 0) fields.push(['channel_mentions', match], ['channel_mentions_ids', channel.id]);
   }
   return fields;
@@ -281,7 +282,7 @@ async function handleCommandResponsePost(ctx: ServiceContext, cmd: CommandRecord
   let channel = args.channel;
   if (response.channel_id !== '') {
     const target = store.get('channels', response.channel_id);
-    if (target === undefined || store.get('channelMembers', `${target.id}:${args.userId}`) === undefined) {
+    if (target === undefined || store.get('channelMembers', channelMemberKey(target.id, args.userId)) === undefined) {
       throw new AppError('api.command.command_post.forbidden.app_error');
     }
     channel = target;

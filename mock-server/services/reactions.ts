@@ -19,6 +19,7 @@ import type { ServiceContext } from './context.js';
 import { isObject } from './input.js';
 
 import { reactionJson, reactionsOf, type ReactionJson } from './post-metadata.js';
+import { reactionKey } from '../db/keys.js';
 
 /** `model.EmojiNameMaxLength`. */
 const EMOJI_NAME_MAX = 64;
@@ -77,7 +78,7 @@ export async function saveReaction(deps: ServiceContext, caller: Caller, input: 
   if (channel.delete_at !== 0) throw new AppError('api.reaction.save.archived_channel.app_error');
   // `Reaction.IsValid` in the store: the emoji name's characters.
   if (!EMOJI_NAME.test(input.emoji_name)) throw new AppError('model.reaction.is_valid.emoji_name.app_error');
-  const key = `${post.id}:${input.user_id}:${input.emoji_name}`;
+  const key = reactionKey(post.id, input.user_id, input.emoji_name);
   const existing = store.get('reactions', key);
   if (existing !== undefined && existing.delete_at === 0) return reactionJson(existing);
   const now = deps.now();
@@ -104,12 +105,12 @@ export async function deleteReaction(deps: ServiceContext, caller: Caller, userI
   const post = livePost(deps, postId);
   const channel = findChannel(store, post.channel_id);
   if (channel.delete_at !== 0) throw new AppError('api.reaction.delete.archived_channel.app_error');
-  const existing = store.get('reactions', `${postId}:${userId}:${emojiName}`);
+  const existing = store.get('reactions', reactionKey(postId, userId, emojiName));
   if (existing === undefined || existing.delete_at !== 0) return;
   const now = deps.now();
   const left = reactionsOf(store, postId).filter((r) => r !== existing);
   const mutations: Mutation[] = [
-    { op: 'delete', collection: 'reactions', key: `${postId}:${userId}:${emojiName}` },
+    { op: 'delete', collection: 'reactions', key: reactionKey(postId, userId, emojiName) },
     { op: 'put', collection: 'posts', record: { ...post, has_reactions: left.length > 0, update_at: now } },
   ];
   await store.commit(mutations);
