@@ -11,29 +11,21 @@ import {
 
 describe('mock server: channel calls bots make (Client4 over HTTP)', () => {
   let t: ClientMock;
-  let townSquare: string;
-  let offTopic: string;
-  let privateId: string;
-  before(async () => {
-    t = await startClientMock();
-    townSquare = t.mock.seeded.channels['town-square'].id;
-    offTopic = t.mock.seeded.channels['off-topic'].id;
-    privateId = t.mock.seeded.channels['private-1'].id;
-  });
+  before(async () => { t = await startClientMock(); });
   after(async () => { await t.close(); });
 
   const newChannel = async (name: string, type: 'O' | 'P' = 'O') => t.user.createChannel({ team_id: t.teamId, name, display_name: name, type } as never);
 
   it('getChannelByNameAndTeamName / getChannelByName: found; a private channel the caller cannot read and an unknown one are the same 404, a public one 403', async () => {
     const channel = await t.user.getChannelByNameAndTeamName('ad-1', 'off-topic');
-    expect(channel).to.include({ id: offTopic, name: 'off-topic', type: 'O', team_id: t.teamId });
-    expect((await t.user.getChannelByName(t.teamId, 'off-topic')).id).to.equal(offTopic);
+    expect(channel).to.include({ id: t.offTopicId, name: 'off-topic', type: 'O', team_id: t.teamId });
+    expect((await t.user.getChannelByName(t.teamId, 'off-topic')).id).to.equal(t.offTopicId);
     await expectFailure(t.user.getChannelByNameAndTeamName('ad-1', 'private-1'), 404, 'app.channel.get_by_name.missing.app_error');
     // a public channel of a team the caller is not in: 403 read_public_channel (it is not hidden)
     const team = await t.admin.createTeam({ name: 'elsewhere', display_name: 'Elsewhere', type: 'O' } as never);
     await t.admin.createChannel({ team_id: team.id, name: 'open-there', display_name: 'Open', type: 'O' } as never);
     await expectForbidden(t.user.getChannelByNameAndTeamName('elsewhere', 'open-there'), 'read_public_channel');
-    expect((await t.admin.getChannelByNameAndTeamName('ad-1', 'private-1')).id).to.equal(privateId);
+    expect((await t.admin.getChannelByNameAndTeamName('ad-1', 'private-1')).id).to.equal(t.privateId);
     await expectFailure(t.user.getChannelByNameAndTeamName('ad-1', 'nope'), 404, 'app.channel.get_by_name.missing.app_error');
     await expectFailure(t.user.getChannelByNameAndTeamName('no-such-team', 'off-topic'), 404, 'app.team.get_by_name.missing.app_error');
     await expectFailure(t.user.getChannelByNameAndTeamName('ad-1', 'Bad_Name!'), 400, 'api.context.invalid_url_param.app_error');
@@ -41,22 +33,22 @@ describe('mock server: channel calls bots make (Client4 over HTTP)', () => {
   });
 
   it('getChannelMembers (paged) and getChannelMembersByIds; 403 read_channel for outsiders; 400 for bad ids', async () => {
-    const all = await t.user.getChannelMembers(offTopic, 0, 200);
+    const all = await t.user.getChannelMembers(t.offTopicId, 0, 200);
     expect(all.map((m) => m.user_id)).to.include.members([t.adminId, t.userId, t.otherId, ...t.moreIds]);
     expect(all[0]).to.include.keys('channel_id', 'user_id', 'roles', 'last_viewed_at', 'msg_count', 'notify_props', 'scheme_user');
-    const page0 = await t.user.getChannelMembers(offTopic, 0, 2);
-    const page1 = await t.user.getChannelMembers(offTopic, 1, 2);
+    const page0 = await t.user.getChannelMembers(t.offTopicId, 0, 2);
+    const page1 = await t.user.getChannelMembers(t.offTopicId, 1, 2);
     expect(page0).to.have.lengthOf(2);
     expect(page1).to.have.lengthOf(2);
     expect(page1.map((m) => m.user_id)).to.not.include.members(page0.map((m) => m.user_id));
-    await expectForbidden(t.user.getChannelMembers(privateId), 'read_channel');
-    const byIds = await t.user.getChannelMembersByIds(offTopic, [t.userId, UNKNOWN_ID]);
+    await expectForbidden(t.user.getChannelMembers(t.privateId), 'read_channel');
+    const byIds = await t.user.getChannelMembersByIds(t.offTopicId, [t.userId, UNKNOWN_ID]);
     expect(byIds.map((m) => m.user_id)).to.deep.equal([t.userId]);
-    await expectForbidden(t.user.getChannelMembersByIds(privateId, [t.adminId]), 'read_channel');
-    await expectFailure(t.user.getChannelMembersByIds(offTopic, []), 400, 'api.context.invalid_body_param.app_error');
+    await expectForbidden(t.user.getChannelMembersByIds(t.privateId, [t.adminId]), 'read_channel');
+    await expectFailure(t.user.getChannelMembersByIds(t.offTopicId, []), 400, 'api.context.invalid_body_param.app_error');
     // Like ArrayFromJSON + a store lookup: ids that name nobody (even malformed ones) just match nothing.
-    expect(await t.user.getChannelMembersByIds(offTopic, ['short'])).to.deep.equal([]);
-    const notArray = await raw(t.url, 'POST', `/channels/${offTopic}/members/ids`, t.user.getToken(), '{"user_ids":[]}');
+    expect(await t.user.getChannelMembersByIds(t.offTopicId, ['short'])).to.deep.equal([]);
+    const notArray = await raw(t.url, 'POST', `/channels/${t.offTopicId}/members/ids`, t.user.getToken(), '{"user_ids":[]}');
     expect([notArray.status, notArray.body.message]).to.deep.equal([400, 'Invalid or missing user_ids in request body.']);
   });
 
@@ -72,8 +64,8 @@ describe('mock server: channel calls bots make (Client4 over HTTP)', () => {
     await expectFailure(t.user.getChannelMember(channel.id, t.otherId), 404, 'app.channel.get_member.missing.app_error');
     await expectFailure(t.user.removeFromChannel(t.otherId, channel.id), 404, 'app.channel.get_member.missing.app_error');
     // someone else's membership of a private channel needs manage_private_channel_members
-    await expectForbidden(t.other.removeFromChannel(t.adminId, privateId), 'manage_private_channel_members');
-    await expectFailure(t.user.removeFromChannel(t.userId, townSquare), 400, 'api.channel.remove.default.app_error');
+    await expectForbidden(t.other.removeFromChannel(t.adminId, t.privateId), 'manage_private_channel_members');
+    await expectFailure(t.user.removeFromChannel(t.userId, t.townSquareId), 400, 'api.channel.remove.default.app_error');
     await expectFailure(t.user.removeFromChannel(UNKNOWN_ID, channel.id), 404, 'app.user.missing_account.const');
     await expectFailure(t.user.removeFromChannel(t.userId, UNKNOWN_ID), 404, 'app.channel.get.existing.app_error');
     const dm = await t.user.createDirectChannel([t.userId, t.otherId]);
@@ -104,7 +96,7 @@ describe('mock server: channel calls bots make (Client4 over HTTP)', () => {
     expect(eventsNamed(t.events, 'channel_restored').map((e) => [e.data, e.broadcast])).to.deep.equal([[{ channel_id: channel.id }, { team_id: t.teamId }]]);
     await expectFailure(t.admin.unarchiveChannel(channel.id), 400, 'api.channel.restore_channel.restored.app_error');
 
-    await expectFailure(t.admin.deleteChannel(townSquare), 400, 'api.channel.delete_channel.cannot.app_error');
+    await expectFailure(t.admin.deleteChannel(t.townSquareId), 400, 'api.channel.delete_channel.cannot.app_error');
     const dm = await t.user.createDirectChannel([t.userId, t.adminId]);
     await expectFailure(t.user.deleteChannel(dm.id), 400, 'api.channel.delete_channel.type.invalid');
     await expectFailure(t.user.deleteChannel(UNKNOWN_ID), 404, 'app.channel.get.existing.app_error');
@@ -137,7 +129,7 @@ describe('mock server: channel calls bots make (Client4 over HTTP)', () => {
     await expectFailure(t.user.patchChannel(channel.id, { name: 'Bad Name' }), 400, 'model.channel.is_valid.1_or_more.app_error');
     await expectFailure(t.user.patchChannel(channel.id, { name: 'off-topic' }), 400, 'store.sql_channel.update.exists.app_error');
     await expectFailure(t.user.patchChannel(channel.id, { header: 'h'.repeat(1025) }), 400, 'model.channel.is_valid.header.app_error');
-    await expectFailure(t.admin.patchChannel(townSquare, { name: 'renamed' }), 400, 'api.channel.update_channel.tried.app_error');
+    await expectFailure(t.admin.patchChannel(t.townSquareId, { name: 'renamed' }), 400, 'api.channel.update_channel.tried.app_error');
     const bad = await raw(t.url, 'PUT', `/channels/${channel.id}/patch`, t.user.getToken(), '{"header":5}');
     expect([bad.status, bad.body.id, bad.body.message]).to.deep.equal([400, 'api.context.invalid_body_param.app_error', 'Invalid or missing channel in request body.']);
     const dm = await t.user.createDirectChannel([t.userId, t.otherId]);
@@ -178,27 +170,27 @@ describe('mock server: channel calls bots make (Client4 over HTTP)', () => {
     const stats = await t.user.getChannelStats(channel.id);
     expect(stats).to.deep.equal({ channel_id: channel.id, member_count: 2, guest_count: 0, pinnedpost_count: 1, files_count: -1 });
     expect((await t.user.getChannelStats(channel.id, true)).files_count).to.equal(0);
-    await expectForbidden(t.user.getChannelStats(privateId), 'read_channel');
+    await expectForbidden(t.user.getChannelStats(t.privateId), 'read_channel');
   });
 
   it('viewMyChannel: last_viewed_at_times, the membership read up to the last post, multiple_channels_viewed to the viewer', async () => {
-    const post = await t.admin.createPost({ channel_id: offTopic, message: 'news' } as never);
-    const before = await t.user.getChannelMember(offTopic, t.userId);
+    const post = await t.admin.createPost({ channel_id: t.offTopicId, message: 'news' } as never);
+    const before = await t.user.getChannelMember(t.offTopicId, t.userId);
     expect(before.last_viewed_at).to.be.below(post.create_at);
     t.events.length = 0;
-    const res = await t.user.viewMyChannel(offTopic);
-    const channel = await t.user.getChannel(offTopic);
-    expect(res).to.deep.equal({ status: 'OK', last_viewed_at_times: { [offTopic]: channel.last_post_at } });
-    const after = await t.user.getChannelMember(offTopic, t.userId);
+    const res = await t.user.viewMyChannel(t.offTopicId);
+    const channel = await t.user.getChannel(t.offTopicId);
+    expect(res).to.deep.equal({ status: 'OK', last_viewed_at_times: { [t.offTopicId]: channel.last_post_at } });
+    const after = await t.user.getChannelMember(t.offTopicId, t.userId);
     expect(after).to.include({ last_viewed_at: channel.last_post_at, msg_count: channel.total_msg_count, mention_count: 0 });
     expect(eventsNamed(t.events, 'multiple_channels_viewed').map((e) => [e.data, e.broadcast])).to.deep.equal([
-      [{ channel_times: { [offTopic]: channel.last_post_at } }, { user_id: t.userId }],
+      [{ channel_times: { [t.offTopicId]: channel.last_post_at } }, { user_id: t.userId }],
     ]);
     // not a member: nothing to mark, nothing published
     t.events.length = 0;
-    expect(await t.user.viewMyChannel(privateId)).to.deep.equal({ status: 'OK', last_viewed_at_times: {} });
+    expect(await t.user.viewMyChannel(t.privateId)).to.deep.equal({ status: 'OK', last_viewed_at_times: {} });
     expect(t.events).to.deep.equal([]);
-    const forOther = await raw(t.url, 'POST', `/channels/members/${t.otherId}/view`, t.user.getToken(), JSON.stringify({ channel_id: offTopic }));
+    const forOther = await raw(t.url, 'POST', `/channels/members/${t.otherId}/view`, t.user.getToken(), JSON.stringify({ channel_id: t.offTopicId }));
     expect([forOther.status, forOther.body.id]).to.deep.equal([403, 'api.context.permissions.app_error']);
     const badId = await raw(t.url, 'POST', '/channels/members/me/view', t.user.getToken(), JSON.stringify({ channel_id: 'nope' }));
     expect([badId.status, badId.body.message]).to.deep.equal([400, 'Invalid or missing channel_view.channel_id in request body.']);

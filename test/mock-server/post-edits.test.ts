@@ -8,27 +8,21 @@ import { expectFailure, expectForbidden, eventsNamed, raw, startClientMock, UNKN
 
 describe('mock server: post calls bots make (Client4 over HTTP)', () => {
   let t: ClientMock;
-  let offTopic: string;
-  let privateId: string;
-  before(async () => {
-    t = await startClientMock();
-    offTopic = t.mock.seeded.channels['off-topic'].id;
-    privateId = t.mock.seeded.channels['private-1'].id;
-  });
+  before(async () => { t = await startClientMock(); });
   after(async () => { await t.close(); });
 
-  const post = (message: string, rootId = '') => t.user.createPost({ channel_id: offTopic, message, root_id: rootId } as never);
+  const post = (message: string, rootId = '') => t.user.createPost({ channel_id: t.offTopicId, message, root_id: rootId } as never);
 
   it('getPostThread: the root and its replies, newest first, from the root or a reply; 404 / 403', async () => {
     const root = await post('root');
-    const r1 = await t.other.createPost({ channel_id: offTopic, message: 'reply 1', root_id: root.id } as never);
+    const r1 = await t.other.createPost({ channel_id: t.offTopicId, message: 'reply 1', root_id: root.id } as never);
     const r2 = await post('reply 2', root.id);
     const thread = await t.user.getPostThread(root.id);
     expect(thread.order).to.deep.equal([r2.id, r1.id, root.id]);
     expect(thread.posts[root.id]).to.include({ message: 'root', reply_count: 2 });
     expect((await t.user.getPostThread(r1.id)).order).to.deep.equal(thread.order);
     await expectFailure(t.user.getPostThread(UNKNOWN_ID), 404, 'app.post.get.app_error');
-    const secret = await t.admin.createPost({ channel_id: privateId, message: 'admins only' } as never);
+    const secret = await t.admin.createPost({ channel_id: t.privateId, message: 'admins only' } as never);
     await expectForbidden(t.user.getPostThread(secret.id), 'read_channel_content');
   });
 
@@ -40,7 +34,7 @@ describe('mock server: post calls bots make (Client4 over HTTP)', () => {
     expect(updated.edit_at).to.be.greaterThan(0);
     expect(updated.update_at).to.be.at.least(updated.edit_at);
     const [edited] = eventsNamed(t.events, 'post_edited');
-    expect(edited.broadcast).to.deep.equal({ channel_id: offTopic });
+    expect(edited.broadcast).to.deep.equal({ channel_id: t.offTopicId });
     expect(JSON.parse(edited.data.post as string)).to.include({ id: p.id, message: 'fixed' });
     expect((await t.user.getPost(p.id)).message).to.equal('fixed');
     const mismatch = await raw(t.url, 'PUT', `/posts/${p.id}`, t.user.getToken(), JSON.stringify({ id: UNKNOWN_ID, message: 'x' }));
@@ -53,7 +47,7 @@ describe('mock server: post calls bots make (Client4 over HTTP)', () => {
   });
 
   it('patchPost: only the given fields; pinning does not set edit_at; 403 edit_others_posts; bad bodies 400', async () => {
-    const p = await t.user.createPost({ channel_id: offTopic, message: 'keep me', props: { a: 1 } } as never);
+    const p = await t.user.createPost({ channel_id: t.offTopicId, message: 'keep me', props: { a: 1 } } as never);
     const pinned = await t.user.patchPost({ id: p.id, is_pinned: true });
     expect(pinned).to.include({ message: 'keep me', is_pinned: true, edit_at: 0 });
     expect(pinned.props).to.deep.equal({ a: 1 });
@@ -67,18 +61,18 @@ describe('mock server: post calls bots make (Client4 over HTTP)', () => {
 
   it('deletePost: soft delete of the post and its replies, post_deleted with delete_by; gone from get, listings and threads', async () => {
     const root = await post('delete me');
-    const reply = await t.other.createPost({ channel_id: offTopic, message: 'me too', root_id: root.id } as never);
+    const reply = await t.other.createPost({ channel_id: t.offTopicId, message: 'me too', root_id: root.id } as never);
     await expectForbidden(t.other.deletePost(root.id), 'delete_others_posts');
     t.events.length = 0;
     expect(await t.user.deletePost(root.id)).to.deep.equal({ status: 'OK' });
     const [deleted] = eventsNamed(t.events, 'post_deleted');
-    expect(deleted.broadcast).to.deep.equal({ channel_id: offTopic });
+    expect(deleted.broadcast).to.deep.equal({ channel_id: t.offTopicId });
     expect(deleted.data.delete_by).to.equal(t.userId);
     expect(JSON.parse(deleted.data.post as string)).to.include({ id: root.id });
     await expectFailure(t.user.getPost(root.id), 404, 'app.post.get.app_error');
     await expectFailure(t.user.getPost(reply.id), 404, 'app.post.get.app_error');
     await expectFailure(t.user.getPostThread(root.id), 404, 'app.post.get.app_error');
-    const listing = await t.user.getPosts(offTopic, 0, 200);
+    const listing = await t.user.getPosts(t.offTopicId, 0, 200);
     expect(listing.order).to.not.include.members([root.id, reply.id]);
     expect(Object.keys(listing.posts)).to.not.include.members([root.id, reply.id]);
     const withDeleted = await raw(t.url, 'GET', `/posts/${root.id}?include_deleted=true`, t.admin.getToken());
@@ -87,13 +81,13 @@ describe('mock server: post calls bots make (Client4 over HTTP)', () => {
     await expectFailure(t.user.deletePost(root.id), 404, 'app.post.get.app_error');
     await expectFailure(t.user.deletePost(UNKNOWN_ID), 404, 'app.post.get.app_error');
     // an admin may delete anyone's post
-    const theirs = await t.other.createPost({ channel_id: offTopic, message: 'moderate me' } as never);
+    const theirs = await t.other.createPost({ channel_id: t.offTopicId, message: 'moderate me' } as never);
     expect(await t.admin.deletePost(theirs.id)).to.deep.equal({ status: 'OK' });
   });
 
   it('deletePost ?permanent=true: 501 until EnableAPIPostDeletion, then manage_system only; the post, its replies and reactions are gone', async () => {
     const root = await post('erase me');
-    const reply = await t.other.createPost({ channel_id: offTopic, message: 'and me', root_id: root.id } as never);
+    const reply = await t.other.createPost({ channel_id: t.offTopicId, message: 'and me', root_id: root.id } as never);
     await t.other.addReaction(t.otherId, root.id, 'wave');
     const off = await raw(t.url, 'DELETE', `/posts/${root.id}?permanent=true`, t.admin.getToken());
     expect([off.status, off.body.id]).to.deep.equal([501, 'api.post.delete_post.not_enabled.app_error']);

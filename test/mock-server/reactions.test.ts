@@ -11,23 +11,17 @@ const hasReactions = (post: object): unknown => (post as { has_reactions?: boole
 
 describe('mock server: reactions (Client4 over HTTP)', () => {
   let t: ClientMock;
-  let offTopic: string;
-  let privateId: string;
-  before(async () => {
-    t = await startClientMock();
-    offTopic = t.mock.seeded.channels['off-topic'].id;
-    privateId = t.mock.seeded.channels['private-1'].id;
-  });
+  before(async () => { t = await startClientMock(); });
   after(async () => { await t.close(); });
 
   it('addReaction / getReactionsForPost / removeReaction keep has_reactions and metadata consistent, with events', async () => {
-    const p = await t.user.createPost({ channel_id: offTopic, message: 'react to me' } as never);
+    const p = await t.user.createPost({ channel_id: t.offTopicId, message: 'react to me' } as never);
     expect(hasReactions(p)).to.equal(undefined);
     t.events.length = 0;
     const r = await t.other.addReaction(t.otherId, p.id, 'tada');
-    expect(r).to.include({ user_id: t.otherId, post_id: p.id, emoji_name: 'tada', channel_id: offTopic, delete_at: 0 });
+    expect(r).to.include({ user_id: t.otherId, post_id: p.id, emoji_name: 'tada', channel_id: t.offTopicId, delete_at: 0 });
     const [added] = eventsNamed(t.events, 'reaction_added');
-    expect(added.broadcast).to.deep.equal({ channel_id: offTopic });
+    expect(added.broadcast).to.deep.equal({ channel_id: t.offTopicId });
     expect(JSON.parse(added.data.reaction as string)).to.include({ user_id: t.otherId, emoji_name: 'tada' });
     const again = await t.other.addReaction(t.otherId, p.id, 'tada');
     expect(again.create_at).to.equal(r.create_at);
@@ -54,9 +48,9 @@ describe('mock server: reactions (Client4 over HTTP)', () => {
   });
 
   it('refuses reactions for someone else (403 id), outside the channel (403 add_reaction), bad bodies (400), deleted posts (404), archived channels (400)', async () => {
-    const p = await t.user.createPost({ channel_id: offTopic, message: 'x' } as never);
+    const p = await t.user.createPost({ channel_id: t.offTopicId, message: 'x' } as never);
     await expectFailure(t.user.addReaction(t.otherId, p.id, 'tada'), 403, 'api.reaction.save_reaction.user_id.app_error');
-    const secret = await t.admin.createPost({ channel_id: privateId, message: 'admins only' } as never);
+    const secret = await t.admin.createPost({ channel_id: t.privateId, message: 'admins only' } as never);
     await expectForbidden(t.user.addReaction(t.userId, secret.id, 'tada'), 'add_reaction');
     await expectForbidden(t.user.getReactionsForPost(secret.id), 'read_channel_content');
     await expectForbidden(t.user.addReaction(t.userId, UNKNOWN_ID, 'tada'), 'add_reaction');

@@ -8,13 +8,7 @@ import { expectFailure, expectForbidden, raw, startClientMock, UNKNOWN_ID, type 
 
 describe('mock server: user lookups (Client4 over HTTP)', () => {
   let t: ClientMock;
-  let offTopic: string;
-  let privateId: string;
-  before(async () => {
-    t = await startClientMock();
-    offTopic = t.mock.seeded.channels['off-topic'].id;
-    privateId = t.mock.seeded.channels['private-1'].id;
-  });
+  before(async () => { t = await startClientMock(); });
   after(async () => { await t.close(); });
 
   const names = (users: Array<{ username: string }>) => users.map((u) => u.username);
@@ -56,19 +50,19 @@ describe('mock server: user lookups (Client4 over HTTP)', () => {
     expect(names(all)).to.deep.equal(['sysadmin', 'user-1', 'user-2', 'user-3', 'user-4']);
     expect(names(await t.user.getProfiles(1, 2))).to.deep.equal(['user-2', 'user-3']);
     expect(names(await t.user.getProfiles(0, 200, { in_team: t.teamId }))).to.have.lengthOf(5);
-    expect(names(await t.admin.getProfiles(0, 200, { in_channel: privateId }))).to.deep.equal(['sysadmin']);
-    expect(names(await t.admin.getProfiles(0, 200, { in_team: t.teamId, not_in_channel: privateId }))).to.deep.equal(['user-1', 'user-2', 'user-3', 'user-4']);
+    expect(names(await t.admin.getProfiles(0, 200, { in_channel: t.privateId }))).to.deep.equal(['sysadmin']);
+    expect(names(await t.admin.getProfiles(0, 200, { in_team: t.teamId, not_in_channel: t.privateId }))).to.deep.equal(['user-1', 'user-2', 'user-3', 'user-4']);
     expect(names(await t.user.getProfiles(0, 200, { role: 'system_admin' }))).to.deep.equal(['sysadmin']);
     await t.admin.updateUserActive(t.moreIds[1], false);
     expect(names(await t.user.getProfiles(0, 200, { inactive: true }))).to.deep.equal(['user-4']);
     expect(names(await t.user.getProfiles(0, 200, { active: true }))).to.not.include('user-4');
     await t.admin.updateUserActive(t.moreIds[1], true);
-    await expectForbidden(t.user.getProfiles(0, 60, { in_channel: privateId }), 'read_channel');
+    await expectForbidden(t.user.getProfiles(0, 60, { in_channel: t.privateId }), 'read_channel');
     await expectForbidden(t.user.getProfiles(0, 60, { in_team: UNKNOWN_ID }), 'view_team');
     await expectForbidden(t.user.getProfiles(0, 60, { without_team: true }), 'list_users_without_team');
     await expectFailure(t.user.getProfiles(0, 60, { sort: 'bogus' }), 400, 'api.context.invalid_url_param.app_error');
-    await expectFailure(t.user.getProfiles(0, 60, { in_channel: offTopic, sort: 'create_at' }), 400, 'api.context.invalid_url_param.app_error');
-    await expectFailure(t.user.getProfiles(0, 60, { not_in_channel: offTopic }), 400, 'api.context.invalid_url_param.app_error');
+    await expectFailure(t.user.getProfiles(0, 60, { in_channel: t.offTopicId, sort: 'create_at' }), 400, 'api.context.invalid_url_param.app_error');
+    await expectFailure(t.user.getProfiles(0, 60, { not_in_channel: t.offTopicId }), 400, 'api.context.invalid_url_param.app_error');
     await expectForbidden(t.user.getProfiles(0, 60, { in_team: 'short' }), 'view_team');
     await expectFailure(t.user.getProfiles(0, 60, { role: 'no_such_role' }), 400, 'api.context.invalid_body_param.app_error');
     await expectFailure(t.user.getProfiles(0, 60, { sort: 'status' }), 400, 'api.context.invalid_url_param.app_error');
@@ -80,31 +74,31 @@ describe('mock server: user lookups (Client4 over HTTP)', () => {
     expect(names(await t.user.searchUsers('user-', {}))).to.deep.equal(['user-1', 'user-2', 'user-3', 'user-4']);
     expect(names(await t.user.searchUsers('ada', {}))).to.deep.equal(['user-2']);
     expect(names(await t.user.searchUsers('@sam', { team_id: t.teamId }))).to.deep.equal(['user-1']);
-    expect(names(await t.user.searchUsers('user', { in_channel_id: offTopic, limit: 2 }))).to.deep.equal(['user-1', 'user-2']);
-    expect(names(await t.admin.searchUsers('user', { team_id: t.teamId, not_in_channel_id: privateId }))).to.have.lengthOf(4);
-    await expectForbidden(t.user.searchUsers('user', { in_channel_id: privateId }), 'read_channel');
+    expect(names(await t.user.searchUsers('user', { in_channel_id: t.offTopicId, limit: 2 }))).to.deep.equal(['user-1', 'user-2']);
+    expect(names(await t.admin.searchUsers('user', { team_id: t.teamId, not_in_channel_id: t.privateId }))).to.have.lengthOf(4);
+    await expectForbidden(t.user.searchUsers('user', { in_channel_id: t.privateId }), 'read_channel');
     await expectFailure(t.user.searchUsers('', {}), 400, 'api.context.invalid_body_param.app_error');
     const tooMany = await expectFailure(t.user.searchUsers('x', { limit: 5000 }), 400, 'api.context.invalid_body_param.app_error');
     expect(tooMany.detailed).to.equal('');
     const bad = await raw(t.url, 'POST', '/users/search', t.user.getToken(), '"term"');
     expect([bad.status, bad.body.message]).to.deep.equal([400, 'Invalid or missing props in request body.']);
-    const noTeam = await raw(t.url, 'POST', '/users/search', t.user.getToken(), JSON.stringify({ term: 'u', not_in_channel_id: offTopic }));
+    const noTeam = await raw(t.url, 'POST', '/users/search', t.user.getToken(), JSON.stringify({ term: 'u', not_in_channel_id: t.offTopicId }));
     expect([noTeam.status, noTeam.body.message]).to.deep.equal([400, 'Invalid or missing team_id in request body.']);
     expect(names(await t.user.searchUsers('user-1@sample', {}))).to.deep.equal(['user-1']); // ShowEmailAddress is on by default
   });
 
   it('autocompleteUsers: 200 (not /users/:user_id\'s 400); channel members plus out_of_channel team members; limit', async () => {
-    const inChannel = await t.admin.autocompleteUsers('user', t.teamId, privateId);
+    const inChannel = await t.admin.autocompleteUsers('user', t.teamId, t.privateId);
     expect(names(inChannel.users)).to.deep.equal([]);
     expect(names(inChannel.out_of_channel ?? [])).to.deep.equal(['user-1', 'user-2', 'user-3', 'user-4']);
     const team = await t.user.autocompleteUsers('sys', t.teamId, '');
     expect(names(team.users)).to.deep.equal(['sysadmin']);
     expect(team).to.not.have.property('out_of_channel');
-    expect(names((await t.user.autocompleteUsers('user', t.teamId, offTopic, { limit: 1 })).users)).to.deep.equal(['user-1']);
-    await expectFailure(t.user.autocompleteUsers('user', '', offTopic), 400, 'api.user.autocomplete_users.missing_team_id.app_error');
+    expect(names((await t.user.autocompleteUsers('user', t.teamId, t.offTopicId, { limit: 1 })).users)).to.deep.equal(['user-1']);
+    await expectFailure(t.user.autocompleteUsers('user', '', t.offTopicId), 400, 'api.user.autocomplete_users.missing_team_id.app_error');
     expect(names((await t.user.autocompleteUsers('user-1@', '', '')).users)).to.deep.equal([]); // never on emails
     expect(names((await t.user.autocompleteUsers('', '', '')).users)).to.have.lengthOf(5);
-    await expectForbidden(t.user.autocompleteUsers('a', t.teamId, privateId), 'read_channel');
+    await expectForbidden(t.user.autocompleteUsers('a', t.teamId, t.privateId), 'read_channel');
     await expectForbidden(t.user.autocompleteUsers('a', UNKNOWN_ID, ''), 'view_team');
   });
 });

@@ -29,6 +29,10 @@ export interface ClientMock {
   /** Ids of user-3 and user-4 (team members, never logged in). */
   moreIds: [string, string];
   teamId: string;
+  /** Ids of the seeded channels of team ad-1: town-square and off-topic (public), private-1 (sysadmin its only member). */
+  townSquareId: string;
+  offTopicId: string;
+  privateId: string;
   /** Every WebSocket event published since start (or the last `events.length = 0`). */
   events: WebSocketEvent[];
   /** A fresh client with this token. */
@@ -80,6 +84,9 @@ export async function startClientMock(): Promise<ClientMock> {
     otherId: users['user-2'].id,
     moreIds: [users['user-3'].id, users['user-4'].id],
     teamId: mock.seeded.team?.id ?? '',
+    townSquareId: mock.seeded.channels['town-square'].id,
+    offTopicId: mock.seeded.channels['off-topic'].id,
+    privateId: mock.seeded.channels['private-1'].id,
     async close() {
       await new Promise<void>((resolve) => { http.close(() => resolve()); http.closeAllConnections(); });
       await mock.close();
