@@ -5,11 +5,9 @@
  * errors of a failing service.
  */
 import { expect } from 'chai';
-import { connect, login, type Client } from '../../examples/lib/client.js';
-import { json, startIntegrationService, startListeningMock, type IntegrationService, type ListeningMock } from './support/integration-service.js';
+import { connect } from '../../examples/lib/client.js';
+import { json, startIntegrationService, startIntegrationMock, type ErrorBody, type IntegrationMock, type IntegrationService, type ListeningMock } from './support/integration-service.js';
 import { muteClientLogs, OfficialClient, startWsMock, type WsMock } from './websocket/support/ws.js';
-
-interface ErrorBody { id: string; message: string; detailed_error: string; status_code: number }
 
 async function api(t: ListeningMock, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown; text: string; type: string | null }> {
   const res = await fetch(`${t.url}/api/v4${path}`, {
@@ -31,25 +29,16 @@ function expectError(res: { status: number; body: unknown; type: string | null }
 }
 
 describe('slash commands (mock)', () => {
-  let t: ListeningMock;
+  let t: IntegrationMock;
   let svc: IntegrationService;
-  let admin: Client;
-  let user: Client;
   let adminToken: string;
   let userToken: string;
-  let teamId: string;
-  let townSquare: string;
 
   beforeEach(async () => {
-    t = await startListeningMock({ developerMode: true });
+    t = await startIntegrationMock();
     svc = await startIntegrationService(() => json({ response_type: 'in_channel', text: 'deployed' }));
-    const { sysadmin, user1 } = t.mock.seeded;
-    admin = await login(t.url, sysadmin.username, sysadmin.password);
-    user = await login(t.url, user1.username, user1.password);
-    adminToken = admin.getToken();
-    userToken = user.getToken();
-    teamId = t.mock.seeded.teams['ad-1']!.id;
-    townSquare = t.mock.seeded.channels['town-square']!.id;
+    adminToken = t.admin.getToken();
+    userToken = t.user.getToken();
   });
   afterEach(async () => {
     await svc.close();
@@ -57,36 +46,36 @@ describe('slash commands (mock)', () => {
   });
 
   const addDeploy = (extra: Record<string, unknown> = {}) =>
-    admin.addCommand({ team_id: teamId, trigger: 'Deploy', url: `${svc.url}/deploy`, method: 'P', display_name: 'Deploy', ...extra } as never);
+    t.admin.addCommand({ team_id: t.teamId, trigger: 'Deploy', url: `${svc.url}/deploy`, method: 'P', display_name: 'Deploy', ...extra } as never);
 
   describe('registration', () => {
     it('POST /commands creates a command with its token (201); GET, custom lists show the token, other lists do not', async () => {
       const cmd = await addDeploy({ auto_complete: true, auto_complete_desc: 'ship it' });
       expect(cmd.trigger).to.equal('deploy');
       expect(cmd.token).to.match(/^[a-z0-9]{26}$/);
-      expect(cmd).to.include({ team_id: teamId, method: 'P', url: `${svc.url}/deploy`, creator_id: t.mock.seeded.sysadmin.id, delete_at: 0, plugin_id: '' });
+      expect(cmd).to.include({ team_id: t.teamId, method: 'P', url: `${svc.url}/deploy`, creator_id: t.mock.seeded.sysadmin.id, delete_at: 0, plugin_id: '' });
       expect(Object.keys(cmd)).to.deep.equal(['id', 'token', 'create_at', 'update_at', 'delete_at', 'creator_id', 'team_id', 'trigger', 'method', 'username', 'icon_url', 'auto_complete', 'auto_complete_desc', 'auto_complete_hint', 'display_name', 'description', 'url', 'plugin_id']);
       const one = await api(t, adminToken, 'GET', `/commands/${cmd.id}`);
       expect(one.status).to.equal(200);
       expect((one.body as { token: string }).token).to.equal(cmd.token);
-      const custom = await admin.getCustomTeamCommands(teamId);
+      const custom = await t.admin.getCustomTeamCommands(t.teamId);
       expect(custom.map((c) => c.token)).to.deep.equal([cmd.token]);
-      const all = await admin.getCommandsList(teamId);
+      const all = await t.admin.getCommandsList(t.teamId);
       expect(all).to.have.lengthOf(1);
       expect(all[0]).to.include({ id: cmd.id, token: '', url: '', method: '', creator_id: '' });
       // user-1 (team_user, no manage_own_slash_commands) sees only autocomplete commands, sanitized.
-      const seen = await user.getCommandsList(teamId);
+      const seen = await t.user.getCommandsList(t.teamId);
       expect(seen.map((c) => [c.id, c.token])).to.deep.equal([[cmd.id, '']]);
     });
 
     it('refuses without manage_own_slash_commands (403) and hides commands from those who may not manage them (404)', async () => {
-      const created = await api(t, userToken, 'POST', '/commands', { team_id: teamId, trigger: 'x', url: `${svc.url}/x`, method: 'P' });
+      const created = await api(t, userToken, 'POST', '/commands', { team_id: t.teamId, trigger: 'x', url: `${svc.url}/x`, method: 'P' });
       const body = expectError(created, 403, 'api.context.permissions.app_error');
       expect(body.detailed_error).to.match(/permission=manage_own_slash_commands/);
       const cmd = await addDeploy();
       expectError(await api(t, userToken, 'GET', `/commands/${cmd.id}`), 404, 'store.sql_command.save.get.app_error');
       expectError(await api(t, userToken, 'DELETE', `/commands/${cmd.id}`), 404, 'store.sql_command.save.get.app_error');
-      expectError(await api(t, userToken, 'GET', `/commands?team_id=${teamId}&custom_only=true`), 403, 'api.context.permissions.app_error');
+      expectError(await api(t, userToken, 'GET', `/commands?team_id=${t.teamId}&custom_only=true`), 403, 'api.context.permissions.app_error');
       expectError(await api(t, adminToken, 'GET', '/commands'), 400, 'api.context.invalid_param.app_error');
       expect(t.mock.store.get('commands', cmd.id)).to.not.equal(undefined);
     });
@@ -106,7 +95,7 @@ describe('slash commands (mock)', () => {
         [{ trigger: 'ok', team_id: 'nope' }, 400, 'model.command.is_valid.team_id.app_error'], // a system admin passes the team check
       ];
       for (const [patch, status, id] of cases) {
-        const res = await api(t, adminToken, 'POST', '/commands', { team_id: teamId, url: `${svc.url}/x`, method: 'P', ...patch });
+        const res = await api(t, adminToken, 'POST', '/commands', { team_id: t.teamId, url: `${svc.url}/x`, method: 'P', ...patch });
         expectError(res, status, id);
       }
       expect(t.mock.store.count('commands')).to.equal(1);
@@ -114,23 +103,23 @@ describe('slash commands (mock)', () => {
 
     it('PUT updates, keeps the token; regen_token replaces it; DELETE removes the command', async () => {
       const cmd = await addDeploy();
-      const edited = await admin.editCommand({ ...cmd, trigger: 'ship', description: 'ships' });
+      const edited = await t.admin.editCommand({ ...cmd, trigger: 'ship', description: 'ships' });
       expect(edited).to.include({ id: cmd.id, trigger: 'ship', description: 'ships', token: cmd.token, creator_id: cmd.creator_id });
       expectError(await api(t, adminToken, 'PUT', `/commands/${cmd.id}`, { ...cmd, team_id: t.mock.seeded.sysadmin.id }), 400, 'api.command.team_mismatch.app_error');
       expectError(await api(t, adminToken, 'PUT', `/commands/${cmd.id}`, { ...cmd, id: 'x' }), 400, 'api.context.invalid_param.app_error');
-      const regen = await admin.regenCommandToken(cmd.id);
+      const regen = await t.admin.regenCommandToken(cmd.id);
       expect(regen.token).to.match(/^[a-z0-9]{26}$/).and.not.equal(cmd.token);
       expect(t.mock.store.get('commands', cmd.id)!.token).to.equal(regen.token);
-      await admin.deleteCommand(cmd.id);
+      await t.admin.deleteCommand(cmd.id);
       expectError(await api(t, adminToken, 'GET', `/commands/${cmd.id}`), 404, 'store.sql_command.save.get.app_error');
-      expect(await admin.getCustomTeamCommands(teamId)).to.deep.equal([]);
+      expect(await t.admin.getCustomTeamCommands(t.teamId)).to.deep.equal([]);
     });
   });
 
   describe('execution', () => {
     it('P: a form POST with Authorization: Token and Mattermost\'s fields; an in_channel reply becomes a post', async () => {
       const cmd = await addDeploy();
-      const response = await user.executeCommand('/Deploy api  now @sysadmin ~off-topic', { channel_id: townSquare, team_id: '' } as never);
+      const response = await t.user.executeCommand('/Deploy api  now @sysadmin ~off-topic', { channel_id: t.townSquareId, team_id: '' } as never);
       const req = svc.received[0]!;
       expect(req.method).to.equal('POST');
       expect(req.path).to.equal('/deploy');
@@ -140,7 +129,7 @@ describe('slash commands (mock)', () => {
       const form = new URLSearchParams(req.body);
       const { user1 } = t.mock.seeded;
       expect(Object.fromEntries(form)).to.deep.include({
-        token: cmd.token, team_id: teamId, team_domain: 'ad-1', channel_id: townSquare, channel_name: 'town-square',
+        token: cmd.token, team_id: t.teamId, team_domain: 'ad-1', channel_id: t.townSquareId, channel_name: 'town-square',
         user_id: user1.id, user_name: 'user-1', command: '/deploy', text: 'api  now @sysadmin ~off-topic', root_id: '',
         user_mentions: 'sysadmin', user_mentions_ids: t.mock.seeded.sysadmin.id,
         channel_mentions: 'off-topic', channel_mentions_ids: t.mock.seeded.channels['off-topic']!.id,
@@ -152,9 +141,9 @@ describe('slash commands (mock)', () => {
       expect(response).to.include({ response_type: 'in_channel', text: 'deployed' });
       expect(response.trigger_id).to.match(/^[a-z0-9]{26}$/);
       expect(Object.keys(response)).to.deep.equal(['response_type', 'text', 'username', 'channel_id', 'icon_url', 'type', 'props', 'goto_location', 'trigger_id', 'skip_slack_parsing', 'attachments', 'extra_responses']);
-      const posts = await admin.getPosts(townSquare);
+      const posts = await t.admin.getPosts(t.townSquareId);
       const post = posts.posts[posts.order[0]!]!;
-      expect(post).to.include({ message: 'deployed', user_id: user1.id, channel_id: townSquare });
+      expect(post).to.include({ message: 'deployed', user_id: user1.id, channel_id: t.townSquareId });
       expect(post.props).to.deep.equal({ from_webhook: 'true' });
     });
 
@@ -162,7 +151,7 @@ describe('slash commands (mock)', () => {
       await addDeploy({ method: 'G', url: `${svc.url}/deploy?env=prod` });
       svc.reply(() => json({ text: 'only you see <https://ci.test|this>' }));
       const before = t.mock.store.count('posts');
-      const response = await user.executeCommand('/deploy web', { channel_id: townSquare } as never);
+      const response = await t.user.executeCommand('/deploy web', { channel_id: t.townSquareId } as never);
       const req = svc.received[0]!;
       expect(req.method).to.equal('GET');
       expect(req.body).to.equal('');
@@ -174,40 +163,40 @@ describe('slash commands (mock)', () => {
       expect(t.mock.store.count('posts')).to.equal(before);
       const eph = t.events.filter((e) => e.event === 'ephemeral_message');
       expect(eph).to.have.lengthOf(1);
-      expect(eph[0]!.broadcast).to.deep.equal({ user_id: t.mock.seeded.user1.id, channel_id: townSquare });
+      expect(eph[0]!.broadcast).to.deep.equal({ user_id: t.mock.seeded.user1.id, channel_id: t.townSquareId });
       const post = JSON.parse(eph[0]!.data.post as string) as { message: string; type: string; user_id: string; channel_id: string; props: Record<string, unknown> };
-      expect(post).to.include({ message: 'only you see [this](https://ci.test)', type: 'system_ephemeral', user_id: t.mock.seeded.user1.id, channel_id: townSquare });
+      expect(post).to.include({ message: 'only you see [this](https://ci.test)', type: 'system_ephemeral', user_id: t.mock.seeded.user1.id, channel_id: t.townSquareId });
       expect(post.props.from_webhook).to.equal('true');
     });
 
     it('plain-text replies are the text; extra_responses post too; overrides follow the config', async () => {
-      await admin.patchConfig({ ServiceSettings: { EnablePostUsernameOverride: true, EnablePostIconOverride: true } } as never);
+      await t.admin.patchConfig({ ServiceSettings: { EnablePostUsernameOverride: true, EnablePostIconOverride: true } } as never);
       await addDeploy({ username: 'deploybot' });
       svc.reply(() => json({ response_type: 'in_channel', text: 'first', icon_url: 'https://i.test/a.png', extra_responses: [{ response_type: 'in_channel', text: 'second' }] }));
-      await user.executeCommand('/deploy', { channel_id: townSquare } as never);
-      const list = await admin.getPosts(townSquare);
+      await t.user.executeCommand('/deploy', { channel_id: t.townSquareId } as never);
+      const list = await t.admin.getPosts(t.townSquareId);
       const [second, first] = list.order.slice(0, 2).map((id) => list.posts[id]!);
       expect(first!.message).to.equal('first');
       expect(second!.message).to.equal('second');
       expect(first!.props).to.deep.equal({ from_webhook: 'true', override_username: 'deploybot', override_icon_url: 'https://i.test/a.png' });
       svc.reply(() => ({ status: 200, headers: { 'Content-Type': 'text/plain' }, body: 'just text' }));
-      const plain = await user.executeCommand('/deploy', { channel_id: townSquare } as never);
+      const plain = await t.user.executeCommand('/deploy', { channel_id: t.townSquareId } as never);
       expect(plain.text).to.equal('just text');
       expect(t.events.filter((e) => e.event === 'ephemeral_message')).to.have.lengthOf(1);
     });
 
     it('regen_token: the next call carries the new token', async () => {
       const cmd = await addDeploy();
-      const { token } = await admin.regenCommandToken(cmd.id);
-      await user.executeCommand('/deploy', { channel_id: townSquare } as never);
+      const { token } = await t.admin.regenCommandToken(cmd.id);
+      await t.user.executeCommand('/deploy', { channel_id: t.townSquareId } as never);
       expect(svc.received[0]!.headers.authorization).to.equal(`Token ${token}`);
       expect(new URLSearchParams(svc.received[0]!.body).get('token')).to.equal(token);
     });
 
     it('a failing service surfaces as Mattermost\'s errors: non-200, bad JSON, too large, unreachable, timeout', async () => {
-      await admin.patchConfig({ ServiceSettings: { OutgoingIntegrationRequestsTimeout: 1 } } as never);
+      await t.admin.patchConfig({ ServiceSettings: { OutgoingIntegrationRequestsTimeout: 1 } } as never);
       await addDeploy();
-      const run = () => api(t, userToken, 'POST', '/commands/execute', { channel_id: townSquare, command: '/deploy now' });
+      const run = () => api(t, userToken, 'POST', '/commands/execute', { channel_id: t.townSquareId, command: '/deploy now' });
 
       svc.reply(() => ({ status: 503, body: 'down for maintenance' }));
       let body = expectError(await run(), 500, 'api.command.execute_command.failed_resp.app_error');
@@ -241,27 +230,27 @@ describe('slash commands (mock)', () => {
     it('execute errors: start, permissions, unknown trigger, commands disabled', async () => {
       await addDeploy();
       const run = (token: string, body: unknown) => api(t, token, 'POST', '/commands/execute', body);
-      expectError(await run(userToken, { channel_id: townSquare, command: '/' }), 400, 'api.command.execute_command.start.app_error');
-      expectError(await run(userToken, { channel_id: townSquare, command: 'deploy' }), 400, 'api.command.execute_command.start.app_error');
+      expectError(await run(userToken, { channel_id: t.townSquareId, command: '/' }), 400, 'api.command.execute_command.start.app_error');
+      expectError(await run(userToken, { channel_id: t.townSquareId, command: 'deploy' }), 400, 'api.command.execute_command.start.app_error');
       expectError(await run(userToken, { channel_id: 'nope', command: '/deploy' }), 400, 'api.command.execute_command.start.app_error');
       expectError(await run(userToken, { channel_id: 5, command: '/deploy' }), 400, 'api.context.invalid_param.app_error');
       const priv = t.mock.seeded.channels['private-1']!.id;
       const denied = expectError(await run(userToken, { channel_id: priv, command: '/deploy' }), 403, 'api.context.permissions.app_error');
       expect(denied.detailed_error).to.match(/permission=create_post/);
-      const missing = expectError(await run(userToken, { channel_id: townSquare, command: '/nothing here' }), 404, 'api.command.execute_command.not_found.app_error');
+      const missing = expectError(await run(userToken, { channel_id: t.townSquareId, command: '/nothing here' }), 404, 'api.command.execute_command.not_found.app_error');
       expect(missing.message).to.equal('Command with a trigger of \'nothing\' not found. To send a message beginning with "/", try adding an empty space at the beginning of the message.');
-      await admin.patchConfig({ ServiceSettings: { EnableCommands: false } } as never);
-      expectError(await run(userToken, { channel_id: townSquare, command: '/deploy' }), 501, 'api.command.disabled.app_error');
-      expectError(await api(t, adminToken, 'POST', '/commands', { team_id: teamId, trigger: 'z', url: `${svc.url}/z`, method: 'P' }), 501, 'api.command.disabled.app_error');
+      await t.admin.patchConfig({ ServiceSettings: { EnableCommands: false } } as never);
+      expectError(await run(userToken, { channel_id: t.townSquareId, command: '/deploy' }), 501, 'api.command.disabled.app_error');
+      expectError(await api(t, adminToken, 'POST', '/commands', { team_id: t.teamId, trigger: 'z', url: `${svc.url}/z`, method: 'P' }), 501, 'api.command.disabled.app_error');
       expect(svc.received).to.have.lengthOf(0);
     });
 
     it('a token is required to execute: 401 without a session', async () => {
-      const res = await fetch(`${t.url}/api/v4/commands/execute`, { method: 'POST', body: JSON.stringify({ channel_id: townSquare, command: '/deploy' }) });
+      const res = await fetch(`${t.url}/api/v4/commands/execute`, { method: 'POST', body: JSON.stringify({ channel_id: t.townSquareId, command: '/deploy' }) });
       expect(res.status).to.equal(401);
       const anonymous = connect(t.url);
       let status = 0;
-      try { await anonymous.executeCommand('/deploy', { channel_id: townSquare } as never); } catch (err) { status = (err as { status_code: number }).status_code; }
+      try { await anonymous.executeCommand('/deploy', { channel_id: t.townSquareId } as never); } catch (err) { status = (err as { status_code: number }).status_code; }
       expect(status).to.equal(401);
     });
   });

@@ -4,29 +4,17 @@
  * form), and a `{"text"}` reply becomes a post that triggers nothing.
  */
 import { expect } from 'chai';
-import { login, type Client } from '../../examples/lib/client.js';
 import type { PostRecord } from '../../mock-server/db/schema.js';
 import { observePosts } from '../../mock-server/services/post-observers.js';
-import { json, startIntegrationService, startListeningMock, type IntegrationService, type ListeningMock } from './support/integration-service.js';
-
-interface ErrorBody { id: string; message: string; detailed_error: string; status_code: number }
+import { json, startIntegrationService, startIntegrationMock, type ErrorBody, type IntegrationMock, type IntegrationService } from './support/integration-service.js';
 
 describe('outgoing webhooks (mock)', () => {
-  let t: ListeningMock;
+  let t: IntegrationMock;
   let svc: IntegrationService;
-  let admin: Client;
-  let user: Client;
-  let teamId: string;
-  let townSquare: string;
 
   beforeEach(async () => {
-    t = await startListeningMock({ developerMode: true });
+    t = await startIntegrationMock();
     svc = await startIntegrationService(() => ({ status: 200, body: '' }));
-    const { sysadmin, user1 } = t.mock.seeded;
-    admin = await login(t.url, sysadmin.username, sysadmin.password);
-    user = await login(t.url, user1.username, user1.password);
-    teamId = t.mock.seeded.teams['ad-1']!.id;
-    townSquare = t.mock.seeded.channels['town-square']!.id;
   });
   afterEach(async () => {
     await t.close();
@@ -44,11 +32,11 @@ describe('outgoing webhooks (mock)', () => {
     expect(body.id).to.equal(id);
     return body;
   }
-  const raw = (method: string, path: string, body?: unknown, token = admin.getToken()) =>
+  const raw = (method: string, path: string, body?: unknown, token = t.admin.getToken()) =>
     fetch(`${t.url}/api/v4${path}`, { method, headers: { Authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
 
-  const addHook = (extra: Record<string, unknown> = {}) => admin.createOutgoingWebhook({
-    team_id: teamId, channel_id: townSquare, trigger_words: ['deploy'], callback_urls: [`${svc.url}/out`],
+  const addHook = (extra: Record<string, unknown> = {}) => t.admin.createOutgoingWebhook({
+    team_id: t.teamId, channel_id: t.townSquareId, trigger_words: ['deploy'], callback_urls: [`${svc.url}/out`],
     content_type: 'application/json', display_name: 'Deployer', ...extra,
   } as never);
 
@@ -58,22 +46,22 @@ describe('outgoing webhooks (mock)', () => {
     expect(Object.keys(hook)).to.deep.equal(['id', 'token', 'create_at', 'update_at', 'delete_at', 'creator_id', 'channel_id', 'team_id', 'trigger_words', 'trigger_when', 'callback_urls', 'display_name', 'description', 'content_type', 'username', 'icon_url']);
     svc.reply(() => json({ text: 'deploy started (this reply starts with the trigger word too)' }));
     const reply = nextPost().then(() => nextPost());
-    const created = await user.createPost({ channel_id: townSquare, message: 'deploy api now' } as never);
+    const created = await t.user.createPost({ channel_id: t.townSquareId, message: 'deploy api now' } as never);
     const req = await svc.next();
     expect(req.method).to.equal('POST');
     expect(req.headers['content-type']).to.equal('application/json');
     const payload = JSON.parse(req.body) as Record<string, unknown>;
     expect(payload).to.deep.equal({
-      token: hook.token, team_id: teamId, team_domain: 'ad-1', channel_id: townSquare, channel_name: 'town-square',
+      token: hook.token, team_id: t.teamId, team_domain: 'ad-1', channel_id: t.townSquareId, channel_name: 'town-square',
       timestamp: created.create_at, user_id: t.mock.seeded.user1.id, user_name: 'user-1', post_id: created.id,
       text: 'deploy api now', trigger_word: 'deploy', file_ids: '',
     });
     const answer = await reply;
-    expect(answer).to.include({ channel_id: townSquare, user_id: t.mock.seeded.sysadmin.id, message: 'deploy started (this reply starts with the trigger word too)', root_id: '' });
+    expect(answer).to.include({ channel_id: t.townSquareId, user_id: t.mock.seeded.sysadmin.id, message: 'deploy started (this reply starts with the trigger word too)', root_id: '' });
     expect(answer.props).to.deep.equal({ from_webhook: 'true', webhook_display_name: 'Deployer' });
     // The reply did not trigger the hook: the next call is for the next user post.
     svc.reply(() => ({ status: 200, body: '' }));
-    const second = await user.createPost({ channel_id: townSquare, message: 'deploy again' } as never);
+    const second = await t.user.createPost({ channel_id: t.townSquareId, message: 'deploy again' } as never);
     const next = await svc.next();
     expect((JSON.parse(next.body) as { post_id: string }).post_id).to.equal(second.id);
     expect(svc.received).to.have.lengthOf(2);
@@ -83,9 +71,9 @@ describe('outgoing webhooks (mock)', () => {
     const hook = await addHook({ channel_id: '', content_type: '', trigger_words: ['dep'], trigger_when: 1 });
     svc.reply(() => json({ text: 'threaded', response_type: 'comment' }));
     // A private channel never triggers outgoing webhooks.
-    await admin.createPost({ channel_id: t.mock.seeded.channels['private-1']!.id, message: 'deploy secretly' } as never);
+    await t.admin.createPost({ channel_id: t.mock.seeded.channels['private-1']!.id, message: 'deploy secretly' } as never);
     const reply = nextPost().then(() => nextPost());
-    const created = await user.createPost({ channel_id: t.mock.seeded.channels['off-topic']!.id, message: 'deployment done' } as never);
+    const created = await t.user.createPost({ channel_id: t.mock.seeded.channels['off-topic']!.id, message: 'deployment done' } as never);
     const req = await svc.next();
     expect(req.headers['content-type']).to.equal('application/x-www-form-urlencoded');
     const form = new URLSearchParams(req.body);
@@ -102,17 +90,17 @@ describe('outgoing webhooks (mock)', () => {
 
   it('no trigger for non-matching words; regen_token changes the next payload; deleted hooks stop', async () => {
     const hook = await addHook({ trigger_words: ['deploy', 'ship'] });
-    await user.createPost({ channel_id: townSquare, message: 'please deploy' } as never);
-    const regen = await admin.regenOutgoingHookToken(hook.id);
+    await t.user.createPost({ channel_id: t.townSquareId, message: 'please deploy' } as never);
+    const regen = await t.admin.regenOutgoingHookToken(hook.id);
     expect(regen.token).to.not.equal(hook.token);
-    await user.createPost({ channel_id: townSquare, message: 'ship it' } as never);
+    await t.user.createPost({ channel_id: t.townSquareId, message: 'ship it' } as never);
     const req = await svc.next();
     expect(JSON.parse(req.body)).to.include({ text: 'ship it', token: regen.token, trigger_word: 'ship' });
-    await admin.removeOutgoingWebhook(hook.id);
+    await t.admin.removeOutgoingWebhook(hook.id);
     // A second hook proves deliveries still happen, and the deleted one is not among them.
     const other = await addHook({ trigger_words: ['other'], callback_urls: [`${svc.url}/other`] });
-    await user.createPost({ channel_id: townSquare, message: 'ship other' } as never);
-    await user.createPost({ channel_id: townSquare, message: 'other thing' } as never);
+    await t.user.createPost({ channel_id: t.townSquareId, message: 'ship other' } as never);
+    await t.user.createPost({ channel_id: t.townSquareId, message: 'other thing' } as never);
     const last = await svc.next();
     expect(last.path).to.equal('/other');
     expect(JSON.parse(last.body)).to.include({ token: other.token, text: 'other thing' });
@@ -120,9 +108,9 @@ describe('outgoing webhooks (mock)', () => {
   });
 
   it('management: permissions, Mattermost\'s channel rules and validation, list/get/update/delete', async () => {
-    const denied = await expectApiError(await raw('POST', '/hooks/outgoing', { team_id: teamId, trigger_words: ['x'], callback_urls: [`${svc.url}/x`] }, user.getToken()), 403, 'api.context.permissions.app_error');
+    const denied = await expectApiError(await raw('POST', '/hooks/outgoing', { team_id: t.teamId, trigger_words: ['x'], callback_urls: [`${svc.url}/x`] }, t.user.getToken()), 403, 'api.context.permissions.app_error');
     expect(denied.detailed_error).to.match(/permission=manage_own_outgoing_webhooks/);
-    const base = { team_id: teamId, trigger_words: ['x'], callback_urls: [`${svc.url}/x`] };
+    const base = { team_id: t.teamId, trigger_words: ['x'], callback_urls: [`${svc.url}/x`] };
     await expectApiError(await raw('POST', '/hooks/outgoing', { ...base, trigger_words: [] }), 400, 'api.webhook.create_outgoing.triggers.app_error');
     await expectApiError(await raw('POST', '/hooks/outgoing', { ...base, channel_id: t.mock.seeded.channels['private-1']!.id }), 403, 'api.outgoing_webhook.disabled.app_error');
     await expectApiError(await raw('POST', '/hooks/outgoing', { ...base, callback_urls: [] }), 400, 'model.outgoing_hook.is_valid.callback.app_error');
@@ -130,19 +118,19 @@ describe('outgoing webhooks (mock)', () => {
     await expectApiError(await raw('POST', '/hooks/outgoing', { ...base, trigger_words: ['ok', ''] }), 400, 'model.outgoing_hook.is_valid.trigger_words.app_error');
     await expectApiError(await raw('POST', '/hooks/outgoing', { ...base, trigger_when: 2 }), 400, 'model.outgoing_hook.is_valid.content_type.app_error');
     await expectApiError(await raw('POST', '/hooks/outgoing', { ...base, trigger_words: 'x' }), 400, 'api.context.invalid_param.app_error');
-    const first = await admin.createOutgoingWebhook(base as never);
+    const first = await t.admin.createOutgoingWebhook(base as never);
     await expectApiError(await raw('POST', '/hooks/outgoing', base), 500, 'api.webhook.create_outgoing.intersect.app_error');
-    const second = await admin.createOutgoingWebhook({ ...base, trigger_words: ['y'] } as never);
-    expect((await admin.getOutgoingWebhooks('', teamId)).map((h) => h.id)).to.deep.equal([first.id, second.id]);
-    expect((await admin.getOutgoingWebhook(first.id)).token).to.equal(first.token);
-    const updated = await admin.updateOutgoingWebhook({ ...first, trigger_words: ['z'], display_name: 'Z' });
+    const second = await t.admin.createOutgoingWebhook({ ...base, trigger_words: ['y'] } as never);
+    expect((await t.admin.getOutgoingWebhooks('', t.teamId)).map((h) => h.id)).to.deep.equal([first.id, second.id]);
+    expect((await t.admin.getOutgoingWebhook(first.id)).token).to.equal(first.token);
+    const updated = await t.admin.updateOutgoingWebhook({ ...first, trigger_words: ['z'], display_name: 'Z' });
     expect(updated).to.include({ id: first.id, display_name: 'Z', token: first.token, creator_id: first.creator_id });
     await expectApiError(await raw('PUT', `/hooks/outgoing/${first.id}`, { ...first, trigger_words: ['y'] }), 400, 'api.webhook.update_outgoing.intersect.app_error');
     await expectApiError(await raw('PUT', `/hooks/outgoing/${first.id}`, { ...first, channel_id: t.mock.seeded.channels['private-1']!.id }), 403, 'api.webhook.create_outgoing.not_open.app_error');
-    await admin.removeOutgoingWebhook(first.id);
+    await t.admin.removeOutgoingWebhook(first.id);
     await expectApiError(await raw('GET', `/hooks/outgoing/${first.id}`), 404, 'app.webhooks.get_outgoing.app_error');
-    await expectApiError(await raw('GET', `/hooks/outgoing/${second.id}`, undefined, user.getToken()), 403, 'api.context.permissions.app_error');
-    await admin.patchConfig({ ServiceSettings: { EnableOutgoingWebhooks: false } } as never);
+    await expectApiError(await raw('GET', `/hooks/outgoing/${second.id}`, undefined, t.user.getToken()), 403, 'api.context.permissions.app_error');
+    await t.admin.patchConfig({ ServiceSettings: { EnableOutgoingWebhooks: false } } as never);
     await expectApiError(await raw('GET', `/hooks/outgoing/${second.id}`), 501, 'api.outgoing_webhook.disabled.app_error');
   });
 });

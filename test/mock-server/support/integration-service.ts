@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { login, type Client } from '../../../examples/lib/client.js';
 import { createMockApp, type MockApp, type MockServerOptions } from '../../../mock-server/index.js';
 import type { WebSocketEvent } from '../../../mock-server/services/context.js';
 
@@ -114,5 +115,37 @@ export async function startListeningMock(options: MockServerOptions = {}): Promi
       await new Promise<void>((resolve) => { http.close(() => resolve()); http.closeAllConnections(); });
       await mock.close();
     },
+  };
+}
+
+/** A Mattermost error body (`model.AppError` as JSON) as the integration routes answer it. */
+export interface ErrorBody { id: string; message: string; detailed_error: string; status_code: number }
+
+/** A listening mock in developer mode with sysadmin and user-1 logged in through Client4. */
+export interface IntegrationMock extends ListeningMock {
+  /** Client4 logged in as sysadmin. */
+  readonly admin: Client;
+  /** Client4 logged in as user-1 (system_user). */
+  readonly user: Client;
+  /** Id of the seeded team ad-1. */
+  readonly teamId: string;
+  /** Id of ad-1's town-square channel. */
+  readonly townSquareId: string;
+}
+
+/**
+ * The mock the integration tests (incoming and outgoing webhooks, slash commands) start for each
+ * test: `startListeningMock({ developerMode: true })` (so a 403 names its permission) and the two
+ * logged-in clients that manage and trigger the integrations.
+ */
+export async function startIntegrationMock(): Promise<IntegrationMock> {
+  const listening = await startListeningMock({ developerMode: true });
+  const { sysadmin, user1, teams, channels } = listening.mock.seeded;
+  return {
+    ...listening,
+    admin: await login(listening.url, sysadmin.username, sysadmin.password),
+    user: await login(listening.url, user1.username, user1.password),
+    teamId: teams['ad-1']!.id,
+    townSquareId: channels['town-square']!.id,
   };
 }
