@@ -15,6 +15,13 @@ describe('websocket: the official WebSocketClient', () => {
     open.push(c);
     return c;
   };
+  /** An official client on the mock's socket, `token` in its upgrade's Authorization header, once it has its hello. */
+  const helloWith = async (token: string) => {
+    const c = official({ Authorization: `Bearer ${token}` });
+    c.client.initialize(m.ws);
+    await c.waitFor('hello');
+    return c;
+  };
   beforeEach(async () => { m = await startWsMock(); });
   afterEach(async () => {
     for (const c of open.splice(0)) c.close();
@@ -36,12 +43,7 @@ describe('websocket: the official WebSocketClient', () => {
   });
 
   it('delivers posted to channel members only, with Mattermost\'s payload and mentions', async () => {
-    const member = official({ Authorization: `Bearer ${m.pat.token}` });
-    member.client.initialize(m.ws);
-    const adminWs = official({ Authorization: `Bearer ${m.adminToken}` });
-    adminWs.client.initialize(m.ws);
-    await member.waitFor('hello');
-    await adminWs.waitFor('hello');
+    const [member, adminWs] = await Promise.all([helloWith(m.pat.token), helloWith(m.adminToken)]);
 
     // private-1 has only sysadmin: user-1 must not see its posts.
     const privateId = m.mock.seeded.channels['private-1']?.id ?? '';
@@ -69,12 +71,7 @@ describe('websocket: the official WebSocketClient', () => {
   });
 
   it('stops delivering once the PAT is revoked through Client4; the socket stays open and actions get not_authenticated', async () => {
-    const bot = official({ Authorization: `Bearer ${m.pat.token}` });
-    bot.client.initialize(m.ws);
-    const control = official({ Authorization: `Bearer ${m.userToken}` });
-    control.client.initialize(m.ws);
-    await bot.waitFor('hello');
-    await control.waitFor('hello');
+    const [bot, control] = await Promise.all([helloWith(m.pat.token), helloWith(m.userToken)]);
     const townSquare = m.mock.seeded.channels['town-square']?.id ?? '';
 
     await m.admin.createPost({ channel_id: townSquare, message: 'before' } as never);
