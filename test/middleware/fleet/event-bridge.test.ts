@@ -4,11 +4,11 @@
  * a paused Redis, a restarted one) degrades the cache, runs onGap and recovers once reads flow.
  */
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { redisEventBridge, type RedisEventBridge } from '../../../middleware/fleet/index.js';
-import { startRedis, type TestRedis } from '../../support/redis.js';
+import type { TestRedis } from '../../support/redis.js';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy.js';
-import { recordedBus, switchLog, waitUntil, TOKEN_ID, USER_A } from './support.js';
+import { recordedBus, startRedisWithRawClient, switchLog, waitUntil, TOKEN_ID, USER_A } from './support.js';
 
 /** degrade, recover, degrade, recover…, ending recovered. */
 function expectAlternating(calls: string[]): void {
@@ -23,18 +23,31 @@ describe('redisEventBridge (real redis-server)', () => {
   let proxy: TcpProxy | undefined;
   const open = (options: Parameters<typeof redisEventBridge>[0]) => { const b = redisEventBridge(options); bridges.push(b); return b; };
 
-  beforeEach(async () => {
-    redis = await startRedis();
-    raw = new Redis(redis.url, { maxRetriesPerRequest: 1 });
-    raw.on('error', () => {});
-  });
+  let stopRedis: () => Promise<void>;
+  /**
+   * Bridge a straight to Redis and bridge b through a TCP proxy the test cuts (`bProxy.down()`),
+   * b recording its cache switches and gaps, with short read timeouts so an outage shows quickly.
+   */
+  const bridgesWithBBehindProxy = async () => {
+    const bProxy = await startTcpProxy(redis.url.replace('redis:', 'http:'));
+    proxy = bProxy;
+    const a = recordedBus();
+    const b = recordedBus();
+    const cache = switchLog();
+    const gaps: string[] = [];
+    const ba = open({ redis: redis.url, hooks: a.hooks });
+    const bb = open({ redis: bProxy.url.replace('http:', 'redis:'), hooks: b.hooks, cache, onGap: (r) => { gaps.push(r); }, blockMs: 100, stallMs: 200 });
+    await Promise.all([ba.ready(), bb.ready()]);
+    return { bProxy, a, b, cache, gaps, ba, bb };
+  };
+
+  beforeEach(async () => { ({ redis, raw, stop: stopRedis } = await startRedisWithRawClient()); });
   afterEach(async () => {
     redis.resume();
     for (const b of bridges.splice(0)) await b.close();
-    raw.disconnect();
     await proxy?.close();
     proxy = undefined;
-    await redis.stop();
+    await stopRedis();
   });
 
   it('an event of one instance reaches the other once, remote, and is never sent back', async () => {
@@ -70,20 +83,13 @@ describe('redisEventBridge (real redis-server)', () => {
   });
 
   it('cut off from Redis: degraded while away, catches up the events kept in the stream, onGap, recovered', async () => {
-    proxy = await startTcpProxy(redis.url.replace('redis:', 'http:'));
-    const a = recordedBus();
-    const b = recordedBus();
-    const cache = switchLog();
-    const gaps: string[] = [];
-    const ba = open({ redis: redis.url, hooks: a.hooks });
-    const bb = open({ redis: proxy.url.replace('http:', 'redis:'), hooks: b.hooks, cache, onGap: (r) => { gaps.push(r); }, blockMs: 100, stallMs: 200 });
-    await Promise.all([ba.ready(), bb.ready()]);
+    const { bProxy, a, b, cache, gaps, ba } = await bridgesWithBBehindProxy();
     expect(cache.calls).to.deep.equal(['degrade:redis', 'recover:redis']);
-    proxy.down();
+    bProxy.down();
     await waitUntil(() => cache.degraded, 'b to degrade');
     a.hooks.emit('user.deactivated', { userId: USER_A });
     await ba.flush();
-    proxy.up();
+    bProxy.up();
     await waitUntil(() => !cache.degraded, 'b to recover');
     await waitUntil(() => b.seen.length === 1, 'the event of the outage');
     expect(b.seen[0].event).to.equal('user.deactivated');
@@ -94,22 +100,15 @@ describe('redisEventBridge (real redis-server)', () => {
   });
 
   it('its last id trimmed away while it was cut off: a gap, the cache degraded then recovered', async () => {
-    proxy = await startTcpProxy(redis.url.replace('redis:', 'http:'));
-    const a = recordedBus();
-    const b = recordedBus();
-    const cache = switchLog();
-    const gaps: string[] = [];
-    const ba = open({ redis: redis.url, hooks: a.hooks });
-    const bb = open({ redis: proxy.url.replace('http:', 'redis:'), hooks: b.hooks, cache, onGap: (r) => { gaps.push(r); }, blockMs: 100, stallMs: 200 });
-    await Promise.all([ba.ready(), bb.ready()]);
+    const { bProxy, a, b, cache, gaps, ba, bb } = await bridgesWithBBehindProxy();
     a.hooks.emit('user.deactivated', { userId: USER_A });
     await waitUntil(() => b.seen.length === 1, 'the first event');
-    proxy.down();
+    bProxy.down();
     await waitUntil(() => cache.degraded, 'b to degrade');
     for (let i = 0; i < 5; i++) a.hooks.emit('user.activated', { userId: USER_A });
     await ba.flush();
     await raw.xtrim('mattermost-pat:events', 'MAXLEN', 2);
-    proxy.up();
+    bProxy.up();
     await waitUntil(() => !cache.degraded, 'b to recover');
     expect(bb.stats.gaps).to.be.greaterThanOrEqual(1);
     expect(gaps.length).to.be.greaterThan(0);

@@ -5,14 +5,14 @@
  * upstream call, never an error; an in-process hit in front never touches Redis.
  */
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { createHookBus, sha256Hex, type HookBus } from '../../../middleware/index.js';
 import { createPrincipalCache } from '../../../middleware/cache/principal-cache.js';
 import { sharedPrincipalCache, type SharedPrincipalCache } from '../../../middleware/fleet/index.js';
 import type { Principal, TokenResolver } from '../../../middleware/types.js';
 import { AuthFailure } from '../../../middleware/auth/auth-failure.js';
-import { startRedis, type TestRedis } from '../../support/redis.js';
-import { USER_A, USER_B } from './support.js';
+import type { TestRedis } from '../../support/redis.js';
+import { startRedisWithRawClient, USER_A, USER_B } from './support.js';
 
 const ctx = { source: 'header-bearer' } as const;
 const TOKEN_A = 'tokenaaaaaaaaaaaaaaaaaaaaa';
@@ -53,16 +53,13 @@ describe('sharedPrincipalCache (real redis-server)', () => {
   };
   const ready = () => Promise.all(caches.map((c) => c.ready()));
 
-  beforeEach(async () => {
-    redis = await startRedis();
-    raw = new Redis(redis.url, { maxRetriesPerRequest: 1 });
-    raw.on('error', () => {});
-  });
+  let stopRedis: () => Promise<void>;
+
+  beforeEach(async () => { ({ redis, raw, stop: stopRedis } = await startRedisWithRawClient()); });
   afterEach(async () => {
     redis.resume();
     for (const c of caches.splice(0)) await c.close();
-    raw.disconnect();
-    await redis.stop();
+    await stopRedis();
   });
 
   it('five instances, one upstream call; Redis holds the SHA-256 of the token, never the token', async () => {

@@ -1,6 +1,35 @@
-/** Helpers of the fleet tests: bounded waits, a recorded hook bus, a fail-safe switch log. */
+/**
+ * Helpers of the fleet tests: a redis-server with a raw client beside the code under test,
+ * bounded waits, a recorded hook bus, a fail-safe switch log, one app instance of a fleet.
+ */
+import { Redis } from 'ioredis';
+import { startRedis, type TestRedis } from '../../support/redis.js';
 import { createHookBus, type HookBus, type HookEventName } from '../../../middleware/index.js';
 import type { HookEventMeta } from '../../../middleware/hooks/hook-bus.js';
+
+/** A redis-server of the test's own and a raw ioredis client on it. */
+export interface RedisWithRawClient {
+  redis: TestRedis;
+  /** For what a test reads or writes behind the code's back (XADD, XTRIM, KEYS, PTTL…). */
+  raw: Redis;
+  /** Disconnect `raw` and stop the server (call `redis.resume()` first if the test paused it). */
+  stop(): Promise<void>;
+}
+
+/** Start a redis-server and connect a raw client (one retry per command: it must not hang on a killed server). */
+export async function startRedisWithRawClient(): Promise<RedisWithRawClient> {
+  const redis = await startRedis();
+  const raw = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+  // Tests kill, pause and restart the server: the raw client's connection errors are expected.
+  raw.on('error', () => {});
+  return {
+    redis, raw,
+    async stop() {
+      raw.disconnect();
+      await redis.stop();
+    },
+  };
+}
 
 export interface Seen { event: HookEventName; payload: unknown; meta: HookEventMeta }
 
