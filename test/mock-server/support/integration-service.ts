@@ -1,7 +1,8 @@
 /**
  * Test helpers for integrations: a local HTTP service that plays a slash command's URL or an
- * outgoing webhook's callback (it records every request and answers what the test says), and an
- * in-process mock listening on a real port whose WebSocket events (`publish`) are recorded.
+ * outgoing webhook's callback (it records every request and answers what the test says), an
+ * in-process mock listening on a real port whose WebSocket events (`publish`) are recorded, and
+ * that mock with the sysadmin and user-1 Client4s the webhook and command tests drive it with.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
