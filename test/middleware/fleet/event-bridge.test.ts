@@ -19,11 +19,11 @@ function expectAlternating(calls: string[]): void {
 describe('redisEventBridge (real redis-server)', () => {
   let redis: TestRedis;
   let raw: Redis;
+  let stopRedis: () => Promise<void>;
   const bridges: RedisEventBridge[] = [];
   let proxy: TcpProxy | undefined;
   const open = (options: Parameters<typeof redisEventBridge>[0]) => { const b = redisEventBridge(options); bridges.push(b); return b; };
 
-  let stopRedis: () => Promise<void>;
   /**
    * Bridge a straight to Redis and bridge b through a TCP proxy the test cuts (`bProxy.down()`),
    * b recording its cache switches and gaps, with short read timeouts so an outage shows quickly.
