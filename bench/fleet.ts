@@ -17,12 +17,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { httpClient, login, createPat, revokePat, type HttpClient } from './lib/http.js';
 import { ms, percentile, table, verdict } from './lib/report.js';
+import { answersPing, freePort } from '../examples/lib/loopback.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const INSTANCES = 4;
@@ -35,14 +36,6 @@ const REVALIDATE_SAMPLES = 20;
 export interface FleetBenchIo {
   say(text?: string): void;
   progress(text: string): void;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** A child process whose first stdout line matching `ready` gives its URL. */
@@ -73,13 +66,7 @@ async function startRedis(): Promise<{ url: string; child: ChildProcess }> {
   const binary = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
   const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   for (let i = 0; i < 250; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => s.write('PING\r\n'));
-      s.once('data', (d) => { s.destroy(); resolve(d.toString().startsWith('+PONG')); });
-      s.once('error', () => { s.destroy(); resolve(false); });
-    });
-    if (ok) return { url: `redis://127.0.0.1:${port}`, child };
+    if (await answersPing(port)) return { url: `redis://127.0.0.1:${port}`, child };
     await new Promise((r) => setTimeout(r, 20));
   }
   child.kill('SIGKILL');

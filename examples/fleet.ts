@@ -15,13 +15,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { authenticate, createHookBus, errorBoundary, getPrincipal, requestId } from 'mattermost-pat';
 import { fleetResolver, type FleetResolver } from 'mattermost-pat/fleet';
 import { secretOf } from './lib/client.js';
 import { EXIT, ExampleFailure, check, isMain, runMain, type Print } from './lib/cli.js';
 import { startDemo } from './lib/demo.js';
+import { answersPing, freePort } from './lib/loopback.js';
 
 /** Debian's redis-server (package `redis-server`), unless REDIS_SERVER says otherwise. */
 export const REDIS_SERVER = '/usr/bin/redis-server';
@@ -49,14 +50,6 @@ export interface FleetResult {
   startedRedis: boolean;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /** Start redis-server on a free loopback port, nothing persisted; resolves once it answers PING. */
 async function startRedisServer(binary: string): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
@@ -67,13 +60,7 @@ async function startRedisServer(binary: string): Promise<{ url: string; stop(): 
   });
   const answers = async () => {
     for (let i = 0; i < 250; i++) {
-      const ok = await new Promise<boolean>((resolve) => {
-        const socket = net.connect(port, '127.0.0.1');
-        socket.once('connect', () => socket.write('PING\r\n'));
-        socket.once('data', (d) => { socket.destroy(); resolve(d.toString().startsWith('+PONG')); });
-        socket.once('error', () => { socket.destroy(); resolve(false); });
-      });
-      if (ok) return;
+      if (await answersPing(port)) return;
       await new Promise((r) => setTimeout(r, 20));
     }
     throw new ExampleFailure(`${binary} did not answer on port ${port}`);
