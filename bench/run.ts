@@ -4,8 +4,13 @@
  * no store-write run: under a minute). Prints tables of figures and ratios; never fails on a
  * figure (exit code 0 unless something crashed). Options: `--quick`, `--store` / `--no-store`
  * (run bench/store-write.ts or not; default: full yes, quick no), `--rounds N`, `--duration S`,
- * `--out FILE` (also write the report there), `--fleet` (only the fleet benchmark, bench/fleet.ts:
- * 4 instances through Redis; needs redis-server).
+ * `--out FILE` (also write the report there), `--only a,b` (those targets and bare, nothing else),
+ * `--fleet` (only the fleet benchmark, bench/fleet.ts: 4 instances through Redis; needs redis-server).
+ *
+ * The headline ratio is server CPU per request against bare Koa in the same round (issue 15),
+ * with req/s beside it; every target is judged both ways. The mock's own PAT path (`me-*`,
+ * `post-*`: GET /users/me and POST /posts, in memory and on a file database) and a cache over its
+ * bound (`mw-over`) are targets like the Koa apps.
  *
  * Every server runs in its own process (`bench/servers/serve.ts`, a fresh one per round), every
  * load in another (`bench/lib/load-worker.ts`: autocannon, 50 connections, against 127.0.0.1);
@@ -13,19 +18,21 @@
  * and the figures are medians over the rounds.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { startServer, type ChildServer } from './lib/child.js';
 import { jwtOf, secretOf, spreadIndexes, UNKNOWN_SECRET } from './lib/fixtures.js';
 import { createPat, httpClient, login } from './lib/http.js';
-import { bearerRequests, startLoadDriver, type LoadDriver, type LoadResult } from './lib/load.js';
+import { bearerRequests, startLoadDriver, type LoadDriver, type LoadRequest, type LoadResult } from './lib/load.js';
+import { createPostRequests, usersMeRequests } from './lib/mock-path.js';
 import type { MicroRow } from './lib/micro.js';
 import { fixed, machine, median, ms, percentile, table, thousands, verdict } from './lib/report.js';
 import { revocationLatency, revokeUnderLoad, type RevokeUnderLoadResult } from './lib/revocation.js';
-import type { ReadyMessage } from './servers/serve.js';
-import type { TargetOptions } from './servers/targets.js';
+import type { ReadyMessage, ServeConfig } from './servers/serve.js';
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(name);
@@ -39,6 +46,8 @@ const LOAD_TOKENS = quick ? 100 : 1000;
 /** Quick runs skip bench/store-write.ts unless `--store`; full runs include it unless `--no-store`. */
 const STORE = quick ? flag('--store') : !flag('--no-store');
 const CONNECTIONS = 50;
+/** `--only a,b`: measure these targets (and bare) only; no revocation, plain-Node or store sections. */
+const only = option('--only')?.split(',');
 const BIG = 1_000_000;
 const EVENT_SECRET = 'bench-event-secret-0123456789abcdef-0123456789';
 
@@ -51,8 +60,8 @@ function say(text = ''): void {
 const t0 = Date.now();
 const progress = (text: string) => process.stderr.write(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${text}\n`);
 
-/** A load's figures plus the server's CPU time per response (µs), read around the load. */
-type Round = LoadResult & { cpuUs: number };
+/** A load's figures plus the server's CPU time per response (µs), read around the load, and the 1-min load average after it. */
+type Round = LoadResult & { cpuUs: number; load1: number };
 
 interface Measured {
   name: string;
@@ -60,6 +69,10 @@ interface Measured {
   /** This round's server process. */
   server: ChildServer | undefined;
   tokens: string[];
+  /** What the load sends (one per token for the Koa apps; made by `setup` for the mock's own path). */
+  requests: LoadRequest[];
+  /** The mock's own path: makes this round's requests once the server listens (tokens, a bot). */
+  setup?: (url: string) => Promise<LoadRequest[]>;
   rounds: Round[];
   /** Start-up of each round's process. */
   builds: ReadyMessage[];
@@ -85,6 +98,13 @@ function freePort(): Promise<number> {
 async function prime(m: Measured): Promise<void> {
   const client = httpClient(serverOf(m).url, 1);
   try {
+    if (m.setup !== undefined) {
+      for (const r of m.requests) {
+        const res = await client.request(r.method ?? 'GET', r.path, r.headers?.authorization?.slice(7), r.body === undefined ? undefined : JSON.parse(r.body) as unknown);
+        if (res.status < 200 || res.status > 299) throw new Error(`${m.name}: ${r.method ?? 'GET'} ${r.path} got ${res.status} ${res.body.slice(0, 200)}`);
+      }
+      return;
+    }
     for (const token of m.tokens) {
       const res = await client.request('GET', '/', token);
       if (res.status !== 200) throw new Error(`${m.name}: a valid token got ${res.status} ${res.body}`);
@@ -105,9 +125,9 @@ let driver: LoadDriver;
 async function load(m: Measured, duration: number): Promise<Round> {
   const server = serverOf(m);
   const before = (await server.stats()).cpuUs ?? NaN;
-  const result = await driver.run({ url: server.url, connections: CONNECTIONS, duration, requests: bearerRequests(m.tokens) });
+  const result = await driver.run({ url: server.url, connections: CONNECTIONS, duration, requests: m.requests });
   const after = (await server.stats()).cpuUs ?? NaN;
-  return { ...result, cpuUs: (after - before) / result.total };
+  return { ...result, cpuUs: (after - before) / result.total, load1: loadavg()[0] ?? NaN };
 }
 
 function childOutput(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -148,33 +168,51 @@ async function main(): Promise<void> {
   const small = spreadIndexes(1000, LOAD_TOKENS).map(secretOf);
   const jwts = await Promise.all(spreadIndexes(1000, LOAD_TOKENS).map(jwtOf));
   const bigTokens = spreadIndexes(BIG, LOAD_TOKENS).map(secretOf);
-  const specs: Array<{ name: string; what: string; options: TargetOptions; tokens: string[] }> = [
-    { name: 'bare', what: 'bare Koa route, no authentication', options: { kind: 'bare' }, tokens: small },
-    { name: 'map', what: 'raw Map.get(secret), 1k tokens', options: { kind: 'map' }, tokens: small },
-    { name: 'sha-map', what: 'SHA-256 per request + Map, 1k tokens', options: { kind: 'sha-map' }, tokens: small },
-    { name: 'jose', what: 'jose jwtVerify HS256', options: { kind: 'jose' }, tokens: jwts },
-    { name: 'koa-jwt', what: 'koa-jwt HS256', options: { kind: 'koa-jwt' }, tokens: jwts },
-    { name: 'passport', what: 'koa-passport + passport-http-bearer (SHA-256 + Map)', options: { kind: 'passport' }, tokens: small },
-    { name: 'mw-1k', what: 'authenticate + storeResolver + warm cache, 1k tokens', options: { kind: 'middleware', tokens: 1000 }, tokens: small },
-    { name: 'mw-1M', what: 'authenticate + storeResolver + warm cache, 1M tokens (one object per token)', options: { kind: 'middleware', tokens: BIG }, tokens: bigTokens },
-    { name: 'mw-1M-packed', what: 'the same, 1M tokens in typed arrays (no object per token)', options: { kind: 'middleware', tokens: BIG, store: 'compact' }, tokens: bigTokens },
-    { name: 'remote', what: `authenticate + remoteResolver (mock upstream), warm cache, ${LOAD_TOKENS} tokens`, options: { kind: 'remote', upstream: mock.url }, tokens: patSecrets },
+  // The mock's own path: its own processes, a fresh file database per round for the `--db` ones.
+  const dbDir = mkdtempSync(join(tmpdir(), 'bench-mock-db-'));
+  let dbFiles = 0;
+  const fileDb = () => join(dbDir, `db-${dbFiles++}.json`);
+  const MOCK_TOKENS = Math.min(LOAD_TOKENS, 100);
+  const meSetup = (url: string) => usersMeRequests(url, MOCK_TOKENS);
+  const postSetup = (url: string) => createPostRequests(url);
+  /** The cache-sizing target: a working set twice `maxEntries`. */
+  const MISS_ENTRIES = Math.floor(LOAD_TOKENS / 2);
+  const specs: Array<{ name: string; what: string; options: () => ServeConfig; tokens: string[]; setup?: (url: string) => Promise<LoadRequest[]> }> = [
+    { name: 'bare', what: 'bare Koa route, no authentication', options: () => ({ kind: 'bare' }), tokens: small },
+    { name: 'map', what: 'raw Map.get(secret), 1k tokens', options: () => ({ kind: 'map' }), tokens: small },
+    { name: 'sha-map', what: 'SHA-256 per request + Map, 1k tokens', options: () => ({ kind: 'sha-map' }), tokens: small },
+    { name: 'jose', what: 'jose jwtVerify HS256', options: () => ({ kind: 'jose' }), tokens: jwts },
+    { name: 'koa-jwt', what: 'koa-jwt HS256', options: () => ({ kind: 'koa-jwt' }), tokens: jwts },
+    { name: 'passport', what: 'koa-passport + passport-http-bearer (SHA-256 + Map)', options: () => ({ kind: 'passport' }), tokens: small },
+    { name: 'mw-1k', what: 'authenticate + storeResolver + warm cache, 1k tokens', options: () => ({ kind: 'middleware', tokens: 1000 }), tokens: small },
+    { name: 'mw-1M', what: 'authenticate + storeResolver + warm cache, 1M tokens (one object per token)', options: () => ({ kind: 'middleware', tokens: BIG }), tokens: bigTokens },
+    { name: 'mw-1M-packed', what: 'the same, 1M tokens in typed arrays (no object per token)', options: () => ({ kind: 'middleware', tokens: BIG, store: 'compact' }), tokens: bigTokens },
+    { name: 'remote', what: `authenticate + remoteResolver (mock upstream), warm cache, ${LOAD_TOKENS} tokens`, options: () => ({ kind: 'remote', upstream: mock.url }), tokens: patSecrets },
+    { name: 'mw-over', what: `the same as mw-1k with maxEntries ${MISS_ENTRIES}: a working set of ${LOAD_TOKENS} tokens over the bound`, options: () => ({ kind: 'middleware', tokens: 1000, maxEntries: MISS_ENTRIES }), tokens: small },
+    { name: 'me-mem', what: `the mock: GET /api/v4/users/me, ${MOCK_TOKENS} PATs, in memory`, options: () => ({ kind: 'mock' }), tokens: [], setup: meSetup },
+    { name: 'me-db', what: `the mock: GET /api/v4/users/me, ${MOCK_TOKENS} PATs, file database (--db)`, options: () => ({ kind: 'mock', dbFile: fileDb() }), tokens: [], setup: meSetup },
+    { name: 'post-mem', what: 'the mock: POST /api/v4/posts, a system_post_all bot PAT, in memory', options: () => ({ kind: 'mock' }), tokens: [], setup: postSetup },
+    { name: 'post-db', what: 'the mock: POST /api/v4/posts, a system_post_all bot PAT, file database (--db: fsync\'d journal per group commit)', options: () => ({ kind: 'mock', dbFile: fileDb() }), tokens: [], setup: postSetup },
   ];
   // Every round starts a fresh process per target (a process's own speed varies by several per
   // cent: memory layout, JIT), all at once; each is primed and warmed as soon as it listens (in
   // list order), so the 1M-token builds overlap the others' warm-ups. Nothing is measured before
   // all are up and warm; then each is measured once, in an order that rotates every round, right
   // after one more request per token.
-  const targets: Measured[] = specs.map((spec) => ({ name: spec.name, what: spec.what, tokens: spec.tokens, rounds: [], builds: [], server: undefined }));
+  const chosen = specs.filter((spec) => spec.name === 'bare' || only === undefined || only.includes(spec.name));
+  const targets: Measured[] = chosen.map((spec) => ({
+    name: spec.name, what: spec.what, tokens: spec.tokens, requests: bearerRequests(spec.tokens), setup: spec.setup, rounds: [], builds: [], server: undefined,
+  }));
   const stats = new Map<string, Record<string, number>>();
   for (let r = 0; r < ROUNDS; r++) {
-    progress(`round ${r + 1}/${ROUNDS}: starting ${specs.length} target servers`);
-    const starting = specs.map((spec) => startServer(spec.options));
+    progress(`round ${r + 1}/${ROUNDS}: starting ${chosen.length} target servers`);
+    const starting = chosen.map((spec) => startServer(spec.options()));
     for (const p of starting) p.catch(() => undefined);
     try {
       for (const [i, m] of targets.entries()) {
         m.server = await (starting[i] as Promise<ChildServer>);
         m.builds.push(m.server.ready);
+        if (m.setup !== undefined) m.requests = await m.setup(m.server.url);
         progress(`round ${r + 1}/${ROUNDS}: priming and warming ${m.name}`);
         await prime(m);
         await load(m, WARM_S);
@@ -192,55 +230,63 @@ async function main(): Promise<void> {
       await Promise.all(starting.map((p) => p.then((server) => server.close(), () => undefined)));
     }
   }
+  rmSync(dbDir, { recursive: true, force: true });
   const startup = targets.map((m) => [
     m.name, ms(median(m.builds.map((b) => b.buildMs)), 0), `${median(m.builds.map((b) => b.rssMb))} MB`,
   ]);
   reportThroughput(targets, stats, startup);
 
-  // Item 2: a cold remote resolver, 10k requests over 100 distinct tokens.
-  progress('remote resolver: 10k requests over 100 tokens from a cold cache');
-  const cold = await startServer({ kind: 'remote', upstream: mock.url });
-  const burst = await driver.run({ url: cold.url, connections: CONNECTIONS, amount: 10_000, requests: bearerRequests(hundred) });
-  const coldStats = await cold.stats();
-  await cold.close();
+  // `--only`: the chosen targets' throughput and nothing else.
+  if (only === undefined) {
+    // Item 2: a cold remote resolver, 10k requests over 100 distinct tokens.
+    progress('remote resolver: 10k requests over 100 tokens from a cold cache');
+    const cold = await startServer({ kind: 'remote', upstream: mock.url });
+    const burst = await driver.run({ url: cold.url, connections: CONNECTIONS, amount: 10_000, requests: bearerRequests(hundred) });
+    const coldStats = await cold.stats();
+    await cold.close();
 
-  // The mock keeps at most 500 sessions per user (least recently used revoked, as Mattermost
-  // does) and every PAT used above minted one: the first login session is gone by now.
-  admin = await login(api, 'sysadmin', 'Sys@dmin-sample1');
+    // The mock keeps at most 500 sessions per user (least recently used revoked, as Mattermost
+    // does) and every PAT used above minted one: the first login session is gone by now.
+    admin = await login(api, 'sysadmin', 'Sys@dmin-sample1');
 
-  // Item 3 on the mock: revoke under load.
-  const revokeRounds = quick ? 3 : 10;
-  const loopers = 50;
-  const underLoad: RevokeUnderLoadResult[] = [];
-  for (let r = 0; r < revokeRounds; r++) {
-    progress(`revocation under load ${r + 1}/${revokeRounds}`);
-    const pat = await createPat(api, admin, `bench revoke ${r}`);
-    underLoad.push(await revokeUnderLoad({ url: mock.url, admin, token: pat.token, tokenId: pat.id, loopers, beforeMs: 400, afterMs: 400 }));
-  }
+    // Item 3 on the mock: revoke under load.
+    const revokeRounds = quick ? 3 : 10;
+    const loopers = 50;
+    const underLoad: RevokeUnderLoadResult[] = [];
+    for (let r = 0; r < revokeRounds; r++) {
+      progress(`revocation under load ${r + 1}/${revokeRounds}`);
+      const pat = await createPat(api, admin, `bench revoke ${r}`);
+      underLoad.push(await revokeUnderLoad({ url: mock.url, admin, token: pat.token, tokenId: pat.id, loopers, beforeMs: 400, afterMs: 400 }));
+    }
 
-  // Item 3 through the second app.
-  const latencyCount = quick ? 20 : 100;
-  progress(`revocation latency through the second app (${latencyCount} revocations)`);
-  const latency = await revocationLatency({ mockUrl: mock.url, appUrl: receiver.url, admin, revocations: latencyCount });
-  api.close();
-  await receiver.close();
-  await mock.close();
-  reportRevocation(burst, coldStats, underLoad, loopers, latency.map((s) => s.latencyMs), latency.map((s) => s.acceptedAfter));
+    // Item 3 through the second app.
+    const latencyCount = quick ? 20 : 100;
+    progress(`revocation latency through the second app (${latencyCount} revocations)`);
+    const latency = await revocationLatency({ mockUrl: mock.url, appUrl: receiver.url, admin, revocations: latencyCount });
+    api.close();
+    await receiver.close();
+    await mock.close();
+    reportRevocation(burst, coldStats, underLoad, loopers, latency.map((s) => s.latencyMs), latency.map((s) => s.acceptedAfter));
 
-  progress('plain Node timings');
-  const micro = await childOutput(['--import', 'tsx', fileURLToPath(new URL('./lib/micro.ts', import.meta.url)), '--tokens', String(quick ? 100_000 : BIG), ...(quick ? ['--quick'] : [])]);
-  if (micro.code === 0) {
-    const rows = JSON.parse(micro.stdout.trim().split('\n').pop() ?? '[]') as MicroRow[];
-    say();
-    say('## Plain Node timings (no HTTP; median of 5 batches)');
-    say();
-    say(table(['operation', 'per call'], rows.map((r) => [r.name, r.ns >= 1e6 ? ms(r.ns / 1e6) : r.ns >= 1000 ? `${fixed(r.ns / 1000)} µs` : `${fixed(r.ns, 0)} ns`])));
+    progress('plain Node timings');
+    const micro = await childOutput(['--import', 'tsx', fileURLToPath(new URL('./lib/micro.ts', import.meta.url)), '--tokens', String(quick ? 100_000 : BIG), ...(quick ? ['--quick'] : [])]);
+    if (micro.code === 0) {
+      const rows = JSON.parse(micro.stdout.trim().split('\n').pop() ?? '[]') as MicroRow[];
+      say();
+      say('## Plain Node timings (no HTTP; median of 5 batches)');
+      say();
+      say(table(['operation', 'per call'], rows.map((r) => [r.name, r.ns >= 1e6 ? ms(r.ns / 1e6) : r.ns >= 1000 ? `${fixed(r.ns / 1000)} µs` : `${fixed(r.ns, 0)} ns`])));
+    } else {
+      say(`plain Node timings failed (exit ${micro.code})`);
+    }
   } else {
-    say(`plain Node timings failed (exit ${micro.code})`);
+    api.close();
+    await receiver.close();
+    await mock.close();
   }
 
   await driver.close();
-  if (STORE) {
+  if (STORE && only === undefined) {
     progress('lowdb write path: bench/store-write.ts (storage helper)');
     const args = ['--import', 'tsx', fileURLToPath(new URL('./store-write.ts', import.meta.url)), ...(quick ? ['--quick'] : [])];
     const store = await childOutput(args);
@@ -255,6 +301,7 @@ async function main(): Promise<void> {
   }
 
   say();
+  say(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   say(`total ${fixed((Date.now() - started) / 1000, 0)} s`);
   const file = option('--out');
   if (file !== undefined) writeFileSync(file, `${out.join('\n')}\n`);
@@ -276,16 +323,20 @@ function reportThroughput(targets: Measured[], stats: Map<string, Record<string,
   const dp99 = (m: Measured) => median(m.rounds.map((r, i) => r.p99 - (bare.rounds[i]?.p99 ?? NaN)));
   const cpuRatio = (m: Measured, base: Measured) => median(m.rounds.map((r, i) => (base.rounds[i]?.cpuUs ?? NaN) / r.cpuUs));
   const flawed = (m: Measured) => m.rounds.some((r) => r.non2xx > 0 || r.errors > 0 || r.timeouts > 0);
+  const loads = targets.flatMap((m) => m.rounds.map((r) => r.load1));
 
   say();
-  say(`## Throughput (${CONNECTIONS} connections, ${ROUNDS} x ${DURATION} s, medians; ratio and Δp99 paired with bare round by round)`);
+  say(`## Throughput (${CONNECTIONS} connections, ${ROUNDS} x ${DURATION} s, medians; ratios paired with bare round by round)`);
+  say();
+  say('The headline ratio is **server CPU per request** against bare Koa in the same round (bare\'s CPU µs / the target\'s): it moves far less with the machine\'s load than req/s, which is beside it.');
+  say(`1-min load average after the loads: median ${fixed(median(loads))}, min ${fixed(Math.min(...loads))}, max ${fixed(Math.max(...loads))} (on ${availableParallelism()} cores).`);
   say();
   say(table(
-    ['target', 'what', 'req/s', 'x bare', 'p50', 'p99', 'Δp99 vs bare', 'server CPU/req', 'x bare by CPU', 'per round req/s', 'ok'],
+    ['target', 'what', 'x bare by CPU', 'server CPU/req', 'req/s', 'x bare req/s', 'p50', 'p99', 'Δp99 vs bare', 'per round req/s', 'ok'],
     targets.map((m) => [
-      m.name, m.what, thousands(rps(m)), fixed(ratio(m, bare)), ms(median(m.rounds.map((r) => r.p50))), ms(median(m.rounds.map((r) => r.p99))),
-      m === bare ? '' : ms(dp99(m)), `${fixed(median(m.rounds.map((r) => r.cpuUs)), 1)} µs`, fixed(cpuRatio(m, bare)),
-      m.rounds.map((r) => thousands(r.rps)).join(' / '), flawed(m) ? 'NON-2xx/ERRORS' : 'all 2xx',
+      m.name, m.what, fixed(cpuRatio(m, bare)), `${fixed(median(m.rounds.map((r) => r.cpuUs)), 1)} µs`, thousands(rps(m)), fixed(ratio(m, bare)),
+      ms(median(m.rounds.map((r) => r.p50))), ms(median(m.rounds.map((r) => r.p99))),
+      m === bare ? '' : ms(dp99(m)), m.rounds.map((r) => thousands(r.rps)).join(' / '), flawed(m) ? 'NON-2xx/ERRORS' : 'all 2xx',
     ]),
   ));
   say();
@@ -294,22 +345,42 @@ function reportThroughput(targets: Measured[], stats: Map<string, Record<string,
     return [name ?? '', build ?? '', rss ?? '', Object.entries(s).filter(([k]) => k !== 'cpuUs').map(([k, v]) => `${k} ${v}`).join(', ')];
   })));
 
-  const named = (name: string) => targets.find((m) => m.name === name) as Measured;
+  const named = (name: string) => targets.find((m) => m.name === name);
   const one = named('mw-1k');
-  const remote = named('remote');
+  /** A ratio target, judged by CPU and by req/s (n/a when `--only` left a target out). */
+  const both = (item: string, m: Measured | undefined, base: Measured | undefined, bound: number, label: string): string[] => {
+    if (m === undefined || base === undefined) return [item, `${label} ≥ ${fixed(bound)}`, 'not run', '', 'not run', ''];
+    const byCpu = cpuRatio(m, base);
+    const byRps = ratio(m, base);
+    return [item, `${label} ≥ ${fixed(bound)}`, fixed(byCpu, 3), verdict(byCpu, bound, 'min'), fixed(byRps, 3), verdict(byRps, bound, 'min')];
+  };
+  // Bare's own p99 moves from round to round by more than the deltas the target is about: a
+  // Δp99 inside that spread (or under 1 ms) is not resolved on this machine, and is said so.
+  const bareP99 = bare.rounds.map((r) => r.p99);
+  const spread = Math.max(...bareP99) - Math.min(...bareP99);
+  const p99Row = (m: Measured | undefined): string[] => {
+    if (m === undefined) return ['1', 'p99 within 1 ms of bare', '', '', 'not run', ''];
+    const d = dp99(m);
+    const resolved = Number.isFinite(d) && Math.abs(d) >= Math.max(1, spread);
+    return ['1', `${m.name} p99 within 1 ms of bare`, '', '', `Δp99 ${ms(d)}`,
+      resolved ? verdict(d, 1, 'max', ' ms') : `not resolved here (|Δ| < ${ms(Math.max(1, spread))}: bare's p99 spread over the rounds ${ms(spread)})`];
+  };
   const rows: string[][] = [];
-  for (const big of [named('mw-1M'), named('mw-1M-packed')]) {
-    rows.push(
-      ['1', `${big.name} ≥ 0.90 x bare req/s`, `${fixed(ratio(big, bare), 3)} (by CPU ${fixed(cpuRatio(big, bare), 3)})`, verdict(ratio(big, bare), 0.9, 'min')],
-      ['1', `${big.name} p99 within 1 ms of bare`, `Δp99 ${ms(dp99(big))}`, verdict(dp99(big), 1, 'max', ' ms')],
-      ['5', `${big.name} / mw-1k req/s ≥ 0.95`, `${fixed(ratio(big, one), 3)} (by CPU ${fixed(cpuRatio(big, one), 3)})`, verdict(ratio(big, one), 0.95, 'min')],
-    );
+  for (const name of ['mw-1M', 'mw-1M-packed']) {
+    const big = named(name);
+    rows.push(both('1', big, bare, 0.95, `${name} x bare`), p99Row(big), both('1', big, one, 0.95, `${name} / mw-1k`));
   }
-  rows.push(['2', 'remote ≥ 0.85 x bare req/s', `${fixed(ratio(remote, bare), 3)} (by CPU ${fixed(cpuRatio(remote, bare), 3)})`, verdict(ratio(remote, bare), 0.85, 'min')]);
+  rows.push(both('2', named('remote'), bare, 0.85, 'remote x bare'));
+  rows.push(both('4', named('me-mem'), bare, 0.7, 'GET /users/me in memory x bare'));
+  rows.push(both('4', named('me-db'), bare, 0.7, 'GET /users/me on a file db x bare'));
+  rows.push(both('4', named('post-mem'), bare, 0.5, 'POST /posts in memory x bare'));
+  rows.push(both('4', named('post-db'), bare, 0.35, 'POST /posts on a file db x bare'));
+  const over = named('mw-over');
+  if (over !== undefined) rows.push(['6', 'cache sizing: mw-over (working set 2x maxEntries: every request a miss) x bare', fixed(cpuRatio(over, bare), 3), 'reported', fixed(ratio(over, bare), 3), 'reported']);
   say();
   say('## Targets');
   say();
-  say(table(['item', 'target', 'measured', 'verdict'], rows));
+  say(table(['item', 'target', 'by CPU', 'verdict by CPU', 'by req/s', 'verdict by req/s'], rows));
 }
 
 function reportRevocation(burst: LoadResult, coldStats: Record<string, number>, underLoad: RevokeUnderLoadResult[], loopers: number, latencies: number[], acceptedAfter: number[]): void {

@@ -26,7 +26,7 @@ export interface ProbeResult {
 }
 
 export interface HttpClient {
-  request(method: 'GET' | 'POST', path: string, bearer?: string, body?: unknown): Promise<ProbeResult>;
+  request(method: 'GET' | 'POST' | 'PUT', path: string, bearer?: string, body?: unknown): Promise<ProbeResult>;
   close(): void;
 }
 

@@ -18,6 +18,8 @@ export interface LoadRequest {
   path: string;
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
+  /** Request body (POST). */
+  body?: string;
 }
 
 export interface LoadConfig {
@@ -72,7 +74,7 @@ export async function load(config: LoadConfig): Promise<LoadResult> {
       connections: config.connections,
       pipelining: 1,
       ...(config.amount !== undefined ? { amount: config.amount } : { duration: config.duration ?? 8 }),
-      requests: config.requests.map((r) => ({ method: r.method ?? 'GET', path: r.path, headers: r.headers ?? {} })),
+      requests: config.requests.map((r) => ({ method: r.method ?? 'GET', path: r.path, headers: r.headers ?? {}, ...(r.body === undefined ? {} : { body: r.body }) })),
     }, (err, result) => (err ? reject(err) : resolve(result)));
   });
   instance?.on('response', (_client, statusCode, _bytes, responseTime) => {

@@ -9,8 +9,8 @@
  *   RSS and heap in MB, CPU time used so far in µs);
  * - exits when the runner disconnects or on SIGTERM.
  *
- * Kind `mock` starts the mock Mattermost server in memory (`startMockServer`), optionally with
- * signed-event webhooks.
+ * Kind `mock` starts the mock Mattermost server (`startMockServer`) in memory, or on a fresh file
+ * database at `dbFile` (fsync'd journal, as the CLI's `--db`), optionally with signed-event webhooks.
  *
  * @example
  * ```ts
@@ -26,7 +26,7 @@ import { buildTarget, type TargetOptions } from './targets.js';
 
 export type ServeConfig =
   | (TargetOptions & { port?: number })
-  | { kind: 'mock'; port?: number; webhooks?: string[]; webhookSecret?: string };
+  | { kind: 'mock'; port?: number; webhooks?: string[]; webhookSecret?: string; dbFile?: string };
 
 export interface ReadyMessage { type: 'ready'; url: string; port: number; buildMs: number; rssMb: number }
 export interface StatsMessage { type: 'stats'; id: number; data: Record<string, number> }
@@ -44,7 +44,8 @@ async function main(): Promise<void> {
 
   if (config.kind === 'mock') {
     const mock = await startMockServer({
-      port: config.port ?? 0, inMemory: true, webhooks: config.webhooks, webhookSecret: config.webhookSecret,
+      port: config.port ?? 0, webhooks: config.webhooks, webhookSecret: config.webhookSecret,
+      ...(config.dbFile === undefined ? { inMemory: true } : { dbFile: config.dbFile, reset: true }),
     });
     ({ url, port } = mock);
     counters = () => ({ tokens: mock.store.count('tokens') });

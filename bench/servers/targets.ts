@@ -43,6 +43,8 @@ export interface TargetOptions {
   tokens?: number;
   /** `middleware`: one object per token in Maps (`objects`, default) or packed typed arrays (`compact`). */
   store?: 'objects' | 'compact';
+  /** `middleware`: the cache's `maxEntries` (default: the cache's own default, 100 000). */
+  maxEntries?: number;
   /** Mattermost (mock) base URL (`remote`, `receiver`). */
   upstream?: string;
   /** HS256 secret of the signed events (`receiver`). */
@@ -86,7 +88,7 @@ const authUsername = (ctx: Koa.Context) => ctx.state.auth?.username ?? '';
 
 /** Build the app of one benchmark target. */
 export async function buildTarget(options: TargetOptions): Promise<Target> {
-  const { kind, tokens = 1000, upstream, eventSecret, store: storeKind = 'objects' } = options;
+  const { kind, tokens = 1000, upstream, eventSecret, store: storeKind = 'objects', maxEntries } = options;
   const app = new Koa();
   app.silent = true;
   let stats = (): Record<string, number> => ({});
@@ -144,7 +146,7 @@ export async function buildTarget(options: TargetOptions): Promise<Target> {
       const store = storeKind === 'compact' ? compactTokenStore(tokens) : syncTokenStore(tokens);
       const size = 'size' in store ? store.size : store.byDigest.size;
       const hooks = createHookBus();
-      const resolver = cachedResolver(storeResolver(store), { hooks });
+      const resolver = cachedResolver(storeResolver(store), { hooks, ...(maxEntries === undefined ? {} : { maxEntries }) });
       app.use(authenticate({ resolver }));
       reply(app, authUsername);
       stats = () => ({ cached: resolver.size, storeTokens: size });
