@@ -11,6 +11,7 @@
  * ```
  */
 import type { Context } from 'koa';
+import { viewJson } from './services/views.js';
 
 export interface SendJsonOptions {
   /** HTTP status. Default 200. */
@@ -31,7 +32,9 @@ export function sendJson(ctx: Context, value: unknown, options: SendJsonOptions 
   const { status = 200, newline = false } = options;
   ctx.status = status;
   ctx.set('Content-Type', 'application/json');
-  ctx.body = JSON.stringify(value) + (newline ? '\n' : '');
+  // A memoized view of a frozen record keeps its JSON text: serialized once, not per request.
+  const json = viewJson(value);
+  ctx.body = newline ? `${json}\n` : json;
 }
 
 /**

@@ -24,9 +24,9 @@ export interface ChildServer {
   close(): Promise<void>;
 }
 
-/** Spawn `serve.ts` with `config`; rejects if it exits or takes longer than `timeoutMs` to listen. */
-export function startServer(config: ServeConfig, timeoutMs = 120_000): Promise<ChildServer> {
-  const child: ChildProcess = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', SERVE, JSON.stringify(config)], {
+/** Spawn `serve.ts` with `config` (and extra node flags `execArgv`, e.g. `--cpu-prof`); rejects if it exits or takes longer than `timeoutMs` to listen. */
+export function startServer(config: ServeConfig, timeoutMs = 120_000, execArgv: readonly string[] = []): Promise<ChildServer> {
+  const child: ChildProcess = spawn(process.execPath, ['--expose-gc', ...execArgv, '--import', 'tsx', SERVE, JSON.stringify(config)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let nextId = 1;

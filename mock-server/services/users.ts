@@ -28,6 +28,7 @@ import { requireId } from './input.js';
 import {
   newUserEvent, userActivationStatusChangeEvent, userRoleUpdatedEvent, userUpdatedEvents, type UserCopies,
 } from '../websocket/events.js';
+import { memoView, viewCache } from './views.js';
 
 /** Mattermost's User JSON (omitempty fields left out when empty). */
 export type UserJson = Record<string, unknown> & { id: string; username: string; roles: string };
@@ -43,6 +44,16 @@ export type UserJson = Record<string, unknown> & { id: string; username: string;
  * ```
  */
 export function userJson(u: UserRecord, full = true): UserJson {
+  // Made once per (frozen) record and view: re-serializing the same user was 10 % of GET /users/me.
+  return full ? memoView(FULL_VIEWS, u, buildFull) : memoView(PROFILE_VIEWS, u, buildProfile);
+}
+
+const FULL_VIEWS = viewCache<UserRecord, UserJson>();
+const PROFILE_VIEWS = viewCache<UserRecord, UserJson>();
+const buildFull = (u: UserRecord) => buildUserJson(u, true);
+const buildProfile = (u: UserRecord) => buildUserJson(u, false);
+
+function buildUserJson(u: UserRecord, full: boolean): UserJson {
   const out: UserJson = {
     id: u.id,
     create_at: u.create_at,
@@ -123,7 +134,8 @@ export function sanitizeOptions(config: MockConfig, asAdmin: boolean): SanitizeO
  * ```
  */
 export function sanitizeProfile(u: UserRecord, options: SanitizeOptions): UserJson {
-  const out = userJson(u, false);
+  // A copy: the profile view of a stored record is shared and frozen.
+  const out = { ...userJson(u, false) };
   if (!options.email) out.email = '';
   if (!options.fullname) {
     out.first_name = '';
