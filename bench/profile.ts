@@ -74,6 +74,26 @@ for (const node of profile.nodes) {
   const key = `${functionName || '(anonymous)'}${where}`;
   byFrame.set(key, (byFrame.get(key) ?? 0) + us);
 }
+// Inclusive time of our own frames (and the packages'): every sample counts once for each frame
+// on its stack.
+const parent = new Map<number, number>();
+for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+const nodeById = new Map(profile.nodes.map((n) => [n.id, n]));
+const keyOf = (node: ProfileNode): string => {
+  const { functionName, url, lineNumber } = node.callFrame;
+  const where = url === '' ? '' : ` ${url.replace(/^file:\/\/.*?\/(node_modules|mock-server|middleware|bench)\//, '$1/')}:${lineNumber + 1}`;
+  return `${functionName || '(anonymous)'}${where}`;
+};
+const inclusive = new Map<string, number>();
+profile.samples.forEach((id, i) => {
+  const seen = new Set<string>();
+  for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+    const node = nodeById.get(at);
+    if (node === undefined) break;
+    const key = keyOf(node);
+    if (!seen.has(key)) { seen.add(key); inclusive.set(key, (inclusive.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0)); }
+  }
+});
 const idle = byFrame.get('(idle)') ?? 0;
 const busy = total - idle;
 process.stdout.write(`${name}: ${result.total} responses in ${duration} s (${Math.round(result.rps)} req/s), profile ${file}\n`);
@@ -81,3 +101,6 @@ process.stdout.write(`busy ${(busy / 1000).toFixed(0)} ms of ${(total / 1000).to
 const rows = [...byFrame.entries()].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, top)
   .map(([k, us]) => [`${((us / busy) * 100).toFixed(1)} %`, k]);
 process.stdout.write(`${table(['self', 'frame'], rows)}\n`);
+const ours = [...inclusive.entries()].filter(([k]) => / (mock-server|middleware)\//.test(k)).sort((a, b) => b[1] - a[1]).slice(0, top)
+  .map(([k, us]) => [`${((us / busy) * 100).toFixed(1)} %`, k]);
+process.stdout.write(`\nThe project's own frames by inclusive time (self + callees):\n\n${table(['total', 'frame'], ours)}\n`);

@@ -72,9 +72,9 @@ export function createApp(options: CreateAppOptions): Koa {
     developerMode: () => developerMode || server.store.config.ServiceSettings.EnableDeveloper,
     logger: server.logger,
   }));
-  app.use(async function versionHeader(ctx, next) {
+  app.use(function versionHeader(ctx, next) {
     ctx.set('X-Version-Id', VERSION_ID);
-    await next();
+    return next();
   });
   if (beforeResponse !== undefined) {
     app.use(async function settleBeforeResponse(_ctx, next) {

@@ -63,13 +63,14 @@ declare module 'koa' {
  */
 export function bodyReader(options: BodyReaderOptions = {}): Middleware {
   const settings = { ...BODY_DEFAULTS, ...options };
-  return async function readBody(ctx, next) {
+  // Not async: a GET (most requests) passes straight on, without a promise of its own.
+  return function readBody(ctx, next) {
     ctx.state.rawBody = '';
     ctx.state.parsedBody = undefined;
+    if (ctx.method === 'GET' || ctx.method === 'HEAD' || ctx.method === 'OPTIONS') return next();
     // File uploads are streamed by their route (routes/files.ts), bounded by FileSettings.MaxFileSize.
-    const upload = ctx.method === 'POST' && /^\/api\/v4\/files\/?$/.test(ctx.path);
-    if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && ctx.method !== 'OPTIONS' && !upload) {
-      const raw = await readLimited(ctx, settings);
+    if (ctx.method === 'POST' && /^\/api\/v4\/files\/?$/.test(ctx.path)) return next();
+    return readLimited(ctx, settings).then((raw) => {
       // Go's decoder refuses JSON nested deeper than 10000; deep nesting would also overflow the
       // stack of every recursive step after parsing (clone, merge, serialize) and answer 500.
       if (tooDeep(raw, MAX_DEPTH)) throw invalidBodyParam('body');
@@ -77,8 +78,8 @@ export function bodyReader(options: BodyReaderOptions = {}): Middleware {
       const parsed = tryParse(raw);
       ctx.state.parsedBody = parsed;
       if (parsed !== undefined) (ctx.request as { body?: unknown }).body = parsed;
-    }
-    await next();
+      return next();
+    });
   };
 }
 
