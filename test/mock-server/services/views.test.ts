@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { memoView, viewCache, viewJson } from '../../../mock-server/services/views.js';
 import { userJson } from '../../../mock-server/services/users.js';
-import { newUserRecord } from '../../../mock-server/seed.js';
+import { newUserRecord } from '../../../mock-server/services/user-record.js';
 
 describe('views of frozen records', () => {
   it('builds one frozen view per frozen record and keeps its JSON text', () => {
