@@ -13,33 +13,32 @@
  * await handleIncomingWebhook(server, hook.id, 'application/json', '{"text":"build passed"}');
  * ```
  */
-import { AppError, permissionError } from '../errors.js';
+import { AppError, invalidParam, permissionError } from '../errors.js';
 import { newId } from '../../middleware/util/ids.js';
 import type { ChannelRecord, IncomingWebhookRecord } from '../db/schema.js';
+import { decodeBody, goArray, goBool, goObject, goString, goStruct, tryDecode } from '../schemas/json.js';
 import { contentReadDenied, sessionHasPermissionTo, sessionHasPermissionToChannel, sessionHasPermissionToTeam, type Caller } from './channel-permissions.js';
 import { directChannelMutations, findChannel } from './channels.js';
 import type { ServiceContext } from './context.js';
 import { integrationSettings } from './integration-settings.js';
-import { typedDecode } from './typed-decode.js';
 import { createWebhookPost } from './webhook-post.js';
 
 /** `model.IncomingWebhook` as JSON (Go field order). */
 export type IncomingWebhookJson = IncomingWebhookRecord & { webhook_schema_translation: null };
 
-const HOOK_FIELDS = {
-  id: 'string', channel_id: 'string', team_id: 'string', user_id: 'string', display_name: 'string', description: 'string',
-  username: 'string', icon_url: 'string', channel_locked: 'boolean',
-} as const;
+const HOOK_FIELDS = goStruct({
+  id: goString, channel_id: goString, team_id: goString, user_id: goString, display_name: goString, description: goString,
+  username: goString, icon_url: goString, channel_locked: goBool,
+});
 
-const REQUEST_FIELDS = {
-  text: 'string', username: 'string', icon_url: 'string', channel: 'string', props: 'object', attachments: 'array',
-  type: 'string', icon_emoji: 'string', priority: 'object',
-} as const;
+const REQUEST_FIELDS = goStruct({
+  text: goString, username: goString, icon_url: goString, channel: goString, props: goObject, attachments: goArray,
+  type: goString, icon_emoji: goString, priority: goObject,
+});
 
 /** Mattermost's username rule (`IsValidUsername`). */
 const USERNAME = /^[a-z][a-z0-9.\-_]{2,63}$/;
 
-const invalidParam = (name: string) => new AppError('api.context.invalid_param.app_error', { params: { Name: name } });
 
 /** The hook as JSON. */
 export function incomingWebhookJson(hook: IncomingWebhookRecord): IncomingWebhookJson {
@@ -103,8 +102,7 @@ function overrides(ctx: ServiceContext, username: string, iconUrl: string, old?:
  * `bypass_incoming_webhook_channel_lock` the hook is locked to its channel; disabled → 501.
  */
 export async function createIncomingWebhook(ctx: ServiceContext, caller: Caller, body: unknown): Promise<IncomingWebhookRecord> {
-  const input = typedDecode(body, HOOK_FIELDS);
-  if (input === undefined) throw invalidParam('incoming_webhook');
+  const input = decodeBody(HOOK_FIELDS, body, 'incoming_webhook', 'param');
   const { store } = ctx;
   const channel = findChannel(store, input.channel_id);
   if (!sessionHasPermissionToTeam(store, caller, channel.team_id, 'manage_own_incoming_webhooks')) throw permissionError(caller.userId, 'manage_own_incoming_webhooks');
@@ -174,8 +172,7 @@ export async function deleteIncomingWebhook(ctx: ServiceContext, caller: Caller,
  * permission checks; owner, team and creation time stay.
  */
 export async function updateIncomingWebhook(ctx: ServiceContext, caller: Caller, hookId: string, body: unknown): Promise<IncomingWebhookRecord> {
-  const input = typedDecode(body, HOOK_FIELDS);
-  if (input === undefined) throw invalidParam('incoming_webhook');
+  const input = decodeBody(HOOK_FIELDS, body, 'incoming_webhook', 'param');
   if (input.id !== hookId) throw invalidParam('hook_id');
   const { store } = ctx;
   const old = findHook(ctx, hookId);
@@ -198,7 +195,7 @@ export async function updateIncomingWebhook(ctx: ServiceContext, caller: Caller,
 export type IncomingWebhookRequest = NonNullable<ReturnType<typeof decodeRequest>>;
 
 function decodeRequest(value: unknown) {
-  return typedDecode(value, REQUEST_FIELDS);
+  return tryDecode(REQUEST_FIELDS, value);
 }
 
 /** `IncomingWebhookRequestFromJSON`: JSON (retried with raw newlines/tabs in strings escaped), else 400 `model.incoming_hook.parse_data.app_error`. */
