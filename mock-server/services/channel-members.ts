@@ -19,6 +19,7 @@ import { sessionHasPermissionToUser } from './access.js';
 import { channelGrants, sessionHasPermissionToChannel, type Caller } from './channel-permissions.js';
 import { DEFAULT_CHANNEL_NAME } from './channel-lifecycle.js';
 import { findChannel } from './channels.js';
+import { commitThenEmit } from './commit.js';
 import type { ServiceContext } from './context.js';
 import { isObject } from './input.js';
 import { channelMemberKey } from '../db/keys.js';
@@ -77,9 +78,12 @@ export async function removeChannelMember(deps: ServiceContext, caller: Caller, 
   if (store.get('channelMembers', key) === undefined) {
     throw new AppError('app.channel.get_member.missing.app_error', { detailed: `channel_id=${channel.id}, user_id=${userId}` });
   }
-  await store.commit([{ op: 'delete', collection: 'channelMembers', key }]);
-  deps.publish({ event: 'user_removed', data: { user_id: userId, remover_id: caller.userId }, broadcast: { channel_id: channel.id } });
-  deps.publish({ event: 'user_removed', data: { channel_id: channel.id, remover_id: caller.userId }, broadcast: { user_id: userId } });
+  await commitThenEmit(deps, [{ op: 'delete', collection: 'channelMembers', key }], {
+    ws: [
+      { event: 'user_removed', data: { user_id: userId, remover_id: caller.userId }, broadcast: { channel_id: channel.id } },
+      { event: 'user_removed', data: { channel_id: channel.id, remover_id: caller.userId }, broadcast: { user_id: userId } },
+    ],
+  });
 }
 
 /** `model.ChannelStats`. */
@@ -158,7 +162,8 @@ export async function viewChannel(deps: ServiceContext, caller: Caller, userId: 
     });
   }
   if (mutations.length === 0) return times;
-  await store.commit(mutations);
-  deps.publish({ event: 'multiple_channels_viewed', data: { channel_times: times }, broadcast: { user_id: userId } });
+  await commitThenEmit(deps, mutations, {
+    ws: [{ event: 'multiple_channels_viewed', data: { channel_times: times }, broadcast: { user_id: userId } }],
+  });
   return times;
 }

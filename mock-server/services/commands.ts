@@ -16,6 +16,7 @@ import { isValidId, newId } from '../../middleware/util/ids.js';
 import type { CommandRecord } from '../db/schema.js';
 import { decodeBody, goBool, goString, goStruct } from '../schemas/json.js';
 import { sessionHasPermissionToTeam, type Caller } from './channel-permissions.js';
+import { commitThenEmit } from './commit.js';
 import type { ServiceContext } from './context.js';
 import { integrationSettings } from './integration-settings.js';
 
@@ -144,8 +145,7 @@ export async function createCommand(ctx: ServiceContext, caller: Caller, body: u
     ...fields, plugin_id: '',
   };
   validateCommand(cmd);
-  await store.commit([{ op: 'put', collection: 'commands', record: cmd }]);
-  ctx.logger.info('slash command created', { command_id: cmd.id, team_id: cmd.team_id, trigger: cmd.trigger, user_id: caller.userId });
+  await commitThenEmit(ctx, [{ op: 'put', collection: 'commands', record: cmd }], { log: [['slash command created', { command_id: cmd.id, team_id: cmd.team_id, trigger: cmd.trigger, user_id: caller.userId }]] });
   return cmd;
 }
 
@@ -217,22 +217,20 @@ export async function updateCommand(ctx: ServiceContext, caller: Caller, command
   requireUniqueTrigger(ctx, old.team_id, fields.trigger, old.id);
   const next: CommandRecord = { ...old, ...fields, update_at: Math.max(ctx.now(), old.update_at) };
   validateCommand(next);
-  await ctx.store.commit([{ op: 'put', collection: 'commands', record: next }]);
+  await commitThenEmit(ctx, [{ op: 'put', collection: 'commands', record: next }]);
   return next;
 }
 
 /** `DELETE /commands/{id}`: gone at once (Mattermost marks it deleted; either way it is never found again). */
 export async function deleteCommand(ctx: ServiceContext, caller: Caller, commandId: string): Promise<void> {
   const cmd = managedCommand(ctx, caller, commandId, 'change');
-  await ctx.store.commit([{ op: 'delete', collection: 'commands', key: cmd.id }]);
-  ctx.logger.info('slash command deleted', { command_id: cmd.id, user_id: caller.userId });
+  await commitThenEmit(ctx, [{ op: 'delete', collection: 'commands', key: cmd.id }], { log: [['slash command deleted', { command_id: cmd.id, user_id: caller.userId }]] });
 }
 
 /** `PUT /commands/{id}/regen_token`: a new token; the old one is no longer sent. Returns `{token}`. */
 export async function regenCommandToken(ctx: ServiceContext, caller: Caller, commandId: string): Promise<{ token: string }> {
   const cmd = managedCommand(ctx, caller, commandId, 'change');
   const next: CommandRecord = { ...cmd, token: newId(), update_at: Math.max(ctx.now(), cmd.update_at) };
-  await ctx.store.commit([{ op: 'put', collection: 'commands', record: next }]);
-  ctx.logger.info('slash command token regenerated', { command_id: cmd.id, user_id: caller.userId });
+  await commitThenEmit(ctx, [{ op: 'put', collection: 'commands', record: next }], { log: [['slash command token regenerated', { command_id: cmd.id, user_id: caller.userId }]] });
   return { token: next.token };
 }

@@ -19,6 +19,7 @@ import type { ChannelRecord, IncomingWebhookRecord } from '../db/schema.js';
 import { decodeBody, goArray, goBool, goObject, goString, goStruct, tryDecode } from '../schemas/json.js';
 import { contentReadDenied, sessionHasPermissionTo, sessionHasPermissionToChannel, sessionHasPermissionToTeam, type Caller } from './channel-permissions.js';
 import { directChannelMutations, findChannel } from './channels.js';
+import { commitThenEmit } from './commit.js';
 import type { ServiceContext } from './context.js';
 import { integrationSettings } from './integration-settings.js';
 import { createWebhookPost } from './webhook-post.js';
@@ -122,8 +123,7 @@ export async function createIncomingWebhook(ctx: ServiceContext, caller: Caller,
     channel_locked: locked,
   };
   validate(hook);
-  await store.commit([{ op: 'put', collection: 'incomingWebhooks', record: hook }]);
-  ctx.logger.info('incoming webhook created', { hook_id: hook.id, channel_id: hook.channel_id, user_id: caller.userId });
+  await commitThenEmit(ctx, [{ op: 'put', collection: 'incomingWebhooks', record: hook }], { log: [['incoming webhook created', { hook_id: hook.id, channel_id: hook.channel_id, user_id: caller.userId }]] });
   return hook;
 }
 
@@ -161,8 +161,7 @@ export function getIncomingWebhook(ctx: ServiceContext, caller: Caller, hookId: 
 /** `DELETE /hooks/incoming/{id}`: the hook's URL stops working at once (`POST /hooks/{id}` → 400 `web.incoming_webhook.invalid.app_error`). */
 export async function deleteIncomingWebhook(ctx: ServiceContext, caller: Caller, hookId: string): Promise<void> {
   const hook = getIncomingWebhook(ctx, caller, hookId);
-  await ctx.store.commit([{ op: 'delete', collection: 'incomingWebhooks', key: hook.id }]);
-  ctx.logger.info('incoming webhook deleted', { hook_id: hook.id, user_id: caller.userId });
+  await commitThenEmit(ctx, [{ op: 'delete', collection: 'incomingWebhooks', key: hook.id }], { log: [['incoming webhook deleted', { hook_id: hook.id, user_id: caller.userId }]] });
 }
 
 /**
@@ -187,7 +186,7 @@ export async function updateIncomingWebhook(ctx: ServiceContext, caller: Caller,
     ...overrides(ctx, input.username, input.icon_url, old), channel_locked: locked, update_at: Math.max(ctx.now(), old.update_at),
   };
   validate(next);
-  await store.commit([{ op: 'put', collection: 'incomingWebhooks', record: next }]);
+  await commitThenEmit(ctx, [{ op: 'put', collection: 'incomingWebhooks', record: next }]);
   return next;
 }
 

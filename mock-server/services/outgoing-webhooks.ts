@@ -24,6 +24,7 @@ import { decodeBody, goArray, goInt, goObject, goString, goStrings, goStruct, tr
 import { sessionHasPermissionTo, sessionHasPermissionToChannel, sessionHasPermissionToTeam, type Caller } from './channel-permissions.js';
 import { findChannel } from './channels.js';
 import { isValidHttpUrl } from './commands.js';
+import { commitThenEmit } from './commit.js';
 import type { ServiceContext } from './context.js';
 import { isObject } from './input.js';
 import { integrationRequest, IntegrationRequestError } from './integration-request.js';
@@ -153,8 +154,7 @@ export async function createOutgoingWebhook(ctx: ServiceContext, caller: Caller,
     username: input.username, icon_url: input.icon_url,
   };
   validate(hook);
-  await store.commit([{ op: 'put', collection: 'outgoingWebhooks', record: hook }]);
-  ctx.logger.info('outgoing webhook created', { hook_id: hook.id, team_id: hook.team_id, user_id: caller.userId });
+  await commitThenEmit(ctx, [{ op: 'put', collection: 'outgoingWebhooks', record: hook }], { log: [['outgoing webhook created', { hook_id: hook.id, team_id: hook.team_id, user_id: caller.userId }]] });
   return hook;
 }
 
@@ -205,16 +205,14 @@ export function getOutgoingWebhook(ctx: ServiceContext, caller: Caller, hookId: 
 /** `DELETE /hooks/outgoing/{id}`. */
 export async function deleteOutgoingWebhook(ctx: ServiceContext, caller: Caller, hookId: string): Promise<void> {
   const hook = managedHook(ctx, caller, hookId);
-  await ctx.store.commit([{ op: 'delete', collection: 'outgoingWebhooks', key: hook.id }]);
-  ctx.logger.info('outgoing webhook deleted', { hook_id: hook.id, user_id: caller.userId });
+  await commitThenEmit(ctx, [{ op: 'delete', collection: 'outgoingWebhooks', key: hook.id }], { log: [['outgoing webhook deleted', { hook_id: hook.id, user_id: caller.userId }]] });
 }
 
 /** `POST /hooks/outgoing/{id}/regen_token`: a new token, sent from the next trigger on. Returns the hook. */
 export async function regenOutgoingWebhookToken(ctx: ServiceContext, caller: Caller, hookId: string): Promise<OutgoingWebhookRecord> {
   const hook = managedHook(ctx, caller, hookId);
   const next: OutgoingWebhookRecord = { ...hook, token: newId(), update_at: Math.max(ctx.now(), hook.update_at) };
-  await ctx.store.commit([{ op: 'put', collection: 'outgoingWebhooks', record: next }]);
-  ctx.logger.info('outgoing webhook token regenerated', { hook_id: hook.id, user_id: caller.userId });
+  await commitThenEmit(ctx, [{ op: 'put', collection: 'outgoingWebhooks', record: next }], { log: [['outgoing webhook token regenerated', { hook_id: hook.id, user_id: caller.userId }]] });
   return next;
 }
 
@@ -240,7 +238,7 @@ export async function updateOutgoingWebhook(ctx: ServiceContext, caller: Caller,
     content_type: input.content_type, username: input.username, icon_url: input.icon_url, update_at: Math.max(ctx.now(), old.update_at),
   };
   validate(next);
-  await ctx.store.commit([{ op: 'put', collection: 'outgoingWebhooks', record: next }]);
+  await commitThenEmit(ctx, [{ op: 'put', collection: 'outgoingWebhooks', record: next }]);
   return next;
 }
 

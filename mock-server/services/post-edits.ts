@@ -17,6 +17,7 @@ import { hasPermission, type Permission } from '../../middleware/permissions/per
 import { PRIMARY_KEY, type Mutation, type PostRecord, type Store } from '../db/schema.js';
 import { channelGrants, type Caller } from './channel-permissions.js';
 import { findChannel } from './channels.js';
+import { commitThenEmit } from './commit.js';
 import type { ServiceContext } from './context.js';
 import { blobsFor } from './file-blobs.js';
 import { isObject, runes } from './input.js';
@@ -92,8 +93,9 @@ async function applyEdit(deps: ServiceContext, old: PostRecord, patch: PostPatch
     update_at: now,
     edit_at: message !== old.message ? now : old.edit_at,
   };
-  await store.commit([{ op: 'put', collection: 'posts', record: next }]);
-  deps.publish({ event: 'post_edited', data: { post: JSON.stringify(postJson(store, next)) }, broadcast: { channel_id: next.channel_id } });
+  await commitThenEmit(deps, [{ op: 'put', collection: 'posts', record: next }], {
+    ws: () => [{ event: 'post_edited', data: { post: JSON.stringify(postJson(store, next)) }, broadcast: { channel_id: next.channel_id } }],
+  });
   return next;
 }
 
@@ -160,14 +162,18 @@ export async function deletePost(deps: ServiceContext, caller: Caller, postId: s
       for (const f of files) if (f.delete_at === 0) mutations.push({ op: 'put', collection: 'fileInfos', record: { ...f, delete_at: now, update_at: now } });
     }
   }
-  await store.commit(mutations);
+  // Rows first (durable), then the bytes, then the event: a crash in between orphans blobs, never
+  // leaves file infos pointing at missing bytes.
+  await commitThenEmit(deps, mutations);
   const blobs = blobsFor(store);
   for (const id of gone) await blobs.delete(id);
   const deleted: PostRecord = { ...post, delete_at: post.delete_at === 0 ? now : post.delete_at, update_at: now };
-  deps.publish({
-    event: 'post_deleted',
-    data: { post: JSON.stringify(postJson(store, deleted)), delete_by: caller.userId },
-    broadcast: { channel_id: post.channel_id },
+  await commitThenEmit(deps, [], {
+    ws: () => [{
+      event: 'post_deleted',
+      data: { post: JSON.stringify(postJson(store, deleted)), delete_by: caller.userId },
+      broadcast: { channel_id: post.channel_id },
+    }],
   });
 }
 

@@ -15,6 +15,7 @@
 import { AppError, invalidBodyParam, permissionError } from '../errors.js';
 import { newId } from '../../middleware/util/ids.js';
 import { hasPermission } from '../../middleware/permissions/permissions.js';
+import { commitThenEmit } from './commit.js';
 import type { ServiceContext } from './context.js';
 import type { ChannelRecord, FileInfoRecord, Mutation, PostRecord, Store } from '../db/schema.js';
 import { channelMemberKey } from '../db/keys.js';
@@ -216,9 +217,10 @@ export async function createPost(deps: PostDeps, caller: Caller, input: PostInpu
     props: input.props, file_ids: files.map((f) => f.id), pending_post_id: input.pending_post_id, create_at: createAt, update_at: createAt,
   }, now);
   const attach: Mutation[] = files.map((f) => ({ op: 'put', collection: 'fileInfos', record: { ...f, post_id: post.id, update_at: now } }));
-  await store.commit([...postMutations(store, channel, post), ...attach]);
-  // A new root post has no replies yet: no need to scan its channel for them.
-  deps.publish(postedEvent(store, channel, post, JSON.stringify(postJson(store, post, post.root_id === '' ? new Map() : undefined))));
+  await commitThenEmit(deps, [...postMutations(store, channel, post), ...attach], {
+    // Built from the committed state. A new root post has no replies yet: no need to scan its channel for them.
+    ws: () => [postedEvent(store, channel, post, JSON.stringify(postJson(store, post, post.root_id === '' ? new Map() : undefined)))],
+  });
   notifyPostCreated(store, post);
   return post;
 }

@@ -15,6 +15,7 @@ import { isValidId } from '../../middleware/util/ids.js';
 import { PRIMARY_KEY, type Mutation, type PreferenceRecord } from '../db/schema.js';
 import { sessionHasPermissionToUser } from './access.js';
 import type { Caller } from './channel-permissions.js';
+import { commitThenEmit } from './commit.js';
 import type { ServiceContext } from './context.js';
 import { isObject, runes } from './input.js';
 
@@ -63,8 +64,7 @@ export async function savePreferences(deps: ServiceContext, caller: Caller, user
   prefs.forEach(validate);
   const mutations: Mutation[] = prefs.map((record) => ({ op: 'put', collection: 'preferences', record: { ...record } }));
   if (mutations.length === 0) return;
-  await deps.store.commit(mutations);
-  deps.publish({ event: 'preferences_changed', data: { preferences: JSON.stringify(prefs) }, broadcast: { user_id: userId } });
+  await commitThenEmit(deps, mutations, { ws: [{ event: 'preferences_changed', data: { preferences: JSON.stringify(prefs) }, broadcast: { user_id: userId } }] });
 }
 
 /** `POST /users/{id}/preferences/delete`: the checks of {@link savePreferences} (403 `api.preference.delete_preferences.delete.app_error`); missing rows are ignored. */
@@ -77,6 +77,5 @@ export async function deletePreferences(deps: ServiceContext, caller: Caller, us
     .filter((key) => deps.store.get('preferences', key) !== undefined)
     .map((key) => ({ op: 'delete', collection: 'preferences', key }));
   if (mutations.length === 0) return;
-  await deps.store.commit(mutations);
-  deps.publish({ event: 'preferences_deleted', data: { preferences: JSON.stringify(prefs) }, broadcast: { user_id: userId } });
+  await commitThenEmit(deps, mutations, { ws: [{ event: 'preferences_deleted', data: { preferences: JSON.stringify(prefs) }, broadcast: { user_id: userId } }] });
 }

@@ -15,6 +15,7 @@ import { hasPermission } from '../../middleware/permissions/permissions.js';
 import type { Mutation, PostRecord, ReactionRecord } from '../db/schema.js';
 import { sessionHasPermissionToChannelByPost, type Caller } from './channel-permissions.js';
 import { findChannel } from './channels.js';
+import { commitThenEmit } from './commit.js';
 import type { ServiceContext } from './context.js';
 import { isObject } from './input.js';
 
@@ -83,12 +84,11 @@ export async function saveReaction(deps: ServiceContext, caller: Caller, input: 
   if (existing !== undefined && existing.delete_at === 0) return reactionJson(existing);
   const now = deps.now();
   const reaction: ReactionRecord = { ...input, channel_id: channel.id, create_at: now, update_at: now, delete_at: 0 };
-  await store.commit([
+  const json = reactionJson(reaction);
+  await commitThenEmit(deps, [
     { op: 'put', collection: 'reactions', record: reaction },
     { op: 'put', collection: 'posts', record: { ...post, has_reactions: true, update_at: now } },
-  ]);
-  const json = reactionJson(reaction);
-  deps.publish({ event: 'reaction_added', data: { reaction: JSON.stringify(json) }, broadcast: { channel_id: channel.id } });
+  ], { ws: [{ event: 'reaction_added', data: { reaction: JSON.stringify(json) }, broadcast: { channel_id: channel.id } }] });
   return json;
 }
 
@@ -113,11 +113,12 @@ export async function deleteReaction(deps: ServiceContext, caller: Caller, userI
     { op: 'delete', collection: 'reactions', key: reactionKey(postId, userId, emojiName) },
     { op: 'put', collection: 'posts', record: { ...post, has_reactions: left.length > 0, update_at: now } },
   ];
-  await store.commit(mutations);
-  deps.publish({
-    event: 'reaction_removed',
-    data: { reaction: JSON.stringify({ ...reactionJson(existing), update_at: now, delete_at: now }) },
-    broadcast: { channel_id: channel.id },
+  await commitThenEmit(deps, mutations, {
+    ws: [{
+      event: 'reaction_removed',
+      data: { reaction: JSON.stringify({ ...reactionJson(existing), update_at: now, delete_at: now }) },
+      broadcast: { channel_id: channel.id },
+    }],
   });
 }
 

@@ -15,6 +15,7 @@ import { isValidId } from '../../middleware/util/ids.js';
 import type { StatusRecord } from '../db/schema.js';
 import { sessionHasPermissionToUser } from './access.js';
 import type { Caller } from './channel-permissions.js';
+import { commitThenEmit } from './commit.js';
 import type { ServiceContext } from './context.js';
 import { isObject } from './input.js';
 
@@ -65,7 +66,8 @@ export async function updateStatus(deps: ServiceContext, caller: Caller, userId:
     user_id: userId, status: input.status as StatusRecord['status'], manual: true, last_activity_at: deps.now(),
     dnd_end_time: input.status === 'dnd' ? Math.max(0, input.dnd_end_time) : 0,
   };
-  await store.commit([{ op: 'put', collection: 'statuses', record }]);
-  deps.publish({ event: 'status_change', data: { status: record.status, user_id: userId }, broadcast: { user_id: userId } });
+  await commitThenEmit(deps, [{ op: 'put', collection: 'statuses', record }], {
+    ws: [{ event: 'status_change', data: { status: record.status, user_id: userId }, broadcast: { user_id: userId } }],
+  });
   return { ...record };
 }
