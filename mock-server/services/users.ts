@@ -19,7 +19,7 @@ import type { Principal } from '../../middleware/types.js';
 import { PRIMARY_KEY, type MockConfig, type Mutation, type UserRecord } from '../db/schema.js';
 import { channelMemberKey, teamMemberKey } from '../db/keys.js';
 import { UniqueViolationError } from '../db/errors.js';
-import type { ServiceContext } from './context.js';
+import type { ServiceContext, WebSocketEvent } from './context.js';
 import { hashPassword } from '../passwords.js';
 import { newUserRecord } from './user-record.js';
 import { can, sessionHasPermissionToUser, isSystemAdminRoles, requirePerm } from './access.js';
@@ -138,9 +138,9 @@ export function userCopies(config: MockConfig, u: UserRecord): UserCopies {
   return { admin: sanitizeProfile(u, sanitizeOptions(config, true)), sanitized: sanitizeProfile(u, sanitizeOptions(config, false)), self: userJson(u, true) };
 }
 
-/** `App.sendUpdatedUserEvent`: `user_updated` to admins, everyone else, and the user. */
-function sendUpdatedUserEvent(server: ServiceContext, u: UserRecord): void {
-  for (const event of userUpdatedEvents(u.id, userCopies(server.store.config, u))) server.publish(event);
+/** `App.sendUpdatedUserEvent`'s events: `user_updated` to admins, everyone else, and the user. */
+function updatedUserEvents(server: ServiceContext, u: UserRecord): WebSocketEvent[] {
+  return [...userUpdatedEvents(u.id, userCopies(server.store.config, u))];
 }
 
 const missing = (status?: number) => new AppError('app.user.missing_account.const', status === undefined ? {} : { status });
@@ -296,8 +296,7 @@ export async function patchUser(server: ServiceContext, caller: Principal, param
   next.email = next.email.toLowerCase();
   if (!USERNAME.test(next.username)) throw new AppError('model.user.is_valid.username.app_error');
   if (next.email.length > 128 || !EMAIL.test(next.email)) throw new AppError('model.user.is_valid.email.app_error');
-  await server.store.commit([{ op: 'put', collection: 'users', record: next }]).catch(mapUnique);
-  sendUpdatedUserEvent(server, next);
+  await commitThenEmit(server, [{ op: 'put', collection: 'users', record: next }], { ws: () => updatedUserEvents(server, next) }).catch(mapUnique);
   return userJsonFor(caller, next);
 }
 
@@ -357,12 +356,12 @@ export async function setActive(server: ServiceContext, user: UserRecord, active
   await commitThenEmit(server, mutations, {
     hooks: affected.map((userId): HookEvent => [active ? 'user.activated' : 'user.deactivated', { userId }]),
     log: affected.map((userId): LogLine => [active ? 'user activated' : 'user deactivated', { user_id: userId, by }]),
+    // After the hooks (the helper's order): the deactivated user's sockets have lost their session and receive nothing.
+    ws: () => affected.flatMap((userId) => {
+      const updated = server.store.get('users', userId);
+      return updated === undefined ? [] : updatedUserEvents(server, updated);
+    }),
   });
-  // After the hooks: the deactivated user's sockets have lost their session and receive nothing.
-  for (const userId of affected) {
-    const updated = server.store.get('users', userId);
-    if (updated !== undefined) sendUpdatedUserEvent(server, updated);
-  }
 }
 
 /** Roles that need a license Mattermost's mock does not have. */
