@@ -85,6 +85,30 @@ export const goObject = v.optional(v.nullable(anyObject, null), null);
 /** A Go `[]any` field: absent or `null` stays `null`; a non-array fails. */
 export const goArray = v.optional(v.nullable(v.array(v.unknown()), null), null);
 
+/** A Go `map[string]any` field read as a map: absent or `null` is `{}`; a non-object fails. */
+export const goMap = v.optional(v.pipe(v.nullable(anyObject), v.transform((m) => m ?? {})), () => ({}));
+
+/**
+ * A patch body (`model.PostPatch`, `model.ChannelPatch`): Go's pointer fields, so a field absent
+ * or `null` is not in the output (nothing to change), a present one must have its type, unknown
+ * keys are ignored. Spreading the output over a record changes only the fields given.
+ *
+ * @example
+ * ```ts
+ * v.parse(goPatch({ header: v.string() }), { header: null, name: 1 }); // {}
+ * ```
+ */
+export function goPatch<const E extends Record<string, v.GenericSchema>>(entries: E) {
+  type Patch = { [K in keyof E]?: v.InferOutput<E[K]> };
+  const fields: Record<string, v.GenericSchema> = {};
+  for (const [key, schema] of Object.entries(entries)) fields[key] = v.nullish(schema);
+  return v.pipe(
+    anyObject,
+    v.object(fields),
+    v.transform((o): Patch => Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined && x !== null)) as Patch),
+  );
+}
+
 /**
  * An issue's path as `a.b[0].c` (the root is `root`).
  *

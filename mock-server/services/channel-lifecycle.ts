@@ -11,14 +11,16 @@
  * await patchChannel(server, caller, channelId, parseChannelPatch({ header: 'builds' }));
  * ```
  */
-import { AppError, invalidBodyParam, permissionError } from '../errors.js';
+import * as v from 'valibot';
+import { decodeBody, goPatch } from '../schemas/json.js';
+import { AppError, permissionError } from '../errors.js';
 import { PRIMARY_KEY, type ChannelRecord, type Mutation } from '../db/schema.js';
 import { channelGrants, channelReadDenied, sessionHasPermissionToTeam, type Caller } from './channel-permissions.js';
 import { channelJson, findChannel, isValidChannelName } from './channels.js';
 import { commitThenEmit } from './commit.js';
 import type { ServiceContext } from './context.js';
 import { blobsFor } from './file-blobs.js';
-import { isObject, runes } from './input.js';
+import { runes } from './input.js';
 import { channelMemberKey, channelNameKey } from '../db/keys.js';
 
 /** Mattermost's `DefaultChannelName`: it can be neither archived nor renamed, nor left. */
@@ -131,16 +133,10 @@ export interface ChannelPatchInput {
 
 /** Decode a `ChannelPatch` body: not an object or a mistyped field → 400 `invalid_body_param` naming `channel`. */
 export function parseChannelPatch(body: unknown): ChannelPatchInput {
-  if (!isObject(body)) throw invalidBodyParam('channel');
-  const out: ChannelPatchInput = {};
-  for (const key of ['name', 'display_name', 'header', 'purpose'] as const) {
-    const value = body[key];
-    if (value === undefined || value === null) continue;
-    if (typeof value !== 'string') throw invalidBodyParam('channel');
-    out[key] = value;
-  }
-  return out;
+  return decodeBody(CHANNEL_PATCH, body, 'channel');
 }
+
+const CHANNEL_PATCH = goPatch({ name: v.string(), display_name: v.string(), header: v.string(), purpose: v.string() });
 
 /**
  * `PUT /channels/{id}/patch`: 404 when unknown; `manage_public_channel_properties` /

@@ -12,6 +12,7 @@
  * channelJson(channel); // Mattermost's Channel JSON
  * ```
  */
+import { decodeBody, goString, goStruct } from '../schemas/json.js';
 import { AppError, invalidBodyParam, permissionError } from '../errors.js';
 import { isValidId, newId } from '../../middleware/util/ids.js';
 import { hasPermission } from '../../middleware/permissions/permissions.js';
@@ -25,7 +26,7 @@ import {
 } from './channel-permissions.js';
 import { sessionHasPermissionToUser } from './access.js';
 import { schemeRolesJson, type SchemeRolesJson } from './scheme-roles.js';
-import { isObject, runes, stringField } from './input.js';
+import { isObject, runes } from './input.js';
 import { directAddedEvent, userAddedEvent } from '../websocket/events.js';
 
 /** What the channel service needs from the server. */
@@ -125,10 +126,11 @@ export interface ChannelInput {
 
 /** Decode a `POST /channels` body (not an object or a mistyped field → 400 invalid_body_param `channel`). */
 export function parseChannelInput(body: unknown): ChannelInput {
-  if (!isObject(body)) throw invalidBodyParam('channel');
-  const field = (key: string) => stringField(body, key, 'channel');
-  return { team_id: field('team_id'), name: field('name'), display_name: field('display_name'), type: field('type'), header: field('header'), purpose: field('purpose') };
+  return decodeBody(CHANNEL_INPUT, body, 'channel');
 }
+
+/** The `model.Channel` fields `POST /channels` reads. */
+const CHANNEL_INPUT = goStruct({ team_id: goString, name: goString, display_name: goString, type: goString, header: goString, purpose: goString });
 
 function validateChannel(input: ChannelInput): ChannelType {
   if (runes(input.display_name) > 64) throw new AppError('model.channel.is_valid.display_name.app_error');

@@ -12,6 +12,8 @@
  * getPostThread(server, caller, postId).order; // the thread, newest first
  * ```
  */
+import * as v from 'valibot';
+import { anyObject, decodeBody, goPatch } from '../schemas/json.js';
 import { AppError, invalidBodyParam, permissionError } from '../errors.js';
 import { hasPermission, type Permission } from '../../middleware/permissions/permissions.js';
 import { PRIMARY_KEY, type Mutation, type PostRecord, type Store } from '../db/schema.js';
@@ -20,7 +22,7 @@ import { findChannel } from './channels.js';
 import { commitThenEmit } from './commit.js';
 import type { ServiceContext } from './context.js';
 import { blobsFor } from './file-blobs.js';
-import { isObject, runes } from './input.js';
+import { runes } from './input.js';
 import { getPost, POST_MESSAGE_MAX_RUNES, postJson, threadStatsOf, type PostJson, type PostListJson } from './posts.js';
 
 /** The fields of a post an edit may change (`model.PostPatch`; `PUT /posts/{id}` sends a whole post). */
@@ -35,31 +37,10 @@ export interface PostPatchInput {
 
 /** Decode a `PostPatch` / `Post` body like Go's typed decode: not an object or a mistyped field → 400 naming `post`. */
 export function parsePostPatch(body: unknown): PostPatchInput {
-  if (!isObject(body)) throw invalidBodyParam('post');
-  const out: PostPatchInput = {};
-  const { message, is_pinned: pinned, props, file_ids: fileIds, id } = body;
-  if (message !== undefined && message !== null) {
-    if (typeof message !== 'string') throw invalidBodyParam('post');
-    out.message = message;
-  }
-  if (pinned !== undefined && pinned !== null) {
-    if (typeof pinned !== 'boolean') throw invalidBodyParam('post');
-    out.is_pinned = pinned;
-  }
-  if (props !== undefined && props !== null) {
-    if (!isObject(props)) throw invalidBodyParam('post');
-    out.props = props;
-  }
-  if (fileIds !== undefined && fileIds !== null) {
-    if (!Array.isArray(fileIds) || !fileIds.every((f) => typeof f === 'string')) throw invalidBodyParam('post');
-    out.file_ids = fileIds as string[];
-  }
-  if (id !== undefined && id !== null) {
-    if (typeof id !== 'string') throw invalidBodyParam('post');
-    out.id = id;
-  }
-  return out;
+  return decodeBody(POST_PATCH, body, 'post');
 }
+
+const POST_PATCH = goPatch({ message: v.string(), is_pinned: v.boolean(), props: anyObject, file_ids: v.array(v.string()), id: v.string() });
 
 
 /** The live post an edit targets: unknown or deleted → 403 naming `edit_post` (Mattermost does not reveal it). */

@@ -9,7 +9,8 @@
  * await deleteReaction(server, caller, caller.userId, post_id, 'tada');
  * ```
  */
-import { AppError, invalidBodyParam, permissionError } from '../errors.js';
+import { decodeBody, goString, goStruct } from '../schemas/json.js';
+import { AppError, permissionError } from '../errors.js';
 import { isValidId } from '../../middleware/util/ids.js';
 import { hasPermission } from '../../middleware/permissions/permissions.js';
 import type { Mutation, PostRecord, ReactionRecord } from '../db/schema.js';
@@ -17,7 +18,6 @@ import { sessionHasPermissionToChannelByPost, type Caller } from './channel-perm
 import { findChannel } from './channels.js';
 import { commitThenEmit } from './commit.js';
 import type { ServiceContext } from './context.js';
-import { isObject } from './input.js';
 
 import { reactionJson, reactionsOf, type ReactionJson } from './post-metadata.js';
 import { reactionKey } from '../db/keys.js';
@@ -44,14 +44,10 @@ export interface ReactionInput {
  * naming `reaction` (the typed decode); invalid ids, an empty or over-long emoji name → 400
  * `api.reaction.save_reaction.invalid.app_error` (the handler's own check).
  */
+const REACTION_INPUT = goStruct({ user_id: goString, post_id: goString, emoji_name: goString });
+
 export function parseReaction(body: unknown): ReactionInput {
-  if (!isObject(body)) throw invalidBodyParam('reaction');
-  const str = (key: string): string => {
-    const v = body[key] ?? '';
-    if (typeof v !== 'string') throw invalidBodyParam('reaction');
-    return v;
-  };
-  const input = { user_id: str('user_id'), post_id: str('post_id'), emoji_name: str('emoji_name') };
+  const input = decodeBody(REACTION_INPUT, body, 'reaction');
   if (!isValidId(input.user_id) || !isValidId(input.post_id) || input.emoji_name === '' || input.emoji_name.length > EMOJI_NAME_MAX) {
     throw new AppError('api.reaction.save_reaction.invalid.app_error');
   }
