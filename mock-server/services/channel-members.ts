@@ -12,6 +12,7 @@
  * await viewChannel(server, caller, caller.userId, parseChannelView({ channel_id: channelId }));
  * ```
  */
+import { decodeBody, goString, goStruct } from '../schemas/json.js';
 import { AppError, invalidBodyParam, invalidUrlParam, permissionError } from '../errors.js';
 import { isValidId } from '../../middleware/util/ids.js';
 import type { ChannelMemberRecord, Mutation } from '../db/schema.js';
@@ -21,7 +22,6 @@ import { DEFAULT_CHANNEL_NAME } from './channel-lifecycle.js';
 import { findChannel } from './channels.js';
 import { commitThenEmit } from './commit.js';
 import type { ServiceContext } from './context.js';
-import { isObject } from './input.js';
 import { channelMemberKey } from '../db/keys.js';
 
 function requireReadChannel(deps: ServiceContext, caller: Caller, channelId: string): void {
@@ -123,17 +123,15 @@ export interface ChannelViewInput {
   prev_channel_id: string;
 }
 
+const CHANNEL_VIEW = goStruct({ channel_id: goString, prev_channel_id: goString });
+
 /** Decode a `ChannelView` body: not an object → 400 naming `channel_view`; ids must be valid or empty (400 naming the field). */
 export function parseChannelView(body: unknown): ChannelViewInput {
-  if (!isObject(body)) throw invalidBodyParam('channel_view');
-  const str = (key: string): string => {
-    const value = body[key];
-    if (value === undefined || value === null) return '';
-    if (typeof value !== 'string') throw invalidBodyParam('channel_view');
-    if (value !== '' && !isValidId(value)) throw invalidBodyParam(`channel_view.${key}`);
-    return value;
-  };
-  return { channel_id: str('channel_id'), prev_channel_id: str('prev_channel_id') };
+  const view = decodeBody(CHANNEL_VIEW, body, 'channel_view');
+  for (const key of ['channel_id', 'prev_channel_id'] as const) {
+    if (view[key] !== '' && !isValidId(view[key])) throw invalidBodyParam(`channel_view.${key}`);
+  }
+  return view;
 }
 
 /**

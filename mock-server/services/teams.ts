@@ -12,6 +12,7 @@
  * teamJson(team, !canManageTeam(server.store, principal, team.id));
  * ```
  */
+import { decodeBody, goBool, goString, goStruct } from '../schemas/json.js';
 import { AppError, invalidBodyParam, permissionError } from '../errors.js';
 import { isValidId, newId } from '../../middleware/util/ids.js';
 import { hasPermission } from '../../middleware/permissions/permissions.js';
@@ -22,7 +23,7 @@ import { channelMemberKey, channelNameKey, teamMemberKey } from '../db/keys.js';
 import { sessionHasPermissionToTeam, type Caller } from './channel-permissions.js';
 import { newChannelMember, newChannelRecord } from './channels.js';
 import { schemeRolesJson, type SchemeRolesJson } from './scheme-roles.js';
-import { isObject, runes, stringField } from './input.js';
+import { isObject, runes } from './input.js';
 import { addedToTeamEvent, userAddedEvent } from '../websocket/events.js';
 
 /** What the team service needs from the server. */
@@ -94,15 +95,14 @@ export function shouldSanitizeTeam(store: Store, caller: Caller, teamId: string)
 
 /** Decode a `POST /teams` body (not an object or a mistyped field → 400 invalid_body_param `team`). */
 export function parseTeamInput(body: unknown): TeamInput {
-  if (!isObject(body)) throw invalidBodyParam('team');
-  const str = (key: string): string => stringField(body, key, 'team');
-  const open = body.allow_open_invite ?? false;
-  if (typeof open !== 'boolean') throw invalidBodyParam('team');
-  return {
-    name: str('name'), display_name: str('display_name'), description: str('description'), type: str('type'),
-    company_name: str('company_name'), allowed_domains: str('allowed_domains'), allow_open_invite: open,
-  };
+  return decodeBody(TEAM_INPUT, body, 'team');
 }
+
+/** The `model.Team` fields `POST /teams` reads. */
+const TEAM_INPUT = goStruct({
+  name: goString, display_name: goString, description: goString, type: goString, company_name: goString,
+  allowed_domains: goString, allow_open_invite: goBool,
+});
 
 function validateTeam(input: TeamInput): 'O' | 'I' {
   const displayRunes = runes(input.display_name);
