@@ -203,3 +203,8 @@ export type AppError = BaseAppError<ErrorId>;
 export function invalidUrlParam(name: string): AppError {
   return new AppError('api.context.invalid_url_param.app_error', { params: { Name: name } });
 }
+
+/** Shortcut for the 400 `invalid_param` error naming a parameter (Go's `c.SetInvalidParam`). */
+export function invalidParam(name: string): AppError {
+  return new AppError('api.context.invalid_param.app_error', { params: { Name: name } });
+}

@@ -19,7 +19,7 @@ import type { MockData } from './schema.js';
 import { COLLECTIONS } from './memory.js';
 import * as v from 'valibot';
 import { MockConfigSchema } from '../schemas/config.js';
-import { issuePath } from '../schemas/json.js';
+import { anyObject, issuePath, jsonObject } from '../schemas/json.js';
 import { StoreCorruptError } from './errors.js';
 import { writeFileAtomic } from './fsutil.js';
 
@@ -37,28 +37,37 @@ export function parseSnapshot(file: string, text: string): SnapshotData {
     throw new StoreCorruptError(file, `invalid JSON (${err instanceof Error ? err.message : String(err)})`,
       position ? { offset: Number(position[1]) } : {}, err);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new StoreCorruptError(file, 'the top level is not an object');
+  const result = v.safeParse(SnapshotSchema, value, { abortEarly: true });
+  if (!result.success) throw new StoreCorruptError(file, snapshotIssue(result.issues[0], value));
+  return result.output as unknown as SnapshotData;
+}
+
+/**
+ * The snapshot's envelope: `version` 1, `seq` a non-negative integer (0 when absent or null), the config
+ * read through its schema (a setting the file lacks, written by an older mock, takes Mattermost's
+ * default; a mistyped one makes the file corrupt), and every collection an array of objects
+ * (absent or null = empty). Records themselves are the store's to check; unknown top-level keys are kept.
+ * Entries are checked in this order, so the first issue is the one reported.
+ */
+const SnapshotSchema = jsonObject({
+  version: v.literal(1),
+  seq: v.nullish(v.pipe(v.number(), v.safeInteger(), v.minValue(0)), 0),
+  config: MockConfigSchema,
+  ...Object.fromEntries(COLLECTIONS.map((name) => [name, v.nullish(v.array(anyObject), () => [])])),
+});
+
+/** The message for the first issue, in the words the store has always used (tests and operators read them). */
+function snapshotIssue(issue: v.BaseIssue<unknown>, value: unknown): string {
+  const path = issue.path ?? [];
+  const [top, item] = path;
+  if (top === undefined) return 'the top level is not an object';
   const data = value as Record<string, unknown>;
-  if (data.version !== 1) throw new StoreCorruptError(file, `unsupported version ${JSON.stringify(data.version)} (expected 1)`);
-  const seq = data.seq ?? 0;
-  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw new StoreCorruptError(file, `bad seq ${JSON.stringify(data.seq)}`);
-  data.seq = seq;
-  // The config is read through its schema: a setting the file lacks (written by an older mock)
-  // takes Mattermost's default, a mistyped one makes the file corrupt.
-  const config = v.safeParse(MockConfigSchema, data.config);
-  if (!config.success) {
-    const issue = config.issues[0];
-    throw new StoreCorruptError(file, issue.path === undefined ? 'config is not an object' : `config.${issuePath(issue)}: ${issue.message}`);
+  switch (top.key) {
+    case 'version': return `unsupported version ${JSON.stringify(data.version)} (expected 1)`;
+    case 'seq': return `bad seq ${JSON.stringify(data.seq)}`;
+    case 'config': return path.length === 1 ? 'config is not an object' : `config.${issuePath({ ...issue, path: path.slice(1) as v.BaseIssue<unknown>['path'] })}: ${issue.message}`;
+    default: return item === undefined ? `${String(top.key)} is not an array` : `${String(top.key)}[${String(item.key)}] is not an object`;
   }
-  data.config = config.output;
-  for (const name of COLLECTIONS) {
-    data[name] ??= [];
-    const records = data[name];
-    if (!Array.isArray(records)) throw new StoreCorruptError(file, `${name} is not an array`);
-    const bad = records.findIndex((r) => r === null || typeof r !== 'object' || Array.isArray(r));
-    if (bad >= 0) throw new StoreCorruptError(file, `${name}[${bad}] is not an object`);
-  }
-  return data as unknown as SnapshotData;
 }
 
 /** Records serialized per chunk: a few milliseconds of work between two turns of the event loop. */

@@ -7,10 +7,11 @@
  * ```ts
  * const Patch = jsonObject({ nickname: nullishString });
  * const patch = decodeBody(Patch, body, 'user'); // 400 invalid_body_param naming user on a mistyped field
+ * const hook = decodeBody(jsonObject({ channel_locked: goBool }), body, 'incoming_webhook', 'param'); // 400 invalid_param
  * ```
  */
 import * as v from 'valibot';
-import { invalidBodyParam } from '../errors.js';
+import { invalidBodyParam, invalidParam } from '../errors.js';
 
 /** A plain JSON object (not null, not an array). */
 export const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -28,6 +29,19 @@ export const anyObject = v.custom<Record<string, unknown>>(isPlainObject, 'must 
  */
 export function jsonObject<const E extends v.ObjectEntries>(entries: E) {
   return v.pipe(anyObject, v.looseObject(entries));
+}
+
+/**
+ * Go's `json.Unmarshal` into a struct: a plain object decoded into the given fields; unknown keys
+ * are ignored and dropped from the output (a struct has nowhere to keep them).
+ *
+ * @example
+ * ```ts
+ * v.parse(goStruct({ trigger: goString }), { trigger: null, extra: 1 }); // { trigger: '' }
+ * ```
+ */
+export function goStruct<const E extends v.ObjectEntries>(entries: E) {
+  return v.pipe(anyObject, v.object(entries));
 }
 
 /**
@@ -55,6 +69,45 @@ export const int = v.pipe(v.number(), v.integer());
  * ```
  */
 export const goString = v.optional(v.pipe(v.nullable(v.string()), v.transform((s) => s ?? '')), '');
+
+/** A Go `bool` field: absent or `null` is `false`; another type fails. */
+export const goBool = v.optional(v.pipe(v.nullable(v.boolean()), v.transform((b) => b ?? false)), false);
+
+/** A Go `int` field: absent or `null` is `0`; a fraction or an unsafe integer fails. */
+export const goInt = v.optional(v.pipe(v.nullable(v.pipe(v.number(), v.safeInteger())), v.transform((n) => n ?? 0)), 0);
+
+/** A Go `[]string` field: absent or `null` is `[]` (the mock's zero value); a non-string item fails. */
+export const goStrings = v.optional(v.pipe(v.nullable(v.array(v.string())), v.transform((a) => a ?? [])), () => []);
+
+/** A Go `map[string]any` field: absent or `null` stays `null`; a non-object fails. */
+export const goObject = v.optional(v.nullable(anyObject, null), null);
+
+/** A Go `[]any` field: absent or `null` stays `null`; a non-array fails. */
+export const goArray = v.optional(v.nullable(v.array(v.unknown()), null), null);
+
+/** A Go `map[string]any` field read as a map: absent or `null` is `{}`; a non-object fails. */
+export const goMap = v.optional(v.pipe(v.nullable(anyObject), v.transform((m) => m ?? {})), () => ({}));
+
+/**
+ * A patch body (`model.PostPatch`, `model.ChannelPatch`): Go's pointer fields, so a field absent
+ * or `null` is not in the output (nothing to change), a present one must have its type, unknown
+ * keys are ignored. Spreading the output over a record changes only the fields given.
+ *
+ * @example
+ * ```ts
+ * v.parse(goPatch({ header: v.string() }), { header: null, name: 1 }); // {}
+ * ```
+ */
+export function goPatch<const E extends Record<string, v.GenericSchema>>(entries: E) {
+  type Patch = { [K in keyof E]?: v.InferOutput<E[K]> };
+  const fields: Record<string, v.GenericSchema> = {};
+  for (const [key, schema] of Object.entries(entries)) fields[key] = v.nullish(schema);
+  return v.pipe(
+    anyObject,
+    v.object(fields),
+    v.transform((o): Patch => Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined && x !== null)) as Patch),
+  );
+}
 
 /**
  * An issue's path as `a.b[0].c` (the root is `root`).
@@ -116,8 +169,29 @@ export function issueMessage(issue: v.BaseIssue<unknown>): string {
  * const input = decodeBody(TeamInput, jsonBody(ctx), 'team');
  * ```
  */
-export function decodeBody<S extends v.GenericSchema>(schema: S, value: unknown, name: string): v.InferOutput<S> {
+export function decodeBody<S extends v.GenericSchema>(schema: S, value: unknown, name: string, kind: DecodeErrorKind = 'body'): v.InferOutput<S> {
   const result = v.safeParse(schema, value);
-  if (!result.success) throw invalidBodyParam(name);
+  if (!result.success) throw kind === 'body' ? invalidBodyParam(name) : invalidParam(name);
   return result.output;
+}
+
+/**
+ * Which 400 a failed decode answers: `body` is `invalid_body_param` (most handlers), `param` is
+ * `invalid_param` (the integration handlers: hooks, commands and command args use
+ * `c.SetInvalidParam` on a failed `…FromJson`).
+ */
+export type DecodeErrorKind = 'body' | 'param';
+
+/**
+ * Go's `json.Unmarshal` into a struct where a failure is not answered but logged or dropped (an
+ * outgoing webhook's or a command's reply): the decoded value, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * tryDecode(jsonObject({ text: goString }), { text: 1 }); // undefined
+ * ```
+ */
+export function tryDecode<S extends v.GenericSchema>(schema: S, value: unknown): v.InferOutput<S> | undefined {
+  const result = v.safeParse(schema, value);
+  return result.success ? result.output : undefined;
 }

@@ -14,6 +14,8 @@
  * botJson(bot); // { user_id, username, display_name, owner_id, create_at, update_at, delete_at }
  * ```
  */
+import * as v from 'valibot';
+import { decodeBody, goPatch } from '../schemas/json.js';
 import { AppError, invalidBodyParam, permissionError } from '../errors.js';
 import { newId } from '../../middleware/util/ids.js';
 import { hasPermission } from '../../middleware/permissions/permissions.js';
@@ -85,16 +87,10 @@ export function botJson(bot: BotRecord): BotJson {
  */
 export function parseBotPatch(body: unknown): BotPatch | undefined {
   if (body === null) return undefined;
-  if (typeof body !== 'object' || Array.isArray(body)) throw invalidBodyParam('bot');
-  const patch: BotPatch = {};
-  for (const key of ['username', 'display_name', 'description'] as const) {
-    const value = (body as Record<string, unknown>)[key];
-    if (value === undefined || value === null) continue;
-    if (typeof value !== 'string') throw invalidBodyParam('bot');
-    patch[key] = value;
-  }
-  return patch;
+  return decodeBody(BOT_PATCH, body, 'bot');
 }
+
+const BOT_PATCH = goPatch({ username: v.string(), display_name: v.string(), description: v.string() });
 
 function validateBot(bot: Pick<BotRecord, 'username' | 'display_name' | 'description'>): void {
   if (!isValidUsername(bot.username)) throw new AppError('model.bot.is_valid.username.app_error');

@@ -11,13 +11,16 @@
  * await patchChannel(server, caller, channelId, parseChannelPatch({ header: 'builds' }));
  * ```
  */
-import { AppError, invalidBodyParam, permissionError } from '../errors.js';
+import * as v from 'valibot';
+import { decodeBody, goPatch } from '../schemas/json.js';
+import { AppError, permissionError } from '../errors.js';
 import { PRIMARY_KEY, type ChannelRecord, type Mutation } from '../db/schema.js';
 import { channelGrants, channelReadDenied, sessionHasPermissionToTeam, type Caller } from './channel-permissions.js';
 import { channelJson, findChannel, isValidChannelName } from './channels.js';
+import { commitThenEmit } from './commit.js';
 import type { ServiceContext } from './context.js';
 import { blobsFor } from './file-blobs.js';
-import { isObject, runes } from './input.js';
+import { runes } from './input.js';
 import { channelMemberKey, channelNameKey } from '../db/keys.js';
 
 /** Mattermost's `DefaultChannelName`: it can be neither archived nor renamed, nor left. */
@@ -73,8 +76,9 @@ export async function deleteChannel(deps: ServiceContext, caller: Caller, channe
   if (channel.name === DEFAULT_CHANNEL_NAME) throw new AppError('api.channel.delete_channel.cannot.app_error', { params: { Channel: DEFAULT_CHANNEL_NAME } });
   const now = deps.now();
   const archived: ChannelRecord = { ...channel, delete_at: now, update_at: now };
-  await store.commit([{ op: 'put', collection: 'channels', record: archived }]);
-  deps.publish({ event: 'channel_deleted', data: { channel_id: channel.id, delete_at: now }, broadcast: { team_id: channel.team_id } });
+  await commitThenEmit(deps, [{ op: 'put', collection: 'channels', record: archived }], {
+    ws: [{ event: 'channel_deleted', data: { channel_id: channel.id, delete_at: now }, broadcast: { team_id: channel.team_id } }],
+  });
   return archived;
 }
 
@@ -93,10 +97,14 @@ async function permanentDeleteChannel(deps: ServiceContext, channel: ChannelReco
   const files = store.findMany('fileInfos', 'channel_id', channel.id);
   for (const f of files) mutations.push({ op: 'delete', collection: 'fileInfos', key: f.id });
   mutations.push({ op: 'delete', collection: 'channels', key: channel.id });
-  await store.commit(mutations);
+  // The rows go first (durable), then the bytes: a crash in between leaves orphaned blobs, never
+  // file infos pointing at missing bytes.
+  await commitThenEmit(deps, mutations);
   const blobs = blobsFor(store);
   for (const f of files) await blobs.delete(f.id);
-  deps.publish({ event: 'channel_deleted', data: { channel_id: channel.id, delete_at: deps.now() }, broadcast: { team_id: channel.team_id } });
+  await commitThenEmit(deps, [], {
+    ws: [{ event: 'channel_deleted', data: { channel_id: channel.id, delete_at: deps.now() }, broadcast: { team_id: channel.team_id } }],
+  });
 }
 
 /**
@@ -109,8 +117,9 @@ export async function restoreChannel(deps: ServiceContext, caller: Caller, chann
   if (!sessionHasPermissionToTeam(store, caller, channel.team_id, 'manage_team')) throw permissionError(caller.userId, 'manage_team');
   if (channel.delete_at === 0) throw new AppError('api.channel.restore_channel.restored.app_error');
   const restored: ChannelRecord = { ...channel, delete_at: 0, update_at: deps.now() };
-  await store.commit([{ op: 'put', collection: 'channels', record: restored }]);
-  deps.publish({ event: 'channel_restored', data: { channel_id: channel.id }, broadcast: { team_id: channel.team_id } });
+  await commitThenEmit(deps, [{ op: 'put', collection: 'channels', record: restored }], {
+    ws: [{ event: 'channel_restored', data: { channel_id: channel.id }, broadcast: { team_id: channel.team_id } }],
+  });
   return restored;
 }
 
@@ -124,16 +133,10 @@ export interface ChannelPatchInput {
 
 /** Decode a `ChannelPatch` body: not an object or a mistyped field → 400 `invalid_body_param` naming `channel`. */
 export function parseChannelPatch(body: unknown): ChannelPatchInput {
-  if (!isObject(body)) throw invalidBodyParam('channel');
-  const out: ChannelPatchInput = {};
-  for (const key of ['name', 'display_name', 'header', 'purpose'] as const) {
-    const value = body[key];
-    if (value === undefined || value === null) continue;
-    if (typeof value !== 'string') throw invalidBodyParam('channel');
-    out[key] = value;
-  }
-  return out;
+  return decodeBody(CHANNEL_PATCH, body, 'channel');
 }
+
+const CHANNEL_PATCH = goPatch({ name: v.string(), display_name: v.string(), header: v.string(), purpose: v.string() });
 
 /**
  * `PUT /channels/{id}/patch`: 404 when unknown; `manage_public_channel_properties` /
@@ -164,7 +167,8 @@ export async function patchChannel(deps: ServiceContext, caller: Caller, channel
   if (runes(next.purpose) > 250) throw new AppError('model.channel.is_valid.purpose.app_error');
   const holder = store.findOne('channels', 'team_name', channelNameKey(next.team_id, next.name));
   if (holder !== undefined && holder.id !== channel.id) throw new AppError('store.sql_channel.update.exists.app_error');
-  await store.commit([{ op: 'put', collection: 'channels', record: next }]);
-  deps.publish({ event: 'channel_updated', data: { channel: JSON.stringify(channelJson(next)) }, broadcast: { channel_id: next.id } });
+  await commitThenEmit(deps, [{ op: 'put', collection: 'channels', record: next }], {
+    ws: [{ event: 'channel_updated', data: { channel: JSON.stringify(channelJson(next)) }, broadcast: { channel_id: next.id } }],
+  });
   return next;
 }

@@ -12,6 +12,7 @@
  * await viewChannel(server, caller, caller.userId, parseChannelView({ channel_id: channelId }));
  * ```
  */
+import { decodeBody, goString, goStruct } from '../schemas/json.js';
 import { AppError, invalidBodyParam, invalidUrlParam, permissionError } from '../errors.js';
 import { isValidId } from '../../middleware/util/ids.js';
 import type { ChannelMemberRecord, Mutation } from '../db/schema.js';
@@ -19,8 +20,8 @@ import { sessionHasPermissionToUser } from './access.js';
 import { channelGrants, sessionHasPermissionToChannel, type Caller } from './channel-permissions.js';
 import { DEFAULT_CHANNEL_NAME } from './channel-lifecycle.js';
 import { findChannel } from './channels.js';
+import { commitThenEmit } from './commit.js';
 import type { ServiceContext } from './context.js';
-import { isObject } from './input.js';
 import { channelMemberKey } from '../db/keys.js';
 
 function requireReadChannel(deps: ServiceContext, caller: Caller, channelId: string): void {
@@ -77,9 +78,12 @@ export async function removeChannelMember(deps: ServiceContext, caller: Caller, 
   if (store.get('channelMembers', key) === undefined) {
     throw new AppError('app.channel.get_member.missing.app_error', { detailed: `channel_id=${channel.id}, user_id=${userId}` });
   }
-  await store.commit([{ op: 'delete', collection: 'channelMembers', key }]);
-  deps.publish({ event: 'user_removed', data: { user_id: userId, remover_id: caller.userId }, broadcast: { channel_id: channel.id } });
-  deps.publish({ event: 'user_removed', data: { channel_id: channel.id, remover_id: caller.userId }, broadcast: { user_id: userId } });
+  await commitThenEmit(deps, [{ op: 'delete', collection: 'channelMembers', key }], {
+    ws: [
+      { event: 'user_removed', data: { user_id: userId, remover_id: caller.userId }, broadcast: { channel_id: channel.id } },
+      { event: 'user_removed', data: { channel_id: channel.id, remover_id: caller.userId }, broadcast: { user_id: userId } },
+    ],
+  });
 }
 
 /** `model.ChannelStats`. */
@@ -119,17 +123,15 @@ export interface ChannelViewInput {
   prev_channel_id: string;
 }
 
+const CHANNEL_VIEW = goStruct({ channel_id: goString, prev_channel_id: goString });
+
 /** Decode a `ChannelView` body: not an object → 400 naming `channel_view`; ids must be valid or empty (400 naming the field). */
 export function parseChannelView(body: unknown): ChannelViewInput {
-  if (!isObject(body)) throw invalidBodyParam('channel_view');
-  const str = (key: string): string => {
-    const value = body[key];
-    if (value === undefined || value === null) return '';
-    if (typeof value !== 'string') throw invalidBodyParam('channel_view');
-    if (value !== '' && !isValidId(value)) throw invalidBodyParam(`channel_view.${key}`);
-    return value;
-  };
-  return { channel_id: str('channel_id'), prev_channel_id: str('prev_channel_id') };
+  const view = decodeBody(CHANNEL_VIEW, body, 'channel_view');
+  for (const key of ['channel_id', 'prev_channel_id'] as const) {
+    if (view[key] !== '' && !isValidId(view[key])) throw invalidBodyParam(`channel_view.${key}`);
+  }
+  return view;
 }
 
 /**
@@ -158,7 +160,8 @@ export async function viewChannel(deps: ServiceContext, caller: Caller, userId: 
     });
   }
   if (mutations.length === 0) return times;
-  await store.commit(mutations);
-  deps.publish({ event: 'multiple_channels_viewed', data: { channel_times: times }, broadcast: { user_id: userId } });
+  await commitThenEmit(deps, mutations, {
+    ws: [{ event: 'multiple_channels_viewed', data: { channel_times: times }, broadcast: { user_id: userId } }],
+  });
   return times;
 }

@@ -12,9 +12,11 @@
  * channelJson(channel); // Mattermost's Channel JSON
  * ```
  */
+import { decodeBody, goString, goStruct } from '../schemas/json.js';
 import { AppError, invalidBodyParam, permissionError } from '../errors.js';
 import { isValidId, newId } from '../../middleware/util/ids.js';
 import { hasPermission } from '../../middleware/permissions/permissions.js';
+import { commitThenEmit } from './commit.js';
 import type { ServiceContext } from './context.js';
 import type { ChannelMemberRecord, ChannelRecord, ChannelType, Mutation, Store } from '../db/schema.js';
 import { channelMemberKey, channelNameKey, teamMemberKey } from '../db/keys.js';
@@ -24,7 +26,7 @@ import {
 } from './channel-permissions.js';
 import { sessionHasPermissionToUser } from './access.js';
 import { schemeRolesJson, type SchemeRolesJson } from './scheme-roles.js';
-import { isObject, runes, stringField } from './input.js';
+import { isObject, runes } from './input.js';
 import { directAddedEvent, userAddedEvent } from '../websocket/events.js';
 
 /** What the channel service needs from the server. */
@@ -124,10 +126,11 @@ export interface ChannelInput {
 
 /** Decode a `POST /channels` body (not an object or a mistyped field → 400 invalid_body_param `channel`). */
 export function parseChannelInput(body: unknown): ChannelInput {
-  if (!isObject(body)) throw invalidBodyParam('channel');
-  const field = (key: string) => stringField(body, key, 'channel');
-  return { team_id: field('team_id'), name: field('name'), display_name: field('display_name'), type: field('type'), header: field('header'), purpose: field('purpose') };
+  return decodeBody(CHANNEL_INPUT, body, 'channel');
 }
+
+/** The `model.Channel` fields `POST /channels` reads. */
+const CHANNEL_INPUT = goStruct({ team_id: goString, name: goString, display_name: goString, type: goString, header: goString, purpose: goString });
 
 function validateChannel(input: ChannelInput): ChannelType {
   if (runes(input.display_name) > 64) throw new AppError('model.channel.is_valid.display_name.app_error');
@@ -165,7 +168,7 @@ export async function createChannel(deps: ChannelDeps, caller: Caller, input: Ch
   const channel = newChannelRecord({
     team_id: team.id, type, name: input.name, display_name: input.display_name, header: input.header, purpose: input.purpose, creator_id: caller.userId,
   }, now);
-  await store.commit([
+  await commitThenEmit(deps, [
     { op: 'put', collection: 'channels', record: channel },
     { op: 'put', collection: 'channelMembers', record: newChannelMember(channel.id, caller.userId, 'channel_user channel_admin', now) },
   ]);
@@ -245,8 +248,7 @@ export async function addChannelMember(deps: ChannelDeps, caller: Caller, channe
   if (teamMember.delete_at !== 0) throw new AppError('api.channel.add_user.to.channel.failed.deleted.app_error');
   if (existing !== undefined) return existing;
   const member = newChannelMember(channel.id, user.id, 'channel_user', deps.now());
-  await store.commit([{ op: 'put', collection: 'channelMembers', record: member }]);
-  deps.publish(userAddedEvent(channel.id, channel.team_id, user.id));
+  await commitThenEmit(deps, [{ op: 'put', collection: 'channelMembers', record: member }], { ws: [userAddedEvent(channel.id, channel.team_id, user.id)] });
   return member;
 }
 
@@ -297,10 +299,9 @@ export async function createDirectChannel(deps: ChannelDeps, caller: Caller, use
   }
   const result = directChannelMutations(store, userIds[0], userIds[1], caller.userId, deps.now());
   if (result.mutations.length > 0) {
-    await store.commit(result.mutations);
     // `handleCreationEvent`: the creator is the caller, the teammate the other user.
     const teammate = userIds[0] === caller.userId ? userIds[1] : userIds[0];
-    deps.publish(directAddedEvent(result.channel.id, caller.userId, teammate));
+    await commitThenEmit(deps, result.mutations, { ws: [directAddedEvent(result.channel.id, caller.userId, teammate)] });
   }
   return { channel: result.channel, created: result.created };
 }

@@ -23,10 +23,11 @@
  * response.response_type; // 'in_channel' → a post exists now
  * ```
  */
-import { AppError, permissionError } from '../errors.js';
+import { AppError, invalidParam, permissionError } from '../errors.js';
 import { isValidId, newId } from '../../middleware/util/ids.js';
 import { hasPermission } from '../../middleware/permissions/permissions.js';
 import type { ChannelRecord, CommandRecord, PostRecord } from '../db/schema.js';
+import { decodeBody, goArray, goBool, goObject, goString, goStruct, tryDecode } from '../schemas/json.js';
 import { sessionHasPermissionToChannel, teamRolesOf, type Caller } from './channel-permissions.js';
 import { findChannel } from './channels.js';
 import type { ServiceContext } from './context.js';
@@ -34,7 +35,6 @@ import { isObject } from './input.js';
 import { integrationRequest, IntegrationRequestError } from './integration-request.js';
 import { integrationSettings } from './integration-settings.js';
 import { createPost, newPostRecord, postJson } from './posts.js';
-import { typedDecode } from './typed-decode.js';
 import { applyAttachments, integrationAuthority, parseSlackLinksToMarkdown } from './webhook-post.js';
 import { channelMemberKey, channelNameKey } from '../db/keys.js';
 
@@ -65,26 +65,26 @@ export interface CommandArgsInput {
 /** Mattermost's `maxTriggerLen` for the not-found message. */
 const MAX_TRIGGER_LEN = 512;
 
-const RESPONSE_FIELDS = {
-  response_type: 'string', text: 'string', username: 'string', channel_id: 'string', icon_url: 'string', type: 'string',
-  props: 'object', goto_location: 'string', trigger_id: 'string', skip_slack_parsing: 'boolean', attachments: 'array',
-  extra_responses: 'array',
-} as const;
+const COMMAND_ARGS = goStruct({ channel_id: goString, team_id: goString, root_id: goString, command: goString });
+
+const RESPONSE_FIELDS = goStruct({
+  response_type: goString, text: goString, username: goString, channel_id: goString, icon_url: goString, type: goString,
+  props: goObject, goto_location: goString, trigger_id: goString, skip_slack_parsing: goBool, attachments: goArray,
+  extra_responses: goArray,
+});
 
 /**
  * Decode a `POST /commands/execute` body: not an object or a mistyped field → 400
  * `api.context.invalid_param.app_error` naming `command_args`.
  */
 export function parseCommandArgs(body: unknown): CommandArgsInput {
-  const args = typedDecode(body, { channel_id: 'string', team_id: 'string', root_id: 'string', command: 'string' });
-  if (args === undefined) throw new AppError('api.context.invalid_param.app_error', { params: { Name: 'command_args' } });
-  return args;
+  return decodeBody(COMMAND_ARGS, body, 'command_args', 'param');
 }
 
 /** `CommandResponseFromJSON` (typed, recursive for `extra_responses`); undefined when Go's Unmarshal fails. */
 function decodeResponse(value: unknown, depth = 0): CommandResponseJson | undefined {
   if (value === null) return emptyResponse();
-  const r = typedDecode(value, RESPONSE_FIELDS);
+  const r = tryDecode(RESPONSE_FIELDS, value);
   if (r === undefined || depth > 8) return undefined;
   let extra: CommandResponseJson[] | null = null;
   if (r.extra_responses !== null) {
@@ -295,7 +295,7 @@ async function handleCommandResponsePost(ctx: ServiceContext, cmd: CommandRecord
   if (!settings.enablePostUsernameOverride) delete props.override_username;
   if (!settings.enablePostIconOverride) { delete props.override_icon_url; delete props.override_icon_emoji; }
   if (!response.skip_slack_parsing) response.text = parseSlackLinksToMarkdown(response.text);
-  if (response.type.startsWith('system_')) throw new AppError('api.context.invalid_param.app_error', { params: { Name: 'post.type' } });
+  if (response.type.startsWith('system_')) throw invalidParam('post.type');
   const type = applyAttachments(props, response.type, response.attachments);
 
   if (response.response_type === 'in_channel') {

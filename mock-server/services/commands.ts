@@ -10,13 +10,15 @@
  * cmd.token; // 26 chars: what the command's service receives as `Authorization: Token …`
  * ```
  */
-import { AppError, permissionError } from '../errors.js';
+import type * as v from 'valibot';
+import { AppError, invalidParam, permissionError } from '../errors.js';
 import { isValidId, newId } from '../../middleware/util/ids.js';
 import type { CommandRecord } from '../db/schema.js';
+import { decodeBody, goBool, goString, goStruct } from '../schemas/json.js';
 import { sessionHasPermissionToTeam, type Caller } from './channel-permissions.js';
+import { commitThenEmit } from './commit.js';
 import type { ServiceContext } from './context.js';
 import { integrationSettings } from './integration-settings.js';
-import { typedDecode } from './typed-decode.js';
 
 /** `model.Command` as JSON (field order of the Go struct). */
 export type CommandJson = CommandRecord;
@@ -34,20 +36,17 @@ export const BUILT_IN_TRIGGERS: ReadonlySet<string> = new Set([
   'rename', 'search', 'settings', 'shortcuts', 'shrug', 'status', 'marketplace',
 ]);
 
-const COMMAND_FIELDS = {
-  id: 'string', team_id: 'string', creator_id: 'string', trigger: 'string', method: 'string', username: 'string',
-  icon_url: 'string', auto_complete: 'boolean', auto_complete_desc: 'string', auto_complete_hint: 'string',
-  display_name: 'string', description: 'string', url: 'string',
-} as const;
+const COMMAND_FIELDS = goStruct({
+  id: goString, team_id: goString, creator_id: goString, trigger: goString, method: goString, username: goString,
+  icon_url: goString, auto_complete: goBool, auto_complete_desc: goString, auto_complete_hint: goString,
+  display_name: goString, description: goString, url: goString,
+});
 
-type CommandInput = NonNullable<ReturnType<typeof decodeCommand>>;
+type CommandInput = v.InferOutput<typeof COMMAND_FIELDS>;
 
-function decodeCommand(body: unknown) {
-  return typedDecode(body, COMMAND_FIELDS);
-}
-
-function invalidParam(name: string): AppError {
-  return new AppError('api.context.invalid_param.app_error', { params: { Name: name } });
+/** `CommandFromJson`; a failure is 400 `invalid_param` naming `command`. */
+function decodeCommand(body: unknown): CommandInput {
+  return decodeBody(COMMAND_FIELDS, body, 'command', 'param');
 }
 
 /** `c.SetCommandNotFoundError()`: the 404 that also hides commands the caller may not see. */
@@ -129,7 +128,6 @@ function fieldsOf(input: CommandInput): Pick<CommandRecord, 'trigger' | 'method'
  */
 export async function createCommand(ctx: ServiceContext, caller: Caller, body: unknown): Promise<CommandRecord> {
   const input = decodeCommand(body);
-  if (input === undefined) throw invalidParam('command');
   const { store } = ctx;
   if (!sessionHasPermissionToTeam(store, caller, input.team_id, 'manage_own_slash_commands')) throw permissionError(caller.userId, 'manage_own_slash_commands');
   let creatorId = caller.userId;
@@ -147,8 +145,7 @@ export async function createCommand(ctx: ServiceContext, caller: Caller, body: u
     ...fields, plugin_id: '',
   };
   validateCommand(cmd);
-  await store.commit([{ op: 'put', collection: 'commands', record: cmd }]);
-  ctx.logger.info('slash command created', { command_id: cmd.id, team_id: cmd.team_id, trigger: cmd.trigger, user_id: caller.userId });
+  await commitThenEmit(ctx, [{ op: 'put', collection: 'commands', record: cmd }], { log: [['slash command created', { command_id: cmd.id, team_id: cmd.team_id, trigger: cmd.trigger, user_id: caller.userId }]] });
   return cmd;
 }
 
@@ -211,7 +208,7 @@ export function getCommand(ctx: ServiceContext, caller: Caller, commandId: strin
  */
 export async function updateCommand(ctx: ServiceContext, caller: Caller, commandId: string, body: unknown): Promise<CommandRecord> {
   const input = decodeCommand(body);
-  if (input === undefined || input.id !== commandId) throw invalidParam('command');
+  if (input.id !== commandId) throw invalidParam('command');
   const old = ctx.store.get('commands', commandId);
   if (old === undefined || !integrationSettings(ctx.store).enableCommands) throw commandNotFound(commandId);
   if (input.team_id !== old.team_id) throw new AppError('api.command.team_mismatch.app_error', { detailed: `user_id=${caller.userId}` });
@@ -220,22 +217,20 @@ export async function updateCommand(ctx: ServiceContext, caller: Caller, command
   requireUniqueTrigger(ctx, old.team_id, fields.trigger, old.id);
   const next: CommandRecord = { ...old, ...fields, update_at: Math.max(ctx.now(), old.update_at) };
   validateCommand(next);
-  await ctx.store.commit([{ op: 'put', collection: 'commands', record: next }]);
+  await commitThenEmit(ctx, [{ op: 'put', collection: 'commands', record: next }]);
   return next;
 }
 
 /** `DELETE /commands/{id}`: gone at once (Mattermost marks it deleted; either way it is never found again). */
 export async function deleteCommand(ctx: ServiceContext, caller: Caller, commandId: string): Promise<void> {
   const cmd = managedCommand(ctx, caller, commandId, 'change');
-  await ctx.store.commit([{ op: 'delete', collection: 'commands', key: cmd.id }]);
-  ctx.logger.info('slash command deleted', { command_id: cmd.id, user_id: caller.userId });
+  await commitThenEmit(ctx, [{ op: 'delete', collection: 'commands', key: cmd.id }], { log: [['slash command deleted', { command_id: cmd.id, user_id: caller.userId }]] });
 }
 
 /** `PUT /commands/{id}/regen_token`: a new token; the old one is no longer sent. Returns `{token}`. */
 export async function regenCommandToken(ctx: ServiceContext, caller: Caller, commandId: string): Promise<{ token: string }> {
   const cmd = managedCommand(ctx, caller, commandId, 'change');
   const next: CommandRecord = { ...cmd, token: newId(), update_at: Math.max(ctx.now(), cmd.update_at) };
-  await ctx.store.commit([{ op: 'put', collection: 'commands', record: next }]);
-  ctx.logger.info('slash command token regenerated', { command_id: cmd.id, user_id: caller.userId });
+  await commitThenEmit(ctx, [{ op: 'put', collection: 'commands', record: next }], { log: [['slash command token regenerated', { command_id: cmd.id, user_id: caller.userId }]] });
   return { token: next.token };
 }

@@ -18,6 +18,7 @@ import { hasPermission } from '../../middleware/permissions/permissions.js';
 import type { ChannelRecord, Mutation } from '../db/schema.js';
 import type { Caller } from './channel-permissions.js';
 import { newChannelMember, newChannelRecord } from './channels.js';
+import { commitThenEmit } from './commit.js';
 import type { ServiceContext } from './context.js';
 
 /** `model.GroupChannelMinUsers` / `GroupChannelMaxUsers`. */
@@ -62,7 +63,6 @@ export async function createGroupChannel(deps: ServiceContext, caller: Caller, u
   const channel = newChannelRecord({ team_id: '', type: 'G', name, display_name: displayName, creator_id: caller.userId }, now);
   const mutations: Mutation[] = [{ op: 'put', collection: 'channels', record: channel }];
   for (const id of ids) mutations.push({ op: 'put', collection: 'channelMembers', record: newChannelMember(channel.id, id, 'channel_user', now) });
-  await store.commit(mutations);
-  deps.publish({ event: 'group_added', data: { teammate_ids: JSON.stringify(ids) }, broadcast: { channel_id: channel.id } });
+  await commitThenEmit(deps, mutations, { ws: [{ event: 'group_added', data: { teammate_ids: JSON.stringify(ids) }, broadcast: { channel_id: channel.id } }] });
   return { channel, created: true };
 }

@@ -13,33 +13,33 @@
  * await handleIncomingWebhook(server, hook.id, 'application/json', '{"text":"build passed"}');
  * ```
  */
-import { AppError, permissionError } from '../errors.js';
+import { AppError, invalidParam, permissionError } from '../errors.js';
 import { newId } from '../../middleware/util/ids.js';
 import type { ChannelRecord, IncomingWebhookRecord } from '../db/schema.js';
+import { decodeBody, goArray, goBool, goObject, goString, goStruct, tryDecode } from '../schemas/json.js';
 import { contentReadDenied, sessionHasPermissionTo, sessionHasPermissionToChannel, sessionHasPermissionToTeam, type Caller } from './channel-permissions.js';
 import { directChannelMutations, findChannel } from './channels.js';
+import { commitThenEmit } from './commit.js';
 import type { ServiceContext } from './context.js';
 import { integrationSettings } from './integration-settings.js';
-import { typedDecode } from './typed-decode.js';
 import { createWebhookPost } from './webhook-post.js';
 
 /** `model.IncomingWebhook` as JSON (Go field order). */
 export type IncomingWebhookJson = IncomingWebhookRecord & { webhook_schema_translation: null };
 
-const HOOK_FIELDS = {
-  id: 'string', channel_id: 'string', team_id: 'string', user_id: 'string', display_name: 'string', description: 'string',
-  username: 'string', icon_url: 'string', channel_locked: 'boolean',
-} as const;
+const HOOK_FIELDS = goStruct({
+  id: goString, channel_id: goString, team_id: goString, user_id: goString, display_name: goString, description: goString,
+  username: goString, icon_url: goString, channel_locked: goBool,
+});
 
-const REQUEST_FIELDS = {
-  text: 'string', username: 'string', icon_url: 'string', channel: 'string', props: 'object', attachments: 'array',
-  type: 'string', icon_emoji: 'string', priority: 'object',
-} as const;
+const REQUEST_FIELDS = goStruct({
+  text: goString, username: goString, icon_url: goString, channel: goString, props: goObject, attachments: goArray,
+  type: goString, icon_emoji: goString, priority: goObject,
+});
 
 /** Mattermost's username rule (`IsValidUsername`). */
 const USERNAME = /^[a-z][a-z0-9.\-_]{2,63}$/;
 
-const invalidParam = (name: string) => new AppError('api.context.invalid_param.app_error', { params: { Name: name } });
 
 /** The hook as JSON. */
 export function incomingWebhookJson(hook: IncomingWebhookRecord): IncomingWebhookJson {
@@ -103,8 +103,7 @@ function overrides(ctx: ServiceContext, username: string, iconUrl: string, old?:
  * `bypass_incoming_webhook_channel_lock` the hook is locked to its channel; disabled → 501.
  */
 export async function createIncomingWebhook(ctx: ServiceContext, caller: Caller, body: unknown): Promise<IncomingWebhookRecord> {
-  const input = typedDecode(body, HOOK_FIELDS);
-  if (input === undefined) throw invalidParam('incoming_webhook');
+  const input = decodeBody(HOOK_FIELDS, body, 'incoming_webhook', 'param');
   const { store } = ctx;
   const channel = findChannel(store, input.channel_id);
   if (!sessionHasPermissionToTeam(store, caller, channel.team_id, 'manage_own_incoming_webhooks')) throw permissionError(caller.userId, 'manage_own_incoming_webhooks');
@@ -124,8 +123,7 @@ export async function createIncomingWebhook(ctx: ServiceContext, caller: Caller,
     channel_locked: locked,
   };
   validate(hook);
-  await store.commit([{ op: 'put', collection: 'incomingWebhooks', record: hook }]);
-  ctx.logger.info('incoming webhook created', { hook_id: hook.id, channel_id: hook.channel_id, user_id: caller.userId });
+  await commitThenEmit(ctx, [{ op: 'put', collection: 'incomingWebhooks', record: hook }], { log: [['incoming webhook created', { hook_id: hook.id, channel_id: hook.channel_id, user_id: caller.userId }]] });
   return hook;
 }
 
@@ -163,8 +161,7 @@ export function getIncomingWebhook(ctx: ServiceContext, caller: Caller, hookId: 
 /** `DELETE /hooks/incoming/{id}`: the hook's URL stops working at once (`POST /hooks/{id}` → 400 `web.incoming_webhook.invalid.app_error`). */
 export async function deleteIncomingWebhook(ctx: ServiceContext, caller: Caller, hookId: string): Promise<void> {
   const hook = getIncomingWebhook(ctx, caller, hookId);
-  await ctx.store.commit([{ op: 'delete', collection: 'incomingWebhooks', key: hook.id }]);
-  ctx.logger.info('incoming webhook deleted', { hook_id: hook.id, user_id: caller.userId });
+  await commitThenEmit(ctx, [{ op: 'delete', collection: 'incomingWebhooks', key: hook.id }], { log: [['incoming webhook deleted', { hook_id: hook.id, user_id: caller.userId }]] });
 }
 
 /**
@@ -174,8 +171,7 @@ export async function deleteIncomingWebhook(ctx: ServiceContext, caller: Caller,
  * permission checks; owner, team and creation time stay.
  */
 export async function updateIncomingWebhook(ctx: ServiceContext, caller: Caller, hookId: string, body: unknown): Promise<IncomingWebhookRecord> {
-  const input = typedDecode(body, HOOK_FIELDS);
-  if (input === undefined) throw invalidParam('incoming_webhook');
+  const input = decodeBody(HOOK_FIELDS, body, 'incoming_webhook', 'param');
   if (input.id !== hookId) throw invalidParam('hook_id');
   const { store } = ctx;
   const old = findHook(ctx, hookId);
@@ -190,7 +186,7 @@ export async function updateIncomingWebhook(ctx: ServiceContext, caller: Caller,
     ...overrides(ctx, input.username, input.icon_url, old), channel_locked: locked, update_at: Math.max(ctx.now(), old.update_at),
   };
   validate(next);
-  await store.commit([{ op: 'put', collection: 'incomingWebhooks', record: next }]);
+  await commitThenEmit(ctx, [{ op: 'put', collection: 'incomingWebhooks', record: next }]);
   return next;
 }
 
@@ -198,7 +194,7 @@ export async function updateIncomingWebhook(ctx: ServiceContext, caller: Caller,
 export type IncomingWebhookRequest = NonNullable<ReturnType<typeof decodeRequest>>;
 
 function decodeRequest(value: unknown) {
-  return typedDecode(value, REQUEST_FIELDS);
+  return tryDecode(REQUEST_FIELDS, value);
 }
 
 /** `IncomingWebhookRequestFromJSON`: JSON (retried with raw newlines/tabs in strings escaped), else 400 `model.incoming_hook.parse_data.app_error`. */

@@ -1,18 +1,17 @@
 /**
- * Small helpers the services share to decode and validate request bodies the way Mattermost's
- * model code does: a JSON object check, optional string fields (mistyped → 400
- * `invalid_body_param`), and rune counts (Go's `utf8.RuneCountInString`).
+ * Small helpers the services share to validate input the way Mattermost's model code does: a
+ * JSON object check, rune counts (Go's `utf8.RuneCountInString`) and `me`-or-an-id URL params.
+ * Request bodies are decoded by valibot schemas through `decodeBody` (schemas/json.ts).
  *
  * @example
  * ```ts
  * if (!isObject(body)) throw invalidBodyParam('team');
- * const name = stringField(body, 'name', 'team'); // '' when absent or null
  * runes(name) > 64; // length in code points, not UTF-16 units
  * ```
  */
 import { isValidId } from '../../middleware/util/ids.js';
 import { invalidUrlParam } from '../errors.js';
-import { decodeBody, goString, isPlainObject } from '../schemas/json.js';
+import { isPlainObject } from '../schemas/json.js';
 
 /**
  * True for a plain JSON object (not null, not an array).
@@ -34,20 +33,6 @@ export const isObject = isPlainObject;
  * ```
  */
 export const runes = (s: string): number => [...s].length;
-
-/**
- * An optional string field of a body: '' when absent or null; any other non-string → 400
- * `invalid_body_param` naming `bodyName`.
- *
- * @example
- * ```ts
- * stringField({ message: 'hi' }, 'message', 'post'); // 'hi'
- * stringField({ message: 1 }, 'message', 'post');    // throws invalid_body_param (post)
- * ```
- */
-export function stringField(body: Record<string, unknown>, key: string, bodyName: string): string {
-  return decodeBody(goString, body[key], bodyName);
-}
 
 /**
  * Go's `me` substitution in `web.Handler.ServeHTTP` followed by `Context.RequireUserId` (and its

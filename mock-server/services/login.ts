@@ -13,6 +13,7 @@ import { sha256Hex } from '../../middleware/util/digest.js';
 import { AppError } from '../errors.js';
 import { isValidId, newId } from '../../middleware/util/ids.js';
 import type { Mutation, SessionRecord, UserRecord } from '../db/schema.js';
+import { commitThenEmit, type HookEvent } from './commit.js';
 import type { ServiceContext } from './context.js';
 import { verifyPassword } from '../passwords.js';
 import { sessionsOverCap } from './sessions.js';
@@ -95,8 +96,9 @@ export async function login(server: ServiceContext, props: Record<string, string
     if (!valid) {
       const current = server.store.get('users', user.id) ?? user;
       // Applied to memory at once (the store's commit), so concurrent failures never lose a count.
-      await server.store.commit([{ op: 'put', collection: 'users', record: { ...current, failed_attempts: current.failed_attempts + 1 } }]);
-      server.logger.info('login failed', { user_id: user.id, reason: 'invalid_password' });
+      await commitThenEmit(server, [{ op: 'put', collection: 'users', record: { ...current, failed_attempts: current.failed_attempts + 1 } }], {
+        log: [['login failed', { user_id: user.id, reason: 'invalid_password' }]],
+      });
     }
   } finally {
     release();
@@ -130,12 +132,13 @@ export async function login(server: ServiceContext, props: Record<string, string
     },
   };
   const evict = sessionsOverCap(server.store, user.id, 'login');
-  await server.store.commit([
+  await commitThenEmit(server, [
     { op: 'put', collection: 'users', record: updated },
     ...evict.map((s): Mutation => ({ op: 'delete', collection: 'sessions', key: s.id })),
     { op: 'put', collection: 'sessions', record: session },
-  ]);
-  for (const s of evict) server.hooks.emit('session.revoked', { userId: s.user_id, sessionId: s.id });
-  server.logger.info('login', { user_id: user.id, session_id: session.id });
+  ], {
+    hooks: evict.map((s): HookEvent => ['session.revoked', { userId: s.user_id, sessionId: s.id }]),
+    log: [['login', { user_id: user.id, session_id: session.id }]],
+  });
   return { user: { ...userJson(updated, true), last_login: now }, token, session };
 }

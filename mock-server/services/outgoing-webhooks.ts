@@ -16,18 +16,20 @@
  * const stop = observePosts(server.store, outgoingWebhookTrigger(server)); // once per server
  * ```
  */
-import { AppError, permissionError } from '../errors.js';
+import type * as v from 'valibot';
+import { AppError, invalidParam, permissionError } from '../errors.js';
 import { isValidId, newId } from '../../middleware/util/ids.js';
 import type { ChannelRecord, OutgoingWebhookRecord, PostRecord } from '../db/schema.js';
+import { decodeBody, goArray, goInt, goObject, goString, goStrings, goStruct, tryDecode } from '../schemas/json.js';
 import { sessionHasPermissionTo, sessionHasPermissionToChannel, sessionHasPermissionToTeam, type Caller } from './channel-permissions.js';
 import { findChannel } from './channels.js';
 import { isValidHttpUrl } from './commands.js';
+import { commitThenEmit } from './commit.js';
 import type { ServiceContext } from './context.js';
 import { isObject } from './input.js';
 import { integrationRequest, IntegrationRequestError } from './integration-request.js';
 import { integrationSettings } from './integration-settings.js';
 import type { PostObserver } from './post-observers.js';
-import { typedDecode } from './typed-decode.js';
 import { createWebhookPost } from './webhook-post.js';
 
 /** `model.OutgoingWebhook` as JSON (Go field order). */
@@ -51,19 +53,18 @@ export interface OutgoingWebhookPayload {
   file_ids: string;
 }
 
-const HOOK_FIELDS = {
-  id: 'string', token: 'string', creator_id: 'string', channel_id: 'string', team_id: 'string', trigger_words: 'strings',
-  trigger_when: 'int', callback_urls: 'strings', display_name: 'string', description: 'string', content_type: 'string',
-  username: 'string', icon_url: 'string',
-} as const;
+const HOOK_FIELDS = goStruct({
+  id: goString, token: goString, creator_id: goString, channel_id: goString, team_id: goString, trigger_words: goStrings,
+  trigger_when: goInt, callback_urls: goStrings, display_name: goString, description: goString, content_type: goString,
+  username: goString, icon_url: goString,
+});
 
-type HookInput = NonNullable<ReturnType<typeof decodeHook>>;
+type HookInput = v.InferOutput<typeof HOOK_FIELDS>;
 
-function decodeHook(body: unknown) {
-  return typedDecode(body, HOOK_FIELDS);
+/** `OutgoingWebhookFromJson`; a failure is 400 `invalid_param` naming `outgoing_webhook`. */
+function decodeHook(body: unknown): HookInput {
+  return decodeBody(HOOK_FIELDS, body, 'outgoing_webhook', 'param');
 }
-
-const invalidParam = (name: string) => new AppError('api.context.invalid_param.app_error', { params: { Name: name } });
 
 /** The hook as JSON. */
 export function outgoingWebhookJson(hook: OutgoingWebhookRecord): OutgoingWebhookJson {
@@ -135,7 +136,6 @@ function checkChannelAndOverlap(ctx: ServiceContext, hook: HookInput & { team_id
  */
 export async function createOutgoingWebhook(ctx: ServiceContext, caller: Caller, body: unknown): Promise<OutgoingWebhookRecord> {
   const input = decodeHook(body);
-  if (input === undefined) throw invalidParam('outgoing_webhook');
   const { store } = ctx;
   if (!sessionHasPermissionToTeam(store, caller, input.team_id, 'manage_own_outgoing_webhooks')) throw permissionError(caller.userId, 'manage_own_outgoing_webhooks');
   let creatorId = caller.userId;
@@ -154,8 +154,7 @@ export async function createOutgoingWebhook(ctx: ServiceContext, caller: Caller,
     username: input.username, icon_url: input.icon_url,
   };
   validate(hook);
-  await store.commit([{ op: 'put', collection: 'outgoingWebhooks', record: hook }]);
-  ctx.logger.info('outgoing webhook created', { hook_id: hook.id, team_id: hook.team_id, user_id: caller.userId });
+  await commitThenEmit(ctx, [{ op: 'put', collection: 'outgoingWebhooks', record: hook }], { log: [['outgoing webhook created', { hook_id: hook.id, team_id: hook.team_id, user_id: caller.userId }]] });
   return hook;
 }
 
@@ -206,16 +205,14 @@ export function getOutgoingWebhook(ctx: ServiceContext, caller: Caller, hookId: 
 /** `DELETE /hooks/outgoing/{id}`. */
 export async function deleteOutgoingWebhook(ctx: ServiceContext, caller: Caller, hookId: string): Promise<void> {
   const hook = managedHook(ctx, caller, hookId);
-  await ctx.store.commit([{ op: 'delete', collection: 'outgoingWebhooks', key: hook.id }]);
-  ctx.logger.info('outgoing webhook deleted', { hook_id: hook.id, user_id: caller.userId });
+  await commitThenEmit(ctx, [{ op: 'delete', collection: 'outgoingWebhooks', key: hook.id }], { log: [['outgoing webhook deleted', { hook_id: hook.id, user_id: caller.userId }]] });
 }
 
 /** `POST /hooks/outgoing/{id}/regen_token`: a new token, sent from the next trigger on. Returns the hook. */
 export async function regenOutgoingWebhookToken(ctx: ServiceContext, caller: Caller, hookId: string): Promise<OutgoingWebhookRecord> {
   const hook = managedHook(ctx, caller, hookId);
   const next: OutgoingWebhookRecord = { ...hook, token: newId(), update_at: Math.max(ctx.now(), hook.update_at) };
-  await ctx.store.commit([{ op: 'put', collection: 'outgoingWebhooks', record: next }]);
-  ctx.logger.info('outgoing webhook token regenerated', { hook_id: hook.id, user_id: caller.userId });
+  await commitThenEmit(ctx, [{ op: 'put', collection: 'outgoingWebhooks', record: next }], { log: [['outgoing webhook token regenerated', { hook_id: hook.id, user_id: caller.userId }]] });
   return next;
 }
 
@@ -227,7 +224,6 @@ export async function regenOutgoingWebhookToken(ctx: ServiceContext, caller: Cal
  */
 export async function updateOutgoingWebhook(ctx: ServiceContext, caller: Caller, hookId: string, body: unknown): Promise<OutgoingWebhookRecord> {
   const input = decodeHook(body);
-  if (input === undefined) throw invalidParam('outgoing_webhook');
   if (input.id !== hookId) throw invalidParam('hook_id');
   requireEnabled(ctx);
   const old = ctx.store.get('outgoingWebhooks', hookId);
@@ -242,7 +238,7 @@ export async function updateOutgoingWebhook(ctx: ServiceContext, caller: Caller,
     content_type: input.content_type, username: input.username, icon_url: input.icon_url, update_at: Math.max(ctx.now(), old.update_at),
   };
   validate(next);
-  await ctx.store.commit([{ op: 'put', collection: 'outgoingWebhooks', record: next }]);
+  await commitThenEmit(ctx, [{ op: 'put', collection: 'outgoingWebhooks', record: next }]);
   return next;
 }
 
@@ -285,9 +281,9 @@ function toFormValues(p: OutgoingWebhookPayload): string {
   return new URLSearchParams(entries).toString();
 }
 
-const RESPONSE_FIELDS = {
-  username: 'string', icon_url: 'string', props: 'object', attachments: 'array', type: 'string', response_type: 'string',
-} as const;
+const RESPONSE_FIELDS = goStruct({
+  username: goString, icon_url: goString, props: goObject, attachments: goArray, type: goString, response_type: goString,
+});
 
 /**
  * `TriggerWebhook`: POST the payload to each callback URL (in parallel, each bounded by
@@ -319,7 +315,7 @@ export async function triggerWebhook(ctx: ServiceContext, payload: OutgoingWebho
       ctx.logger.error('Outgoing Webhook reply is not JSON', fields);
       return;
     }
-    const reply = typedDecode(value, RESPONSE_FIELDS);
+    const reply = tryDecode(RESPONSE_FIELDS, value);
     const replyText = isObject(value) && typeof value.text === 'string' ? value.text : undefined;
     if (reply === undefined || (isObject(value) && value.text !== undefined && value.text !== null && replyText === undefined)) {
       ctx.logger.error('Outgoing Webhook reply is not a valid response', fields);

@@ -12,14 +12,17 @@
  * getPostThread(server, caller, postId).order; // the thread, newest first
  * ```
  */
+import * as v from 'valibot';
+import { anyObject, decodeBody, goPatch } from '../schemas/json.js';
 import { AppError, invalidBodyParam, permissionError } from '../errors.js';
 import { hasPermission, type Permission } from '../../middleware/permissions/permissions.js';
 import { PRIMARY_KEY, type Mutation, type PostRecord, type Store } from '../db/schema.js';
 import { channelGrants, type Caller } from './channel-permissions.js';
 import { findChannel } from './channels.js';
+import { commitThenEmit } from './commit.js';
 import type { ServiceContext } from './context.js';
 import { blobsFor } from './file-blobs.js';
-import { isObject, runes } from './input.js';
+import { runes } from './input.js';
 import { getPost, POST_MESSAGE_MAX_RUNES, postJson, threadStatsOf, type PostJson, type PostListJson } from './posts.js';
 
 /** The fields of a post an edit may change (`model.PostPatch`; `PUT /posts/{id}` sends a whole post). */
@@ -34,31 +37,10 @@ export interface PostPatchInput {
 
 /** Decode a `PostPatch` / `Post` body like Go's typed decode: not an object or a mistyped field → 400 naming `post`. */
 export function parsePostPatch(body: unknown): PostPatchInput {
-  if (!isObject(body)) throw invalidBodyParam('post');
-  const out: PostPatchInput = {};
-  const { message, is_pinned: pinned, props, file_ids: fileIds, id } = body;
-  if (message !== undefined && message !== null) {
-    if (typeof message !== 'string') throw invalidBodyParam('post');
-    out.message = message;
-  }
-  if (pinned !== undefined && pinned !== null) {
-    if (typeof pinned !== 'boolean') throw invalidBodyParam('post');
-    out.is_pinned = pinned;
-  }
-  if (props !== undefined && props !== null) {
-    if (!isObject(props)) throw invalidBodyParam('post');
-    out.props = props;
-  }
-  if (fileIds !== undefined && fileIds !== null) {
-    if (!Array.isArray(fileIds) || !fileIds.every((f) => typeof f === 'string')) throw invalidBodyParam('post');
-    out.file_ids = fileIds as string[];
-  }
-  if (id !== undefined && id !== null) {
-    if (typeof id !== 'string') throw invalidBodyParam('post');
-    out.id = id;
-  }
-  return out;
+  return decodeBody(POST_PATCH, body, 'post');
 }
+
+const POST_PATCH = goPatch({ message: v.string(), is_pinned: v.boolean(), props: anyObject, file_ids: v.array(v.string()), id: v.string() });
 
 
 /** The live post an edit targets: unknown or deleted → 403 naming `edit_post` (Mattermost does not reveal it). */
@@ -92,8 +74,9 @@ async function applyEdit(deps: ServiceContext, old: PostRecord, patch: PostPatch
     update_at: now,
     edit_at: message !== old.message ? now : old.edit_at,
   };
-  await store.commit([{ op: 'put', collection: 'posts', record: next }]);
-  deps.publish({ event: 'post_edited', data: { post: JSON.stringify(postJson(store, next)) }, broadcast: { channel_id: next.channel_id } });
+  await commitThenEmit(deps, [{ op: 'put', collection: 'posts', record: next }], {
+    ws: () => [{ event: 'post_edited', data: { post: JSON.stringify(postJson(store, next)) }, broadcast: { channel_id: next.channel_id } }],
+  });
   return next;
 }
 
@@ -160,14 +143,18 @@ export async function deletePost(deps: ServiceContext, caller: Caller, postId: s
       for (const f of files) if (f.delete_at === 0) mutations.push({ op: 'put', collection: 'fileInfos', record: { ...f, delete_at: now, update_at: now } });
     }
   }
-  await store.commit(mutations);
+  // Rows first (durable), then the bytes, then the event: a crash in between orphans blobs, never
+  // leaves file infos pointing at missing bytes.
+  await commitThenEmit(deps, mutations);
   const blobs = blobsFor(store);
   for (const id of gone) await blobs.delete(id);
   const deleted: PostRecord = { ...post, delete_at: post.delete_at === 0 ? now : post.delete_at, update_at: now };
-  deps.publish({
-    event: 'post_deleted',
-    data: { post: JSON.stringify(postJson(store, deleted)), delete_by: caller.userId },
-    broadcast: { channel_id: post.channel_id },
+  await commitThenEmit(deps, [], {
+    ws: () => [{
+      event: 'post_deleted',
+      data: { post: JSON.stringify(postJson(store, deleted)), delete_by: caller.userId },
+      broadcast: { channel_id: post.channel_id },
+    }],
   });
 }
 

@@ -12,15 +12,17 @@
  * list.order; // ids, newest first
  * ```
  */
-import { AppError, invalidBodyParam, permissionError } from '../errors.js';
+import { decodeBody, goInt, goMap, goString, goStrings, goStruct } from '../schemas/json.js';
+import { AppError, permissionError } from '../errors.js';
 import { newId } from '../../middleware/util/ids.js';
 import { hasPermission } from '../../middleware/permissions/permissions.js';
+import { commitThenEmit } from './commit.js';
 import type { ServiceContext } from './context.js';
 import type { ChannelRecord, FileInfoRecord, Mutation, PostRecord, Store } from '../db/schema.js';
 import { channelMemberKey } from '../db/keys.js';
 import { contentReadDenied, requireCreatePost, sessionHasPermissionToChannel, type Caller } from './channel-permissions.js';
 import { findChannel } from './channels.js';
-import { isObject, runes, stringField } from './input.js';
+import { runes } from './input.js';
 import { postedEvent } from '../websocket/post-notification.js';
 import { notifyPostCreated } from './post-observers.js';
 import { postMetadata, type PostMetadataJson } from './post-metadata.js';
@@ -164,19 +166,14 @@ export function postJson(store: Store, post: PostRecord, stats?: ReadonlyMap<str
  * field of the wrong type → 400 `invalid_body_param` naming `post`.
  */
 export function parsePostInput(body: unknown): PostInput {
-  if (!isObject(body)) throw invalidBodyParam('post');
-  const str = (key: string): string => stringField(body, key, 'post');
-  const props = body.props ?? {};
-  if (!isObject(props)) throw invalidBodyParam('post');
-  const fileIds = body.file_ids ?? [];
-  if (!Array.isArray(fileIds) || !fileIds.every((f) => typeof f === 'string')) throw invalidBodyParam('post');
-  const createAt = body.create_at ?? 0;
-  if (typeof createAt !== 'number' || !Number.isSafeInteger(createAt)) throw invalidBodyParam('post');
-  return {
-    channel_id: str('channel_id'), message: str('message'), root_id: str('root_id'), type: str('type'),
-    props, file_ids: fileIds as string[], pending_post_id: str('pending_post_id'), create_at: createAt,
-  };
+  return decodeBody(POST_INPUT, body, 'post');
 }
+
+/** The `model.Post` fields `POST /posts` reads. */
+const POST_INPUT = goStruct({
+  channel_id: goString, message: goString, root_id: goString, type: goString, props: goMap, file_ids: goStrings,
+  pending_post_id: goString, create_at: goInt,
+});
 
 function validatePost(input: PostInput): void {
   // Like Mattermost's Post.IsValid: an empty message is valid; only an over-long one is refused.
@@ -216,9 +213,10 @@ export async function createPost(deps: PostDeps, caller: Caller, input: PostInpu
     props: input.props, file_ids: files.map((f) => f.id), pending_post_id: input.pending_post_id, create_at: createAt, update_at: createAt,
   }, now);
   const attach: Mutation[] = files.map((f) => ({ op: 'put', collection: 'fileInfos', record: { ...f, post_id: post.id, update_at: now } }));
-  await store.commit([...postMutations(store, channel, post), ...attach]);
-  // A new root post has no replies yet: no need to scan its channel for them.
-  deps.publish(postedEvent(store, channel, post, JSON.stringify(postJson(store, post, post.root_id === '' ? new Map() : undefined))));
+  await commitThenEmit(deps, [...postMutations(store, channel, post), ...attach], {
+    // Built from the committed state. A new root post has no replies yet: no need to scan its channel for them.
+    ws: () => [postedEvent(store, channel, post, JSON.stringify(postJson(store, post, post.root_id === '' ? new Map() : undefined)))],
+  });
   notifyPostCreated(store, post);
   return post;
 }

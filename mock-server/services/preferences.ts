@@ -10,13 +10,16 @@
  * getPreferences(server, caller, caller.userId);
  * ```
  */
-import { AppError, invalidBodyParam, permissionError } from '../errors.js';
+import * as v from 'valibot';
+import { decodeBody, goString, goStruct } from '../schemas/json.js';
+import { AppError, permissionError } from '../errors.js';
 import { isValidId } from '../../middleware/util/ids.js';
 import { PRIMARY_KEY, type Mutation, type PreferenceRecord } from '../db/schema.js';
 import { sessionHasPermissionToUser } from './access.js';
 import type { Caller } from './channel-permissions.js';
+import { commitThenEmit } from './commit.js';
 import type { ServiceContext } from './context.js';
-import { isObject, runes } from './input.js';
+import { runes } from './input.js';
 
 function requireUser(deps: ServiceContext, caller: Caller, userId: string): void {
   if (!sessionHasPermissionToUser(deps.store, caller, userId)) throw permissionError(caller.userId, 'edit_other_users');
@@ -28,18 +31,11 @@ export function getPreferences(deps: ServiceContext, caller: Caller, userId: str
   return deps.store.findMany('preferences', 'user_id', userId).map((p) => ({ ...p }));
 }
 
+const PREFERENCES = v.array(goStruct({ user_id: goString, category: goString, name: goString, value: goString }));
+
 /** Decode a `model.Preferences` body (the typed decode): an array of objects with string fields, else 400 naming `preferences`. */
 export function parsePreferences(body: unknown): PreferenceRecord[] {
-  if (!Array.isArray(body)) throw invalidBodyParam('preferences');
-  return body.map((item): PreferenceRecord => {
-    if (!isObject(item)) throw invalidBodyParam('preferences');
-    const str = (key: string): string => {
-      const v = item[key] ?? '';
-      if (typeof v !== 'string') throw invalidBodyParam('preferences');
-      return v;
-    };
-    return { user_id: str('user_id'), category: str('category'), name: str('name'), value: str('value') };
-  });
+  return decodeBody(PREFERENCES, body, 'preferences');
 }
 
 /** `model.Preference.IsValid`. */
@@ -63,8 +59,7 @@ export async function savePreferences(deps: ServiceContext, caller: Caller, user
   prefs.forEach(validate);
   const mutations: Mutation[] = prefs.map((record) => ({ op: 'put', collection: 'preferences', record: { ...record } }));
   if (mutations.length === 0) return;
-  await deps.store.commit(mutations);
-  deps.publish({ event: 'preferences_changed', data: { preferences: JSON.stringify(prefs) }, broadcast: { user_id: userId } });
+  await commitThenEmit(deps, mutations, { ws: [{ event: 'preferences_changed', data: { preferences: JSON.stringify(prefs) }, broadcast: { user_id: userId } }] });
 }
 
 /** `POST /users/{id}/preferences/delete`: the checks of {@link savePreferences} (403 `api.preference.delete_preferences.delete.app_error`); missing rows are ignored. */
@@ -77,6 +72,5 @@ export async function deletePreferences(deps: ServiceContext, caller: Caller, us
     .filter((key) => deps.store.get('preferences', key) !== undefined)
     .map((key) => ({ op: 'delete', collection: 'preferences', key }));
   if (mutations.length === 0) return;
-  await deps.store.commit(mutations);
-  deps.publish({ event: 'preferences_deleted', data: { preferences: JSON.stringify(prefs) }, broadcast: { user_id: userId } });
+  await commitThenEmit(deps, mutations, { ws: [{ event: 'preferences_deleted', data: { preferences: JSON.stringify(prefs) }, broadcast: { user_id: userId } }] });
 }

@@ -9,14 +9,15 @@
  * await deleteReaction(server, caller, caller.userId, post_id, 'tada');
  * ```
  */
-import { AppError, invalidBodyParam, permissionError } from '../errors.js';
+import { decodeBody, goString, goStruct } from '../schemas/json.js';
+import { AppError, permissionError } from '../errors.js';
 import { isValidId } from '../../middleware/util/ids.js';
 import { hasPermission } from '../../middleware/permissions/permissions.js';
 import type { Mutation, PostRecord, ReactionRecord } from '../db/schema.js';
 import { sessionHasPermissionToChannelByPost, type Caller } from './channel-permissions.js';
 import { findChannel } from './channels.js';
+import { commitThenEmit } from './commit.js';
 import type { ServiceContext } from './context.js';
-import { isObject } from './input.js';
 
 import { reactionJson, reactionsOf, type ReactionJson } from './post-metadata.js';
 import { reactionKey } from '../db/keys.js';
@@ -43,14 +44,10 @@ export interface ReactionInput {
  * naming `reaction` (the typed decode); invalid ids, an empty or over-long emoji name → 400
  * `api.reaction.save_reaction.invalid.app_error` (the handler's own check).
  */
+const REACTION_INPUT = goStruct({ user_id: goString, post_id: goString, emoji_name: goString });
+
 export function parseReaction(body: unknown): ReactionInput {
-  if (!isObject(body)) throw invalidBodyParam('reaction');
-  const str = (key: string): string => {
-    const v = body[key] ?? '';
-    if (typeof v !== 'string') throw invalidBodyParam('reaction');
-    return v;
-  };
-  const input = { user_id: str('user_id'), post_id: str('post_id'), emoji_name: str('emoji_name') };
+  const input = decodeBody(REACTION_INPUT, body, 'reaction');
   if (!isValidId(input.user_id) || !isValidId(input.post_id) || input.emoji_name === '' || input.emoji_name.length > EMOJI_NAME_MAX) {
     throw new AppError('api.reaction.save_reaction.invalid.app_error');
   }
@@ -83,12 +80,11 @@ export async function saveReaction(deps: ServiceContext, caller: Caller, input: 
   if (existing !== undefined && existing.delete_at === 0) return reactionJson(existing);
   const now = deps.now();
   const reaction: ReactionRecord = { ...input, channel_id: channel.id, create_at: now, update_at: now, delete_at: 0 };
-  await store.commit([
+  const json = reactionJson(reaction);
+  await commitThenEmit(deps, [
     { op: 'put', collection: 'reactions', record: reaction },
     { op: 'put', collection: 'posts', record: { ...post, has_reactions: true, update_at: now } },
-  ]);
-  const json = reactionJson(reaction);
-  deps.publish({ event: 'reaction_added', data: { reaction: JSON.stringify(json) }, broadcast: { channel_id: channel.id } });
+  ], { ws: [{ event: 'reaction_added', data: { reaction: JSON.stringify(json) }, broadcast: { channel_id: channel.id } }] });
   return json;
 }
 
@@ -113,11 +109,12 @@ export async function deleteReaction(deps: ServiceContext, caller: Caller, userI
     { op: 'delete', collection: 'reactions', key: reactionKey(postId, userId, emojiName) },
     { op: 'put', collection: 'posts', record: { ...post, has_reactions: left.length > 0, update_at: now } },
   ];
-  await store.commit(mutations);
-  deps.publish({
-    event: 'reaction_removed',
-    data: { reaction: JSON.stringify({ ...reactionJson(existing), update_at: now, delete_at: now }) },
-    broadcast: { channel_id: channel.id },
+  await commitThenEmit(deps, mutations, {
+    ws: [{
+      event: 'reaction_removed',
+      data: { reaction: JSON.stringify({ ...reactionJson(existing), update_at: now, delete_at: now }) },
+      broadcast: { channel_id: channel.id },
+    }],
   });
 }
 

@@ -156,11 +156,10 @@ export async function sessionForToken(server: Pick<ServiceContext, 'store' | 'no
     device_id: '', roles: user.roles, is_oauth: false, props,
   };
   try {
-    await server.store.commit([
+    await commitThenEmit(server, [
       ...evict.map((s): Mutation => ({ op: 'delete', collection: 'sessions', key: s.id })),
       { op: 'put', collection: 'sessions', record },
-    ]);
-    for (const s of evict) server.hooks?.emit('session.revoked', { userId: s.user_id, sessionId: s.id });
+    ], { hooks: evict.map((s): HookEvent => ['session.revoked', { userId: s.user_id, sessionId: s.id }]) });
   } catch (err) {
     if (err instanceof UniqueViolationError) {
       const winner = server.store.findOne('sessions', 'token_digest', token.digest);

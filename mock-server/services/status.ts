@@ -10,13 +10,14 @@
  * getStatus(server, caller.userId).status; // 'dnd'
  * ```
  */
+import { decodeBody, goInt, goString, goStruct } from '../schemas/json.js';
 import { invalidBodyParam, invalidUrlParam, permissionError } from '../errors.js';
 import { isValidId } from '../../middleware/util/ids.js';
 import type { StatusRecord } from '../db/schema.js';
 import { sessionHasPermissionToUser } from './access.js';
 import type { Caller } from './channel-permissions.js';
+import { commitThenEmit } from './commit.js';
 import type { ServiceContext } from './context.js';
-import { isObject } from './input.js';
 
 /** `model.Status` JSON. */
 export interface StatusJson {
@@ -43,12 +44,11 @@ export interface StatusInput {
   dnd_end_time: number;
 }
 
+const STATUS_INPUT = goStruct({ user_id: goString, status: goString, dnd_end_time: goInt });
+
 /** Decode a `model.Status` body: not an object or mistyped → 400 naming `status`. */
 export function parseStatus(body: unknown): StatusInput {
-  if (!isObject(body)) throw invalidBodyParam('status');
-  const { user_id: userId = '', status = '', dnd_end_time: dndEnd = 0 } = body;
-  if (typeof userId !== 'string' || typeof status !== 'string' || typeof dndEnd !== 'number' || !Number.isSafeInteger(dndEnd)) throw invalidBodyParam('status');
-  return { user_id: userId, status, dnd_end_time: dndEnd };
+  return decodeBody(STATUS_INPUT, body, 'status');
 }
 
 /**
@@ -65,7 +65,8 @@ export async function updateStatus(deps: ServiceContext, caller: Caller, userId:
     user_id: userId, status: input.status as StatusRecord['status'], manual: true, last_activity_at: deps.now(),
     dnd_end_time: input.status === 'dnd' ? Math.max(0, input.dnd_end_time) : 0,
   };
-  await store.commit([{ op: 'put', collection: 'statuses', record }]);
-  deps.publish({ event: 'status_change', data: { status: record.status, user_id: userId }, broadcast: { user_id: userId } });
+  await commitThenEmit(deps, [{ op: 'put', collection: 'statuses', record }], {
+    ws: [{ event: 'status_change', data: { status: record.status, user_id: userId }, broadcast: { user_id: userId } }],
+  });
   return { ...record };
 }

@@ -12,16 +12,18 @@
  * teamJson(team, !canManageTeam(server.store, principal, team.id));
  * ```
  */
+import { decodeBody, goBool, goString, goStruct } from '../schemas/json.js';
 import { AppError, invalidBodyParam, permissionError } from '../errors.js';
 import { isValidId, newId } from '../../middleware/util/ids.js';
 import { hasPermission } from '../../middleware/permissions/permissions.js';
-import type { ServiceContext } from './context.js';
+import { commitThenEmit } from './commit.js';
+import type { ServiceContext, WebSocketEvent } from './context.js';
 import type { Mutation, Store, TeamMemberRecord, TeamRecord } from '../db/schema.js';
 import { channelMemberKey, channelNameKey, teamMemberKey } from '../db/keys.js';
 import { sessionHasPermissionToTeam, type Caller } from './channel-permissions.js';
 import { newChannelMember, newChannelRecord } from './channels.js';
 import { schemeRolesJson, type SchemeRolesJson } from './scheme-roles.js';
-import { isObject, runes, stringField } from './input.js';
+import { isObject, runes } from './input.js';
 import { addedToTeamEvent, userAddedEvent } from '../websocket/events.js';
 
 /** What the team service needs from the server. */
@@ -93,15 +95,14 @@ export function shouldSanitizeTeam(store: Store, caller: Caller, teamId: string)
 
 /** Decode a `POST /teams` body (not an object or a mistyped field → 400 invalid_body_param `team`). */
 export function parseTeamInput(body: unknown): TeamInput {
-  if (!isObject(body)) throw invalidBodyParam('team');
-  const str = (key: string): string => stringField(body, key, 'team');
-  const open = body.allow_open_invite ?? false;
-  if (typeof open !== 'boolean') throw invalidBodyParam('team');
-  return {
-    name: str('name'), display_name: str('display_name'), description: str('description'), type: str('type'),
-    company_name: str('company_name'), allowed_domains: str('allowed_domains'), allow_open_invite: open,
-  };
+  return decodeBody(TEAM_INPUT, body, 'team');
 }
+
+/** The `model.Team` fields `POST /teams` reads. */
+const TEAM_INPUT = goStruct({
+  name: goString, display_name: goString, description: goString, type: goString, company_name: goString,
+  allowed_domains: goString, allow_open_invite: goBool,
+});
 
 function validateTeam(input: TeamInput): 'O' | 'I' {
   const displayRunes = runes(input.display_name);
@@ -156,20 +157,20 @@ export async function createTeam(deps: TeamDeps, caller: Caller, input: TeamInpu
     mutations.push({ op: 'put', collection: 'channelMembers', record: newChannelMember(channel.id, user.id, 'channel_user', now) });
   }
   mutations.push({ op: 'put', collection: 'teamMembers', record: { team_id: team.id, user_id: user.id, roles: 'team_user team_admin', delete_at: 0 } });
-  await store.commit(mutations);
-  publishJoinedTeam(deps, team.id, user.id, mutations);
+  await commitThenEmit(deps, mutations, { ws: joinedTeamEvents(team.id, user.id, mutations) });
   return team;
 }
 
 /**
- * `JoinUserToTeam` + `JoinDefaultChannels`: `added_to_team` to the user, `user_added` to each
+ * `JoinUserToTeam` + `JoinDefaultChannels`, the events to publish once committed: `added_to_team` to the user, `user_added` to each
  * channel the user was just made a member of.
  */
-function publishJoinedTeam(deps: TeamDeps, teamId: string, userId: string, mutations: readonly Mutation[]): void {
-  deps.publish(addedToTeamEvent(teamId, userId));
+function joinedTeamEvents(teamId: string, userId: string, mutations: readonly Mutation[]): WebSocketEvent[] {
+  const events = [addedToTeamEvent(teamId, userId)];
   for (const m of mutations) {
-    if (m.op === 'put' && m.collection === 'channelMembers') deps.publish(userAddedEvent(m.record.channel_id, teamId, m.record.user_id));
+    if (m.op === 'put' && m.collection === 'channelMembers') events.push(userAddedEvent(m.record.channel_id, teamId, m.record.user_id));
   }
+  return events;
 }
 
 function teamNotFound(detail: string): AppError {
@@ -253,8 +254,7 @@ export async function addTeamMember(deps: TeamDeps, caller: Caller, teamId: stri
   const existing = store.get('teamMembers', teamMemberKey(team.id, user.id));
   if (existing !== undefined && existing.delete_at === 0) return existing;
   const mutations = joinTeamMutations(store, team, user.id, 'team_user', deps.now());
-  await store.commit(mutations);
-  publishJoinedTeam(deps, team.id, user.id, mutations);
+  await commitThenEmit(deps, mutations, { ws: joinedTeamEvents(team.id, user.id, mutations) });
   return store.get('teamMembers', teamMemberKey(team.id, user.id)) ?? { team_id: team.id, user_id: user.id, roles: 'team_user', delete_at: 0 };
 }
 

@@ -11,6 +11,8 @@
  * await updateRoles(server, admin, userId, 'system_user system_user_access_token');
  * ```
  */
+import * as v from 'valibot';
+import { anyObject, decodeBody, goPatch, goString, goStruct } from '../schemas/json.js';
 import {
   AppError, invalidBodyParam, invalidUrlParam, permissionError,
 } from '../errors.js';
@@ -19,7 +21,7 @@ import type { Principal } from '../../middleware/types.js';
 import { PRIMARY_KEY, type MockConfig, type Mutation, type UserRecord } from '../db/schema.js';
 import { channelMemberKey, teamMemberKey } from '../db/keys.js';
 import { UniqueViolationError } from '../db/errors.js';
-import type { ServiceContext } from './context.js';
+import type { ServiceContext, WebSocketEvent } from './context.js';
 import { hashPassword } from '../passwords.js';
 import { newUserRecord } from './user-record.js';
 import { can, sessionHasPermissionToUser, isSystemAdminRoles, requirePerm } from './access.js';
@@ -150,9 +152,9 @@ export function userCopies(config: MockConfig, u: UserRecord): UserCopies {
   return { admin: sanitizeProfile(u, sanitizeOptions(config, true)), sanitized: sanitizeProfile(u, sanitizeOptions(config, false)), self: userJson(u, true) };
 }
 
-/** `App.sendUpdatedUserEvent`: `user_updated` to admins, everyone else, and the user. */
-function sendUpdatedUserEvent(server: ServiceContext, u: UserRecord): void {
-  for (const event of userUpdatedEvents(u.id, userCopies(server.store.config, u))) server.publish(event);
+/** `App.sendUpdatedUserEvent`'s events: `user_updated` to admins, everyone else, and the user. */
+function updatedUserEvents(server: ServiceContext, u: UserRecord): WebSocketEvent[] {
+  return [...userUpdatedEvents(u.id, userCopies(server.store.config, u))];
 }
 
 const missing = (status?: number) => new AppError('app.user.missing_account.const', status === undefined ? {} : { status });
@@ -195,24 +197,22 @@ export function getUserByUsername(server: ServiceContext, caller: Principal, use
   return userJsonFor(caller, user);
 }
 
-function optString(body: Record<string, unknown>, key: string, name: string): string | undefined {
-  const v = body[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw invalidBodyParam(name);
-  return v;
-}
+/** A Go `map[string]string` (`StringMap`): a JSON object of strings. */
+const stringMapSchema = v.pipe(anyObject, v.record(v.string(), v.string()));
 
-function optStringMap(body: Record<string, unknown>, key: string, name: string): Record<string, string> | undefined {
-  const v = body[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'object' || Array.isArray(v)) throw invalidBodyParam(name);
-  const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(v)) {
-    if (typeof val !== 'string') throw invalidBodyParam(name);
-    out[k] = val;
-  }
-  return out;
-}
+/** The `model.User` fields `POST /users` reads; `roles` and `props` stay absent when not given. */
+const USER_INPUT = goStruct({
+  username: goString, email: goString, password: goString, roles: v.nullish(v.string()),
+  first_name: goString, last_name: goString, nickname: goString, position: goString,
+  locale: v.optional(v.pipe(v.nullable(v.string()), v.transform((s) => s ?? 'en')), 'en'),
+  props: v.nullish(stringMapSchema),
+});
+
+/** `model.UserPatch`: the fields given (absent or null = unchanged). */
+const USER_PATCH = goPatch({
+  username: v.string(), email: v.string(), first_name: v.string(), last_name: v.string(), nickname: v.string(),
+  position: v.string(), locale: v.string(), props: stringMapSchema, notify_props: stringMapSchema, timezone: stringMapSchema,
+});
 
 function mapUnique(err: unknown): never {
   if (err instanceof UniqueViolationError && err.collection === 'users') {
@@ -233,20 +233,8 @@ function mapUnique(err: unknown): never {
  * ```
  */
 export async function createUser(server: ServiceContext, caller: Principal | undefined, body: Record<string, unknown> | undefined): Promise<UserJson> {
-  if (body === undefined) throw invalidBodyParam('user');
+  const { username, email, password, roles, props, ...fields } = decodeBody(USER_INPUT, body, 'user');
   const isAdmin = caller !== undefined && can(caller, 'manage_system');
-  const username = optString(body, 'username', 'user') ?? '';
-  const email = optString(body, 'email', 'user') ?? '';
-  const password = optString(body, 'password', 'user') ?? '';
-  const roles = optString(body, 'roles', 'user');
-  const fields = {
-    first_name: optString(body, 'first_name', 'user') ?? '',
-    last_name: optString(body, 'last_name', 'user') ?? '',
-    nickname: optString(body, 'nickname', 'user') ?? '',
-    position: optString(body, 'position', 'user') ?? '',
-    locale: optString(body, 'locale', 'user') ?? 'en',
-  };
-  const props = optStringMap(body, 'props', 'user');
   if (!isAdmin && !server.store.config.TeamSettings.EnableUserCreation) {
     throw new AppError('api.user.create_user.signup_email_disabled.app_error');
   }
@@ -255,7 +243,7 @@ export async function createUser(server: ServiceContext, caller: Principal | und
   if (email.length > 128 || !EMAIL.test(email)) throw new AppError('model.user.is_valid.email.app_error');
   if (password.length < 5 || Buffer.byteLength(password) > 72) throw new AppError('model.user.is_valid.pwd.app_error');
   let finalRoles = 'system_user';
-  if (isAdmin && roles !== undefined && roles.trim() !== '') {
+  if (isAdmin && roles !== undefined && roles !== null && roles.trim() !== '') {
     if (!validRoles(roles)) throw invalidBodyParam('roles');
     checkRolesExist(roles);
     finalRoles = rolesOf(roles).join(' ');
@@ -284,19 +272,7 @@ export async function createUser(server: ServiceContext, caller: Principal | und
  */
 export async function patchUser(server: ServiceContext, caller: Principal, param: string, body: Record<string, unknown> | undefined): Promise<UserJson> {
   const id = userIdParam(caller, param);
-  if (body === undefined) throw invalidBodyParam('user');
-  const patch = {
-    username: optString(body, 'username', 'user'),
-    email: optString(body, 'email', 'user'),
-    first_name: optString(body, 'first_name', 'user'),
-    last_name: optString(body, 'last_name', 'user'),
-    nickname: optString(body, 'nickname', 'user'),
-    position: optString(body, 'position', 'user'),
-    locale: optString(body, 'locale', 'user'),
-    props: optStringMap(body, 'props', 'user'),
-    notify_props: optStringMap(body, 'notify_props', 'user'),
-    timezone: optStringMap(body, 'timezone', 'user'),
-  };
+  const patch = decodeBody(USER_PATCH, body, 'user');
   if (!sessionHasPermissionToUser(server.store, caller, id)) throw permissionError(caller.userId, 'edit_other_users');
   const user = server.store.get('users', id);
   if (user === undefined) throw missing();
@@ -308,8 +284,7 @@ export async function patchUser(server: ServiceContext, caller: Principal, param
   next.email = next.email.toLowerCase();
   if (!USERNAME.test(next.username)) throw new AppError('model.user.is_valid.username.app_error');
   if (next.email.length > 128 || !EMAIL.test(next.email)) throw new AppError('model.user.is_valid.email.app_error');
-  await server.store.commit([{ op: 'put', collection: 'users', record: next }]).catch(mapUnique);
-  sendUpdatedUserEvent(server, next);
+  await commitThenEmit(server, [{ op: 'put', collection: 'users', record: next }], { ws: () => updatedUserEvents(server, next) }).catch(mapUnique);
   return userJsonFor(caller, next);
 }
 
@@ -369,12 +344,12 @@ export async function setActive(server: ServiceContext, user: UserRecord, active
   await commitThenEmit(server, mutations, {
     hooks: affected.map((userId): HookEvent => [active ? 'user.activated' : 'user.deactivated', { userId }]),
     log: affected.map((userId): LogLine => [active ? 'user activated' : 'user deactivated', { user_id: userId, by }]),
+    // After the hooks (the helper's order): the deactivated user's sockets have lost their session and receive nothing.
+    ws: () => affected.flatMap((userId) => {
+      const updated = server.store.get('users', userId);
+      return updated === undefined ? [] : updatedUserEvents(server, updated);
+    }),
   });
-  // After the hooks: the deactivated user's sockets have lost their session and receive nothing.
-  for (const userId of affected) {
-    const updated = server.store.get('users', userId);
-    if (updated !== undefined) sendUpdatedUserEvent(server, updated);
-  }
 }
 
 /** Roles that need a license Mattermost's mock does not have. */
