@@ -73,6 +73,8 @@ export interface ThroughputPair {
   authenticatedAfter: number;
   /** Sockets closed by the server during the round, by close code (a slow reader is dropped with 1008). */
   closes: Record<string, number>;
+  /** Every untracked frame the sockets received, by event (all `posted` unless something is wrong). */
+  events: Record<string, number>;
 }
 
 export interface WsRound {
@@ -186,10 +188,17 @@ async function round(options: WsBenchOptions, r: number, listeners: Listeners, l
       await load.run({ ...target, duration: options.warmS });
       const result = await load.run({ ...target, duration: options.duration });
       if (which === 'listening') {
-        const created = (await s.server.stats()).posts - postsBefore;
-        const expected = created * options.sockets;
-        const received = (await drain(listeners, before + expected)) - before;
-        framesExpected += expected;
+        // autocannon stops at the deadline with requests in flight: wait until the post count
+        // holds still, so every post the server created is expected on every socket.
+        let created = -1;
+        let received = 0;
+        for (;;) {
+          const now = (await s.server.stats()).posts - postsBefore;
+          if (now === created) break;
+          created = now;
+          received = (await drain(listeners, before + created * options.sockets)) - before;
+        }
+        framesExpected += created * options.sockets;
         framesReceived += received;
       }
       return result;
@@ -200,13 +209,13 @@ async function round(options: WsBenchOptions, r: number, listeners: Listeners, l
     const results: Partial<Record<'listening' | 'quiet', PostLoadResult>> = {};
     for (const which of firstMeasured === 'quiet' ? ['quiet', 'listening'] as const : ['listening', 'quiet'] as const) results[which] = await measure(which);
     const after = await listening.server.stats();
-    const { closes } = await listeners.counts();
+    const { closes, events } = await listeners.counts();
     await listeners.closeSockets();
     return {
       sockets: options.sockets, connectMs, without, with: withSockets, latency,
       throughput: {
         listening: results.listening as PostLoadResult, quiet: results.quiet as PostLoadResult, firstMeasured,
-        framesReceived, framesExpected, authenticatedAfter: after.authenticated, closes,
+        framesReceived, framesExpected, authenticatedAfter: after.authenticated, closes, events,
       },
     };
   } finally {

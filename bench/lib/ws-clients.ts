@@ -18,6 +18,8 @@ const sockets: WebSocket[] = [];
 let frames = 0;
 let bytes = 0;
 const closes: Record<string, number> = {};
+/** Untracked frames by event name (`reply` for replies, `?` for anything else). */
+const events: Record<string, number> = {};
 let closing = false;
 
 /** The frames of the post in flight: receive time, socket index, raw frame. */
@@ -38,11 +40,21 @@ function onFrame(index: number, data: RawData): void {
   frames++;
   bytes += frame.length;
   const current = tracked;
-  if (current === undefined || current.times.length >= current.expected) return;
+  if (current === undefined || current.times.length >= current.expected) {
+    const name = eventOf(frame);
+    events[name] = (events[name] ?? 0) + 1;
+    return;
+  }
   current.times.push(t);
   current.from.push(index);
   current.raw.push(frame);
   if (current.times.length === current.expected) current.done?.();
+}
+
+/** The event name at the head of a frame, without decoding the rest. */
+function eventOf(frame: Buffer): string {
+  const head = /^\{"(event|status)": ?"([^"]*)"/.exec(frame.toString('latin1', 0, 64));
+  return head === null ? '?' : head[1] === 'status' ? 'reply' : head[2] as string;
 }
 
 /** Open one authenticated socket; resolves once its `hello` has arrived. */
@@ -116,7 +128,7 @@ function check(current: Tracked, channelId: string): Delivery {
 }
 
 function counts(): ListenerCounts {
-  return { frames, bytes, open: sockets.filter((ws) => ws.readyState === WebSocket.OPEN).length, closes: { ...closes } };
+  return { frames, bytes, open: sockets.filter((ws) => ws.readyState === WebSocket.OPEN).length, closes: { ...closes }, events: { ...events } };
 }
 
 async function closeAll(): Promise<void> {
@@ -129,6 +141,7 @@ async function closeAll(): Promise<void> {
   })));
   sockets.length = 0;
   for (const code of Object.keys(closes)) delete closes[code];
+  for (const name of Object.keys(events)) delete events[name];
   closing = false;
 }
 

@@ -115,8 +115,10 @@ export interface ListenerCounts {
   frames: number;
   bytes: number;
   open: number;
-  /** Close codes seen, with their counts. */
+  /** Close codes seen, with their counts (since the last `close`). */
   closes: Record<string, number>;
+  /** Frames received while no post was tracked, by event name (`reply`, `?` for neither). */
+  events: Record<string, number>;
 }
 
 export type WsClientsReply =
