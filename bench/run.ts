@@ -5,7 +5,9 @@
  * figure (exit code 0 unless something crashed). Options: `--quick`, `--store` / `--no-store`
  * (run bench/store-write.ts or not; default: full yes, quick no), `--rounds N`, `--duration S`,
  * `--out FILE` (also write the report there), `--only a,b` (those targets and bare, nothing else),
- * `--fleet` (only the fleet benchmark, bench/fleet.ts: 4 instances through Redis; needs redis-server).
+ * `--fleet` (only the fleet benchmark, bench/fleet.ts: 4 instances through Redis; needs redis-server),
+ * `--no-websocket` (skip bench/websocket.ts, which both full and quick runs include),
+ * `--websocket` (run only bench/websocket.ts, with the other options passed on).
  *
  * The headline ratio is server CPU per request against bare Koa in the same round (issue 15),
  * with req/s beside it; every target is judged both ways. The mock's own PAT path (`me-*`,
@@ -32,6 +34,7 @@ import { createPostRequests, usersMeRequests } from './lib/mock-path.js';
 import type { MicroRow } from './lib/micro.js';
 import { fixed, machine, median, ms, percentile, table, thousands, verdict } from './lib/report.js';
 import { revocationLatency, revokeUnderLoad, type RevokeUnderLoadResult } from './lib/revocation.js';
+import { websocketBench } from './lib/ws-embed.js';
 import type { ReadyMessage, ServeConfig } from './servers/serve.js';
 
 const argv = process.argv.slice(2);
@@ -300,6 +303,12 @@ async function main(): Promise<void> {
     else say('```\n' + store.stdout.trim() + '\n```');
   }
 
+  if (!flag('--no-websocket') && only === undefined) {
+    progress('WebSocket fan-out, memory, throughput: bench/websocket.ts');
+    say();
+    say((await websocketBench(quick ? ['--quick'] : [])).section);
+  }
+
   say();
   say(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   say(`total ${fixed((Date.now() - started) / 1000, 0)} s`);
@@ -424,6 +433,11 @@ if (flag('--fleet')) {
   const { runFleetBench } = await import('./fleet.js');
   await runFleetBench({ say, progress });
   if (option('--out') !== undefined) writeFileSync(option('--out') as string, `${out.join('\n')}\n`);
+} else if (flag('--websocket')) {
+  // Issue 11 §4: only bench/websocket.ts (it takes --quick, --rounds, --duration, --out … itself).
+  const ws = await websocketBench(argv.filter((a) => a !== '--websocket'));
+  process.stdout.write(ws.stdout);
+  process.exitCode = ws.code;
 } else {
   await main();
 }

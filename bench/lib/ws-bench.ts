@@ -4,8 +4,8 @@
  * `listening`, with one authenticated socket per bot, and `quiet`, with none. On `listening`:
  *
  * 1. **Memory**: RSS (and heap, external) after full collections with every bot's token already
- *    used once (its session row and cache entry exist) but no socket, then with every socket open
- *    and idle; the difference divided by the sockets is the cost of one idle socket.
+ *    used once (its session row and cache entry exist) but no socket, then with half the sockets
+ *    open, then all, idle; the differences divided by the sockets are the cost of one idle socket.
  * 2. **Fan-out latency**: `posts` posts, one at a time, by the admin over REST; for each, when the
  *    request was sent and answered (runner) and when its `posted` event reached the first, the
  *    median and the last socket (listener process), on the machine's one monotonic clock.
@@ -45,7 +45,7 @@ export interface WsBenchOptions {
 
 /** `npm run bench -- --quick`: a few seconds. */
 export const QUICK: WsBenchOptions = {
-  sockets: 50, posts: 10, warmPosts: 3, rounds: 1, duration: 1, warmS: 0.5, connections: 10, pauseMs: 10, deliveryTimeoutMs: 10_000,
+  sockets: 50, posts: 10, warmPosts: 3, rounds: 1, duration: 1, warmS: 0.3, connections: 10, pauseMs: 10, deliveryTimeoutMs: 10_000,
 };
 /** The full run: the issue's 1,000 sockets. */
 export const FULL: WsBenchOptions = {
@@ -66,6 +66,11 @@ export interface ThroughputPair {
   listening: PostLoadResult;
   quiet: PostLoadResult;
   firstMeasured: 'listening' | 'quiet';
+  /**
+   * Server CPU time (user + system) per post created during the measured run, µs: unlike req/s,
+   * hardly changed by other processes competing for the cores.
+   */
+  cpuPerPost: Record<'listening' | 'quiet', number>;
   /** `posted` frames the sockets received for the posts the listening server created while measured (and warmed). */
   framesReceived: number;
   framesExpected: number;
@@ -80,7 +85,10 @@ export interface ThroughputPair {
 export interface WsRound {
   sockets: number;
   connectMs: number;
+  /** The listening server before any socket, with the first `halfSockets`, with all. */
   without: WsServerStats;
+  half: WsServerStats;
+  halfSockets: number;
   with: WsServerStats;
   latency: PostSample[];
   throughput: ThroughputPair;
@@ -160,10 +168,17 @@ async function round(options: WsBenchOptions, r: number, listeners: Listeners, l
 
     const without = await listening.server.stats();
     say(`connecting ${options.sockets} sockets`);
-    const { ms: connectMs } = await listeners.connect(listening.server.url, tokens);
+    // In two halves: the second half's cost is a cross-check that needs no socket-free baseline
+    // (the first half has already used up whatever the heap had free after the set-up).
+    const halfway = Math.floor(tokens.length / 2);
+    const first = await listeners.connect(listening.server.url, tokens.slice(0, halfway));
+    await sleep(200);
+    const half = await listening.server.stats();
+    const second = await listeners.connect(listening.server.url, tokens.slice(halfway));
+    const connectMs = first.ms + second.ms;
     await sleep(200);
     const withSockets = await listening.server.stats();
-    if (withSockets.authenticated !== options.sockets) throw new Error(`${withSockets.authenticated} of ${options.sockets} sockets authenticated on the server`);
+    if (half.authenticated !== halfway || withSockets.authenticated !== options.sockets) throw new Error(`${half.authenticated} of ${halfway}, then ${withSockets.authenticated} of ${options.sockets} sockets authenticated on the server`);
 
     say(`${options.warmPosts} + ${options.posts} posts, one at a time`);
     const channelId = listening.server.channelId;
@@ -186,7 +201,11 @@ async function round(options: WsBenchOptions, r: number, listeners: Listeners, l
       // Each server has its own ids: its own channel.
       const target = { connections: options.connections, url: s.server.url, token: s.admin, channelId: s.server.channelId };
       await load.run({ ...target, duration: options.warmS });
+      const start = await s.server.stats({ gc: false });
       const result = await load.run({ ...target, duration: options.duration });
+      await sleep(100); // the requests autocannon left in flight at its deadline
+      const end = await s.server.stats({ gc: false });
+      cpuPerPost[which] = (end.cpuUs - start.cpuUs) / (end.posts - start.posts);
       if (which === 'listening') {
         // autocannon stops at the deadline with requests in flight: wait until the post count
         // holds still, so every post the server created is expected on every socket.
@@ -203,6 +222,7 @@ async function round(options: WsBenchOptions, r: number, listeners: Listeners, l
       }
       return result;
     };
+    const cpuPerPost: Record<'listening' | 'quiet', number> = { listening: NaN, quiet: NaN };
     let framesExpected = 0;
     let framesReceived = 0;
     const firstMeasured = r % 2 === 0 ? 'quiet' : 'listening';
@@ -212,9 +232,9 @@ async function round(options: WsBenchOptions, r: number, listeners: Listeners, l
     const { closes, events } = await listeners.counts();
     await listeners.closeSockets();
     return {
-      sockets: options.sockets, connectMs, without, with: withSockets, latency,
+      sockets: options.sockets, connectMs, without, half, halfSockets: halfway, with: withSockets, latency,
       throughput: {
-        listening: results.listening as PostLoadResult, quiet: results.quiet as PostLoadResult, firstMeasured,
+        listening: results.listening as PostLoadResult, quiet: results.quiet as PostLoadResult, firstMeasured, cpuPerPost,
         framesReceived, framesExpected, authenticatedAfter: after.authenticated, closes, events,
       },
     };

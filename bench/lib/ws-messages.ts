@@ -65,7 +65,7 @@ export interface WsServerReady {
   botIds: string[];
 }
 
-/** Memory after two full collections, CPU time so far, and the hub's counters. */
+/** Memory (after two full collections unless asked not to), CPU time so far, and the hub's counters. */
 export interface WsServerStats {
   rss: number;
   heapUsed: number;
@@ -80,7 +80,8 @@ export interface WsServerStats {
   posts: number;
 }
 
-export type WsServerRequest = { type: 'stats'; id: number };
+/** `gc: false` reads without collecting first (CPU time around a load must not include two full GCs). */
+export type WsServerRequest = { type: 'stats'; id: number; gc?: boolean };
 export type WsServerMessage = WsServerReady | { type: 'stats'; id: number; data: WsServerStats };
 
 // ---- listener process --------------------------------------------------------------------

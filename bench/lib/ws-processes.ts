@@ -59,8 +59,8 @@ function ipc(child: ChildProcess, what: string) {
 /** The mock in its own process. */
 export interface WsServer extends Omit<WsServerReady, 'type'> {
   readonly pid: number;
-  /** Memory after two full collections, CPU so far, hub counters. */
-  stats(): Promise<WsServerStats>;
+  /** Memory after two full collections (unless `gc` is false), CPU so far, hub counters. */
+  stats(options?: { gc?: boolean }): Promise<WsServerStats>;
   close(): Promise<void>;
 }
 
@@ -79,7 +79,7 @@ export function startWsServer(config: WsServerConfig, timeoutMs = 120_000): Prom
       clearTimeout(timer);
       resolve({
         url: message.url, channelId: message.channelId, botIds: message.botIds, pid: child.pid ?? -1,
-        stats: () => channel.request<{ data: WsServerStats }>({ type: 'stats' }).then((m) => m.data),
+        stats: (options = {}) => channel.request<{ data: WsServerStats }>({ type: 'stats', gc: options.gc ?? true }).then((m) => m.data),
         close: () => channel.close(),
       });
     });

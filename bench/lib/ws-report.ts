@@ -65,12 +65,17 @@ export function wsReport(rounds: WsRound[], options: WsBenchOptions, loadAtStart
   say();
   say(`## Memory per idle socket (server process, after two full GCs)`);
   say();
-  const delta = (r: WsRound, key: 'rss' | 'heapUsed' | 'external' | 'arrayBuffers') => (r.with[key] - r.without[key]) / r.sockets;
-  say(table(['round', `RSS without sockets`, `RSS with ${options.sockets}`, 'RSS per socket', 'heap per socket', 'external per socket', 'connect all (ms)'], rounds.map((r, i) => [
-    String(i + 1), mb(r.without.rss), mb(r.with.rss), kb(delta(r, 'rss')), kb(delta(r, 'heapUsed')), kb(delta(r, 'external')), fixed(r.connectMs, 0),
+  type Key = 'rss' | 'heapUsed' | 'external';
+  const delta = (r: WsRound, key: Key) => (r.with[key] - r.without[key]) / r.sockets;
+  const secondHalf = (r: WsRound, key: Key) => (r.with[key] - r.half[key]) / (r.sockets - r.halfSockets);
+  say(table(['round', 'RSS without sockets', `RSS with ${options.sockets}`, 'RSS per socket', 'heap per socket', 'external per socket', 'RSS per socket, 2nd half', 'heap per socket, 2nd half', 'connect all (ms)'], rounds.map((r, i) => [
+    String(i + 1), mb(r.without.rss), mb(r.with.rss), kb(delta(r, 'rss')), kb(delta(r, 'heapUsed')), kb(delta(r, 'external')),
+    kb(secondHalf(r, 'rss')), kb(secondHalf(r, 'heapUsed')), fixed(r.connectMs, 0),
   ])));
   say();
-  say(`Median RSS per idle authenticated socket: **${kb(median(rounds.map((r) => delta(r, 'rss'))))}** (heap ${kb(median(rounds.map((r) => delta(r, 'heapUsed'))))}). "Without" is after every bot's token was used once over REST (session row and cache entry already exist), so the difference is the socket alone: the \`ws\` connection, its TCP socket, the hub's connection record and resume buffer. RSS grows less than the heap when the heap reuses pages the set-up's garbage left resident (freed by the GC, not returned to the system); kernel socket buffers are not in RSS at all.`);
+  say(`Median RSS per idle authenticated socket (with ${options.sockets} minus without, / ${options.sockets}): **${kb(median(rounds.map((r) => delta(r, 'rss'))))}** (heap ${kb(median(rounds.map((r) => delta(r, 'heapUsed'))))}); the second half alone (with ${options.sockets} minus with ${rounds[0]?.halfSockets ?? NaN}): ${kb(median(rounds.map((r) => secondHalf(r, 'rss'))))} (heap ${kb(median(rounds.map((r) => secondHalf(r, 'heapUsed'))))}).`);
+  say();
+  say(`"Without" is after every bot's token was used once over REST (its session row and cache entry already exist), so the difference is the socket alone: the \`ws\` connection, its TCP socket, the hub's connection record and resume buffer. RSS can grow less than the heap: the sockets' objects first fill pages the set-up's garbage left resident (freed by the GC, not returned to the system); the second half, connected once those are used, shows the steadier cost. Kernel socket buffers are not in RSS at all.`);
 
   say();
   say(`## POST /posts throughput: ${options.sockets} listeners vs none`);
@@ -78,13 +83,17 @@ export function wsReport(rounds: WsRound[], options: WsBenchOptions, loadAtStart
   say(`autocannon, ${options.connections} connections, ${options.duration} s measured after ${options.warmS} s warm-up, per server per round; "listening" has every socket connected to the channel, "quiet" is a second fresh server from the same seed with no socket; order alternating by round.`);
   say();
   const t = rounds.map((r) => r.throughput);
-  say(table(['round', 'first', 'quiet req/s', 'listening req/s', 'listening / quiet', 'quiet p99', 'listening p99', 'posted frames received / expected', 'sockets authenticated after', 'non-201'], t.map((p, i) => [
+  say(table(['round', 'first', 'quiet req/s', 'listening req/s', 'listening / quiet', 'quiet p99', 'listening p99', 'server CPU per post, quiet / listening', 'posted frames received / expected', 'sockets authenticated after', 'non-201'], t.map((p, i) => [
     String(i + 1), p.firstMeasured, thousands(p.quiet.rps), thousands(p.listening.rps), fixed(p.listening.rps / p.quiet.rps, 3), ms(p.quiet.p99), ms(p.listening.p99),
+    `${thousands(p.cpuPerPost.quiet)} / ${thousands(p.cpuPerPost.listening)} µs`,
     `${thousands(p.framesReceived)} / ${thousands(p.framesExpected)}${Object.keys(p.events).some((e) => e !== 'posted') ? ` (frames by event: ${JSON.stringify(p.events)})` : ''}`, `${p.authenticatedAfter} / ${options.sockets}${Object.keys(p.closes).length > 0 ? ` (closed: ${JSON.stringify(p.closes)})` : ''}`,
     nonCreated(p.quiet, p.listening),
   ])));
   say();
   say(`Median ratio listening / quiet: **${fixed(median(t.map((p) => p.listening.rps / p.quiet.rps)), 3)}** (median req/s ${thousands(median(t.map((p) => p.listening.rps)))} vs ${thousands(median(t.map((p) => p.quiet.rps)))}; each listening post is ${options.sockets} frames: ${thousands(median(t.map((p) => p.listening.rps)) * options.sockets)} frames/s).`);
+  const perFrame = median(t.map((p) => (p.cpuPerPost.listening - p.cpuPerPost.quiet) / options.sockets));
+  say();
+  say(`Server CPU time per post (user + system, read around the measured run; less sensitive to the other processes than req/s): median ${thousands(median(t.map((p) => p.cpuPerPost.quiet)))} µs quiet, ${thousands(median(t.map((p) => p.cpuPerPost.listening)))} µs listening: **${fixed(perFrame, 1)} µs of server CPU per delivered frame**, so one core delivers at most ~${thousands(1e6 / perFrame)} frames/s, ~${thousands(1e6 / (perFrame * options.sockets))} posts/s to ${options.sockets} listeners. The listener process shares the same 2 cores.`);
   say();
   say(`Load average (1, 5, 15 min) at start ${loadAtStart}, at end ${loadAverage()}: the figures were taken under that load (the machine is shared).`);
   return out.join('\n');

@@ -24,9 +24,11 @@ const botIds = Array.from({ length: config.bots }, (_, i) => {
   return bot.id;
 });
 
-function stats(): WsServerStats {
-  gc?.();
-  gc?.();
+function stats(collect: boolean): WsServerStats {
+  if (collect) {
+    gc?.();
+    gc?.();
+  }
   const memory = process.memoryUsage();
   const cpu = process.cpuUsage();
   return {
@@ -46,7 +48,7 @@ process.on('SIGTERM', stop);
 process.on('disconnect', stop);
 process.on('message', (raw) => {
   const message = raw as WsServerRequest;
-  if (message.type === 'stats') send({ type: 'stats', id: message.id, data: stats() });
+  if (message.type === 'stats') send({ type: 'stats', id: message.id, data: stats(message.gc !== false) });
 });
 gc?.();
 send({ type: 'ready', url: mock.url, channelId: channel.id, botIds });

@@ -132,6 +132,8 @@ describe('bench: WebSocket benchmark machinery', function () {
     it('takes memory with and without the sockets on the same server', function () {
       for (const round of rounds) {
         expect(round.without).to.include({ open: 0, authenticated: 0 });
+        expect(round.halfSockets).to.equal(1);
+        expect(round.half).to.include({ open: 1, authenticated: 1 });
         expect(round.with).to.include({ open: TINY.sockets, authenticated: TINY.sockets });
         expect(round.without.rss).to.be.above(0);
         expect(round.with.heapUsed).to.be.above(0);
@@ -160,6 +162,7 @@ describe('bench: WebSocket benchmark machinery', function () {
       expect(text).to.match(new RegExp(`p99 POST answered → posted on all ${TINY.sockets} ≤ ${TARGET_P99_MS} ms \\| -?\\d+\\.\\d+ ms +\\| (met|MISSED by)`));
       expect(text).to.include(`${TINY.posts * TINY.rounds} posts`);
       expect(text).to.include('## Memory per idle socket');
+      expect(text).to.match(/RSS per idle authenticated socket \(with 3 minus without, \/ 3\): \*\*-?\d+\.\d KB\*\*/);
       expect(text).to.match(/Median ratio listening \/ quiet: \*\*\d+\.\d{3}\*\*/);
       expect(text).to.include('at start 1.00 2.00 3.00');
       const frames = rounds[0]?.throughput.framesReceived ?? NaN;
