@@ -12,6 +12,7 @@ import { runWebSocketBench, type WsBenchOptions, type WsRound } from '../../benc
 import { ADMIN, botName, CHANNEL, wsBenchSeed } from '../../bench/lib/ws-messages.js';
 import { startListeners, startWsServer, type Listeners, type WsServer } from '../../bench/lib/ws-processes.js';
 import { TARGET_P99_MS, wsReport } from '../../bench/lib/ws-report.js';
+import { websocketBench } from '../../bench/lib/ws-embed.js';
 
 const TINY: WsBenchOptions = {
   sockets: 3, posts: 2, warmPosts: 1, rounds: 2, duration: 0.3, warmS: 0.2, connections: 2, pauseMs: 0, deliveryTimeoutMs: 20_000,
@@ -170,5 +171,14 @@ describe('bench: WebSocket benchmark machinery', function () {
       const frames = rounds[0]?.throughput.framesReceived ?? NaN;
       expect(text).to.include(`${frames.toLocaleString('en-US')} / ${frames.toLocaleString('en-US')}`);
     });
+  });
+
+  it('bench/websocket.ts runs as npm run bench embeds it: exit 0, its three sections without its own title', async function () {
+    const ws = await websocketBench(['--quick', '--sockets', '2', '--posts', '1', '--duration', '0.3']);
+    expect(ws.code).to.equal(0);
+    expect(ws.stdout).to.match(/^# WebSocket benchmark \(quick\)/);
+    expect(ws.section).to.match(/^## WebSocket fan-out: 2 authenticated sockets in one channel/);
+    for (const heading of ['## Memory per idle socket', '## POST /posts throughput: 2 listeners vs none']) expect(ws.section).to.include(heading);
+    expect(ws.section).to.match(/Load average \(1, 5, 15 min\) at start [\d.]+ [\d.]+ [\d.]+, at end/);
   });
 });
