@@ -22,11 +22,11 @@ import { loadAverage, wsReport } from './lib/ws-report.js';
 
 const argv = process.argv.slice(2);
 const option = (name: string): string | undefined => { const i = argv.indexOf(name); return i >= 0 ? argv[i + 1] : undefined; };
-const numeric = (name: string, fallback: number): number => {
+const numeric = (name: string, fallback: number, integer = true): number => {
   const value = option(name);
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got ${value}`);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new Error(`${name} must be a positive ${integer ? 'integer' : 'number'}, got ${value}`);
   return n;
 };
 const quick = argv.includes('--quick');
@@ -37,7 +37,7 @@ const options: WsBenchOptions = {
   sockets: numeric('--sockets', preset.sockets),
   posts: numeric('--posts', preset.posts),
   rounds: numeric('--rounds', preset.rounds),
-  duration: numeric('--duration', preset.duration),
+  duration: numeric('--duration', preset.duration, false),
   progress: (text) => process.stderr.write(`[websocket ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${text}\n`),
 };
 const out: string[] = [];

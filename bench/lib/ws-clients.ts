@@ -87,17 +87,22 @@ async function connect(url: string, tokens: string[], concurrency: number, hello
   let next = 0;
   // Slot i holds token i's socket, whatever order the hellos come in: a socket's index is its token's.
   const opened: Array<WebSocket | undefined> = new Array<WebSocket | undefined>(tokens.length);
+  let failure: Error | undefined;
   const worker = async () => {
-    while (next < tokens.length) {
+    // After a failure no worker opens another socket; the ones in progress finish and are closed.
+    while (next < tokens.length && failure === undefined) {
       const i = next++;
-      opened[i] = await open(url, tokens[i] as string, base + i, helloTimeoutMs);
+      try {
+        opened[i] = await open(url, tokens[i] as string, base + i, helloTimeoutMs);
+      } catch (err) {
+        failure ??= err instanceof Error ? err : new Error(String(err));
+      }
     }
   };
-  try {
-    await Promise.all(Array.from({ length: Math.min(concurrency, tokens.length) }, worker));
-  } catch (err) {
+  await Promise.all(Array.from({ length: Math.min(concurrency, tokens.length) }, worker));
+  if (failure !== undefined) {
     for (const ws of opened) ws?.terminate();
-    throw err;
+    throw failure;
   }
   sockets.push(...opened.filter((ws): ws is WebSocket => ws !== undefined));
   return sockets.length - base;
