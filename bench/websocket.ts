@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   const rounds = await runWebSocketBench(options);
   say(wsReport(rounds, options, loadAtStart));
   say();
-  say(`total ${fixed((Date.now() - started) / 1000, 0)} s`);
+  say(`bench/websocket.ts total ${fixed((Date.now() - started) / 1000, 0)} s`);
   const file = option('--out');
   if (file !== undefined) writeFileSync(file, `${out.join('\n')}\n`);
 }
