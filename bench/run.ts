@@ -6,7 +6,7 @@
  * (run bench/store-write.ts or not; default: full yes, quick no), `--rounds N`, `--duration S`,
  * `--out FILE` (also write the report there), `--only a,b` (those targets and bare, nothing else),
  * `--fleet` (only the fleet benchmark, bench/fleet.ts: 4 instances through Redis; needs redis-server),
- * `--no-websocket` (skip bench/websocket.ts, which both full and quick runs include),
+ * `--no-websocket` (skip bench/websocket.ts, which full and quick runs include unless `--only`),
  * `--websocket` (run only bench/websocket.ts, with the other options passed on).
  *
  * The headline ratio is server CPU per request against bare Koa in the same round (issue 15),
