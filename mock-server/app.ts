@@ -2,8 +2,10 @@
  * The mock server's Koa app: request id → error boundary (Mattermost error bodies) → version
  * header → rate limit (`RateLimitSettings`) → bounded body reading (413 beyond the limit) → JWKS
  * (when events are signed with keys)
- * → the REST API v4 router under `/api/v4` → Mattermost's 404 body for every unknown route or
- * method. Route modules register themselves on the router; they authenticate only through the
+ * → the test controls under `/__mock/` (only when enabled) → the REST API v4 router under
+ * `/api/v4` → Mattermost's 404 body for every unknown route or method, with one log line naming
+ * the method and path (`onUnhandledRequest`, as msw's option of that name). With `cors`, CORS
+ * headers come first of all (`@koa/cors`). Route modules register themselves on the router; they authenticate only through the
  * middleware's `authenticate()` (`server.requireSession` / `server.optionalSession`).
  *
  * @example
@@ -22,7 +24,9 @@ import { requestId } from '../middleware/http/request-id.js';
 import { bodyReader } from './body.js';
 import { consoleAssets } from './console/serve.js';
 import type { MockContext } from './context.js';
+import { mockCors, type MockCorsOptions } from './cors.js';
 import { MOCK_VERSION } from './services/config.js';
+import { testControls, type TestControlsOptions } from './test-controls.js';
 
 /** A route module: registers its routes on the `/api/v4` router. */
 export type RouteModule = (router: Router, server: MockContext) => void;
@@ -48,7 +52,25 @@ export interface CreateAppOptions {
   beforeResponse?: () => Promise<void>;
   /** Serve the web console at `/` (`mock-server/console/`). Default false. */
   console?: boolean;
+  /** Mount the mock-only test controls under `/__mock/` (`test-controls.ts`). Default: off. */
+  testControls?: TestControlsOptions;
+  /** Answer CORS requests from these origins. Default: off (no CORS headers). */
+  cors?: MockCorsOptions;
+  /** What a request no route serves does besides its 404; see {@link OnUnhandledRequest}. Default 'warn'. */
+  onUnhandledRequest?: OnUnhandledRequest;
 }
+
+/**
+ * A request no route serves (a wrong path, or a Mattermost route the mock does not emulate):
+ * - `'warn'`: Mattermost's 404 `api.context.404.app_error`, and one `warn` log line
+ *   `unhandled request` naming `method` and `path`;
+ * - `'error'`: 501 `api.mock.unhandled_request.app_error` and an `error` log line, so a suite
+ *   that only wants emulated routes fails loudly;
+ * - `'off'`: the 404 alone.
+ *
+ * The line goes to the log buffer (`GET /api/v4/logs`) always, and to stderr with `--log`.
+ */
+export type OnUnhandledRequest = 'warn' | 'error' | 'off';
 
 /** Mattermost's `X-Version-Id`: version.build.hash.enterprise. */
 const VERSION_ID = `${MOCK_VERSION}.${MOCK_VERSION}.mattermost-pat-mock.false`;
@@ -63,10 +85,15 @@ const VERSION_ID = `${MOCK_VERSION}.${MOCK_VERSION}.mattermost-pat-mock.false`;
  * ```
  */
 export function createApp(options: CreateAppOptions): Koa {
-  const { server, routes, rootRoutes = [], bodyLimit = 1024 * 1024, bodyTimeoutMs, developerMode = false, jwks, beforeResponse, console: withConsole = false } = options;
+  const {
+    server, routes, rootRoutes = [], bodyLimit = 1024 * 1024, bodyTimeoutMs, developerMode = false, jwks, beforeResponse,
+    console: withConsole = false, onUnhandledRequest = 'warn',
+  } = options;
   const app = new Koa();
   app.proxy = false;
   app.silent = true;
+  // First, so error answers and preflights carry the CORS headers too.
+  if (options.cors !== undefined) app.use(mockCors(options.cors));
   app.use(requestId());
   app.use(errorBoundary({
     developerMode: () => developerMode || server.store.config.ServiceSettings.EnableDeveloper,
@@ -87,6 +114,7 @@ export function createApp(options: CreateAppOptions): Koa {
   app.use(bodyReader({ limit: bodyLimit, ...(bodyTimeoutMs === undefined ? {} : { timeoutMs: bodyTimeoutMs }) }));
   if (jwks !== undefined && jwks.length > 0) app.use(jwksHandler(jwks, { path: '/.well-known/jwks.json' }));
   if (withConsole) app.use(consoleAssets());
+  if (options.testControls !== undefined) app.use(testControls(options.testControls));
   const router = new Router({ prefix: '/api/v4' });
   for (const register of routes) register(router, server);
   app.use(router.routes());
@@ -94,7 +122,15 @@ export function createApp(options: CreateAppOptions): Koa {
   for (const register of rootRoutes) register(root, server);
   app.use(root.routes());
   app.use(function notFound(ctx) {
-    if (ctx.body === undefined || ctx.body === null) throw new AppError('api.context.404.app_error', { detailed: `path=${ctx.path}` });
+    if (ctx.body !== undefined && ctx.body !== null) return;
+    // ctx.path only: the query string may hold a token (`?access_token=`), and logs never hold secrets.
+    const fields = { method: ctx.method, path: ctx.path, request_id: ctx.state.requestId ?? '' };
+    if (onUnhandledRequest === 'error') {
+      server.logger.error('unhandled request', fields);
+      throw new AppError('api.mock.unhandled_request.app_error', { detailed: `${ctx.method} ${ctx.path}` });
+    }
+    if (onUnhandledRequest === 'warn') server.logger.warn('unhandled request', fields);
+    throw new AppError('api.context.404.app_error', { detailed: `path=${ctx.path}` });
   });
   return app;
 }

@@ -13,6 +13,8 @@ export { invalidBodyParam, permissionError } from '../middleware/errors/shortcut
 export const MOCK_ERRORS = {
   // Request context / routing
   'api.context.invalid_url_param.app_error': { status: 400, message: 'Invalid or missing {{.Name}} parameter in request URL.' },
+  // Mock-only (not Mattermost): a route no handler serves, with onUnhandledRequest: 'error'.
+  'api.mock.unhandled_request.app_error': { status: 501, message: 'No route of the mock server serves this request (onUnhandledRequest is "error").' },
 
   // Personal access tokens
   'app.user_access_token.disabled': { status: 501, message: 'Personal access tokens are disabled on this server. Please contact your system administrator for details.' },

@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * import { startMockServer } from 'mattermost-pat/mock-server';
- * const mock = await startMockServer({ port: 0, inMemory: true });
+ * const mock = await startMockServer({ port: 0 });              // in memory unless dbFile is given
  * const res = await fetch(`${mock.url}/api/v4/system/ping`); // {"status":"OK",…}
  * const { username, password } = mock.seeded.sysadmin;        // 'sysadmin' / 'Sys@dmin-sample1'
  * await mock.close();
@@ -21,7 +21,10 @@ import { createEventSender, type EventSender, type EventSenderOptions, type Even
 import { createHookBus, type HookBus } from '../middleware/hooks/hook-bus.js';
 import type { Store } from './db/schema.js';
 import { openStore, type DurabilityOptions } from './db/store.js';
-import { createApp, type RouteModule } from './app.js';
+import { createApp, type OnUnhandledRequest, type RouteModule } from './app.js';
+import { createMockClock, type MockClock } from './clock.js';
+import type { MockCorsOptions } from './cors.js';
+import { explainStoreOpenError } from './db-folder-error.js';
 import type { LogBuffer, MockContext } from './context.js';
 import type { WebSocketEvent } from './services/context.js';
 import { bufferLogger, createLogBuffer } from './logs.js';
@@ -40,7 +43,10 @@ export type { SeedInput, SeedUser, SeedBot, SeedTeam, SeedChannel, SeededLogin }
 export { SeedError, defaultSeed } from './seed.js';
 export type { SeededInfo, SeededUser } from './seeded-info.js';
 export type { LogBuffer, MockContext } from './context.js';
-export type { RouteModule } from './app.js';
+export type { RouteModule, OnUnhandledRequest } from './app.js';
+export type { MockClock } from './clock.js';
+export type { MockCorsOptions } from './cors.js';
+export { TEST_CONTROLS_PREFIX } from './test-controls.js';
 export type { WebSocketOptions, WebSocketHubStats } from './websocket/hub.js';
 
 export interface MockServerOptions {
@@ -48,9 +54,15 @@ export interface MockServerOptions {
   port?: number;
   /** Interface to bind. Default 127.0.0.1. */
   host?: string;
-  /** Database file. Default `./.mattermost-mock/db.json`. */
+  /**
+   * Database file: giving one makes the mock persistent. Without it (and without
+   * `inMemory: false`) the mock keeps everything in memory, so parallel suites never share state.
+   */
   dbFile?: string;
-  /** Keep everything in memory; write no file. Default false. */
+  /**
+   * Keep everything in memory; write no file. Default: true unless `dbFile` is given.
+   * `inMemory: false` without `dbFile` uses `./.mattermost-mock/db.json` (the CLI's default).
+   */
   inMemory?: boolean;
   /** Seed for a fresh database: an object or the path of a JSON file. Default {@link defaultSeed}. */
   seed?: SeedInput | string;
@@ -87,6 +99,15 @@ export interface MockServerOptions {
   now?: () => number;
   /** Serve the web console at `/` (docs/console.md). Default true. */
   console?: boolean;
+  /**
+   * Mock-only HTTP test controls under `/__mock/` (reset to the seed, move the clock forward),
+   * for suites that run the mock as a process. Not Mattermost. Default false.
+   */
+  testControls?: boolean;
+  /** CORS for browser integrations on another origin (`@koa/cors`). Default: off. */
+  cors?: MockCorsOptions;
+  /** Requests no route serves: log a warning (default), answer 501 and log an error, or stay quiet. */
+  onUnhandledRequest?: OnUnhandledRequest;
   /** WebSocket API tunables (`GET /api/v4/websocket`): timeouts, bounds, `closeRevokedSockets`. See docs/websocket.md. */
   websocket?: WebSocketOptions;
   /**
@@ -131,6 +152,8 @@ export interface MockServer {
   close(): Promise<void>;
   /** Back to the seed (durable), every cached session dropped. */
   reset(): Promise<void>;
+  /** The clock every check reads (`now` plus an offset): `clock.advance(ms)` for expiry tests. */
+  readonly clock: MockClock;
   readonly hooks: HookBus;
   readonly store: Store;
   readonly logs: LogBuffer;
@@ -167,20 +190,24 @@ const DEFAULT_DB = './.mattermost-mock/db.json';
  *
  * @example
  * ```ts
- * const mock = await createMockApp({ inMemory: true });
+ * const mock = await createMockApp(); // in memory
  * await request(mock.app.callback()).get('/api/v4/system/ping').expect(200);
  * await mock.close();
  * ```
  */
 export async function createMockApp(options: MockServerOptions = {}): Promise<MockApp> {
   const {
-    dbFile = DEFAULT_DB, inMemory = false, seed = defaultSeed(), reset = false, webhooks = [], webhookSecret,
-    logToConsole = false, developerMode = false, bodyLimit, now = Date.now, webhookWaitMs = 0, console: withConsole = true, storeOptions = {},
+    inMemory = options.dbFile === undefined, dbFile = DEFAULT_DB, seed = defaultSeed(), reset = false, webhooks = [], webhookSecret,
+    logToConsole = false, developerMode = false, bodyLimit, webhookWaitMs = 0, console: withConsole = true, storeOptions = {},
   } = options;
+  // One clock for everything, so a test control's jump is seen by every expiry check at once.
+  const clock = createMockClock(options.now ?? Date.now);
+  const now = clock.now;
   const seedInput = typeof seed === 'string' ? await loadSeedFile(seed) : seed;
   const built = await buildSeed(seedInput, now());
   const fresh = inMemory || reset || !existsSync(dbFile);
-  const store = await openStore({ ...storeOptions, file: dbFile, inMemory, reset, initialData: () => structuredClone(built.data) });
+  const store = await openStore({ ...storeOptions, file: dbFile, inMemory, reset, initialData: () => structuredClone(built.data) })
+    .catch((err: unknown) => { throw explainStoreOpenError(err, dbFile); });
   const logs = createLogBuffer({ echo: logToConsole, now });
   const logger = bufferLogger(logs);
   const hooks = createHookBus({ logger });
@@ -233,23 +260,28 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
     try { await Promise.race([bridge.flush(), timeout]); } finally { clearTimeout(timer); }
   };
   const bodyTimeoutMs = options.timeouts?.bodyMs ?? TIMEOUT_DEFAULTS.bodyMs;
-  const app = createApp({ server, routes, rootRoutes: rootRouteModules(), bodyLimit, bodyTimeoutMs, developerMode, jwks: eventKeys, beforeResponse, console: withConsole });
+  let seeded = seededInfo(store, seedInput);
+  const resetToSeed = async () => {
+    await store.replaceAll(structuredClone(built.data));
+    resolver.clear();
+    seeded = seededInfo(store, seedInput);
+    logger.info('database reset to the seed');
+  };
+  const app = createApp({
+    server, routes, rootRoutes: rootRouteModules(), bodyLimit, bodyTimeoutMs, developerMode, jwks: eventKeys, beforeResponse, console: withConsole,
+    cors: options.cors, onUnhandledRequest: options.onUnhandledRequest,
+    testControls: options.testControls === true ? { reset: resetToSeed, clock } : undefined,
+  });
   // Outgoing webhooks observe every new post (Mattermost's handleWebhookEvents).
   const webhookTrigger = outgoingWebhookTrigger(server);
   const stopWebhookTrigger = observePosts(store, webhookTrigger);
-  let seeded = seededInfo(store, seedInput);
   let closed = false;
   return {
-    app, server, routes, hooks, store, logs, fresh, eventKeys, hub,
+    app, server, routes, hooks, store, logs, fresh, eventKeys, hub, clock,
     websocket: { stats: () => hub.stats(), publish: (event) => server.publish(event) },
     get seeded() { return seeded; },
     flushEvents: () => (sender === undefined ? Promise.resolve() : sender.flush()),
-    async reset() {
-      await store.replaceAll(structuredClone(built.data));
-      resolver.clear();
-      seeded = seededInfo(store, seedInput);
-      logger.info('database reset to the seed');
-    },
+    reset: resetToSeed,
     async close() {
       if (closed) return;
       closed = true;
@@ -308,7 +340,8 @@ function listen(http: Server, port: number, host: string): Promise<number> {
  *
  * @example
  * ```ts
- * const mock = await startMockServer({ port: 0, inMemory: true });
+ * const mock = await startMockServer({ port: 0 });                                  // in memory
+ * const kept = await startMockServer({ port: 0, dbFile: './.mattermost-mock/db.json' }); // persistent
  * ```
  */
 export async function startMockServer(options: MockServerOptions = {}): Promise<MockServer> {
@@ -347,6 +380,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     logs: mock.logs,
     fresh: mock.fresh,
     eventKeys: mock.eventKeys,
+    clock: mock.clock,
     get seeded() { return mock.seeded; },
     flushEvents: () => mock.flushEvents(),
     websocket: mock.websocket,
