@@ -39,7 +39,7 @@ import { clientConfig, MOCK_VERSION } from './services/config.js';
 import { createWebSocketHub, type WebSocketHub, type WebSocketHubStats, type WebSocketOptions } from './websocket/hub.js';
 import { createHash } from 'node:crypto';
 
-export type { SeedInput, SeedUser, SeedBot, SeedTeam, SeedChannel, SeededLogin } from './seed.js';
+export type { SeedInput, SeedUser, SeedBot, SeedTeam, SeedChannel, SeedToken, SeededLogin } from './seed.js';
 export { SeedError, defaultSeed } from './seed.js';
 export type { SeededInfo, SeededUser } from './seeded-info.js';
 export type { LogBuffer, MockContext } from './context.js';

@@ -22,8 +22,9 @@ import { configFrom } from './services/config.js';
 import { newUserRecord } from './services/user-record.js';
 import { SeedSchema, type SeedChannel, type SeedInput, type SeedTeam } from './schemas/seed.js';
 import { deepestIssue, issueMessage, issuePath } from './schemas/json.js';
+import { buildSeedTokens, checkSeedTokens } from './seed-tokens.js';
 
-export type { SeedBot, SeedChannel, SeedInput, SeedTeam, SeedUser } from './schemas/seed.js';
+export type { SeedBot, SeedChannel, SeedInput, SeedTeam, SeedToken, SeedUser } from './schemas/seed.js';
 
 /** A seeded login, as printed by the CLI at first start. */
 export interface SeededLogin {
@@ -124,7 +125,9 @@ export function validateSeed(input: unknown): SeedInput {
     });
     return { ...c, display_name: c.display_name ?? c.name, type: c.type ?? 'O' };
   });
-  return { users, bots, teams, channels, config: seed.config };
+  const tokens = seed.tokens ?? [];
+  checkSeedTokens(tokens, usernames, fail);
+  return { users, bots, teams, channels, tokens, config: seed.config };
 }
 
 /**
@@ -257,7 +260,7 @@ export async function buildSeed(input: SeedInput, now = Date.now()): Promise<{ d
   const data: MockData = {
     version: 1,
     config: configFrom(seed.config),
-    users, bots, tokens: [], sessions: [], teams, teamMembers, channels, channelMembers, posts: [],
+    users, bots, tokens: buildSeedTokens(seed.tokens ?? [], byName, now), sessions: [], teams, teamMembers, channels, channelMembers, posts: [],
     commands: [], incomingWebhooks: [], outgoingWebhooks: [],
   };
   const logins = (seed.users ?? []).map((u) => ({ username: u.username, password: u.password, roles: u.roles ?? 'system_user' }));

@@ -68,6 +68,21 @@ export const SeedChannelSchema = strictJsonObject({
   members: v.optional(v.array(v.string())),
 });
 
+/**
+ * A seeded personal access token with a known secret (seed-tokens.ts): stored as its SHA-256
+ * digest only. `token` has the shape of the tokens Mattermost issues (`model.NewId`).
+ */
+export const SeedTokenSchema = strictJsonObject({
+  /** Username of the seeded user or bot owning the token. */
+  user: v.string(),
+  /** The secret: 26 lowercase letters and digits. */
+  token: v.pipe(v.string(), v.regex(/^[a-z0-9]{26}$/, 'must be 26 lowercase letters and digits')),
+  /** Default `'seeded token'`. */
+  description: v.optional(v.pipe(v.string(), v.maxLength(255, 'must be a string of at most 255 characters'))),
+  /** ms since the epoch; 0 or absent = never expires. */
+  expires_at: v.optional(v.pipe(v.number(), v.safeInteger('must be ms since the epoch (0 = never)'), v.minValue(0, 'must be ms since the epoch (0 = never)'))),
+});
+
 /** What a seed file holds. Every list is optional; `$schema` is allowed for editors. */
 export const SeedSchema = strictJsonObject({
   $schema: v.optional(v.string()),
@@ -75,6 +90,8 @@ export const SeedSchema = strictJsonObject({
   bots: v.optional(v.array(SeedBotSchema)),
   teams: v.optional(v.array(SeedTeamSchema)),
   channels: v.optional(v.array(SeedChannelSchema)),
+  /** Personal access tokens with known secrets (stored hashed), for fixed test tokens. */
+  tokens: v.optional(v.array(SeedTokenSchema)),
   /** Deep-merged onto Mattermost's defaults (`EnableUserAccessTokens` is false unless set). */
   config: v.optional(ConfigInput),
 });
@@ -85,3 +102,4 @@ export type SeedUser = v.InferOutput<typeof SeedUserSchema>;
 export type SeedBot = v.InferOutput<typeof SeedBotSchema>;
 export type SeedTeam = v.InferOutput<typeof SeedTeamSchema>;
 export type SeedChannel = v.InferOutput<typeof SeedChannelSchema>;
+export type SeedToken = v.InferOutput<typeof SeedTokenSchema>;
