@@ -170,4 +170,4 @@ async function lifecycle(args: { url: string; admin: Client; botUserId: string; 
   return { botUserId, tokenId: pat.id, steps };
 }
 
-if (isMain(import.meta.url)) runMain(() => run());
+if (isMain(import.meta.url)) runMain(() => run(), { noArguments: 'usage: deactivate-reactivate (no arguments: set MM_URL, MM_TOKEN [, MM_BOT], or nothing for the demo)' });

@@ -181,4 +181,4 @@ async function postAll(args: { print: Print; bot: Client; admin: Client | undefi
   return { botUserId: account.id, posts, comparison };
 }
 
-if (isMain(import.meta.url)) runMain(() => run());
+if (isMain(import.meta.url)) runMain(() => run(), { noArguments: 'usage: post-all-bot (no arguments: set MM_URL, MM_TOKEN, MM_CHANNELS [, MM_ADMIN_TOKEN], or nothing for the demo)' });

@@ -47,12 +47,49 @@ export function isMain(moduleUrl: string): boolean {
   }
 }
 
+/** Options of {@link runMain}. */
+export interface RunMainOptions {
+  /**
+   * The example takes no command-line arguments (it is configured by the environment): this is
+   * its usage line. Any argument then exits 2 with it (`--help`/`-h` print it and exit 0), instead
+   * of being ignored.
+   */
+  noArguments?: string;
+  /** The arguments (default `process.argv.slice(2)`). */
+  argv?: readonly string[];
+}
+
+/**
+ * Refuse command-line arguments for an example configured only by its environment: an unknown
+ * flag (a typo such as `--chanels`) must not run the example as if it were not there.
+ *
+ * @example
+ * ```ts
+ * rejectArguments(['--verbose'], 'usage: post-all-bot'); // ExampleFailure, exit code 2
+ * ```
+ */
+export function rejectArguments(argv: readonly string[], usage: string): void {
+  if (argv.length === 0) return;
+  throw new ExampleFailure(`unknown arguments: ${argv.join(' ')} (${usage})`, EXIT.usage);
+}
+
 /**
  * Run an example's `main()`: exit 0 when it resolves, otherwise print one line on stderr and exit
- * with the failure's code (1 for anything unexpected).
+ * with the failure's code (1 for anything unexpected, 2 for wrong usage).
  */
-export function runMain(main: () => Promise<unknown>): void {
-  main().then(
+export function runMain(main: () => Promise<unknown>, options: RunMainOptions = {}): void {
+  const { noArguments, argv = process.argv.slice(2) } = options;
+  const start = async () => {
+    if (noArguments !== undefined) {
+      if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
+        process.stdout.write(`${noArguments}\n`);
+        return;
+      }
+      rejectArguments(argv, noArguments);
+    }
+    await main();
+  };
+  start().then(
     () => { process.exitCode = EXIT.ok; },
     (err: unknown) => {
       const code = err instanceof ExampleFailure ? err.exitCode : EXIT.failed;
