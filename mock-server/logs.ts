@@ -16,7 +16,7 @@
  * ```ts
  * const logs = createLogBuffer({ capacity: 1000 });
  * logs.write('warn', 'token refused', { token_id: 'abc…', reason: 'token_revoked' });
- * logs.lines(); // ['{"timestamp":"…","level":"warn","msg":"token refused","token_id":"abc…","reason":"token_revoked"}']
+ * logs.lines(); // ['{"time":"…","level":"warn","msg":"token refused","token_id":"abc…","reason":"token_revoked"}']
  * ```
  */
 import type { LogBuffer } from './context.js';
@@ -161,15 +161,15 @@ export function createLogBuffer(options: LogBufferOptions = {}): BoundedLogBuffe
     if (echoDropped > 0) {
       const dropped = echoDropped;
       echoDropped = 0;
-      sink.write(`${JSON.stringify({ timestamp: new Date(now()).toISOString(), level: 'warn', msg: 'log lines not echoed', reason: 'stderr backlog', count: dropped })}\n`);
+      sink.write(`${JSON.stringify({ time: new Date(now()).toISOString(), level: 'warn', msg: 'log lines not echoed', reason: 'stderr backlog', count: dropped })}\n`);
     }
     sink.write(`${line}\n`);
   };
 
   const format = (level: string, message: string, fields: Record<string, unknown>, at: number) => {
-    let line = JSON.stringify({ timestamp: new Date(at).toISOString(), level, msg: cut(message, maxFieldLength), ...boundedFields(fields, maxFieldLength) });
+    let line = JSON.stringify({ time: new Date(at).toISOString(), level, msg: cut(message, maxFieldLength), ...boundedFields(fields, maxFieldLength) });
     if (line.length > MAX_LINE_BYTES / 4 && Buffer.byteLength(line) > MAX_LINE_BYTES) {
-      line = JSON.stringify({ timestamp: new Date(at).toISOString(), level, msg: cut(message, maxFieldLength), fields_dropped: Object.keys(fields).length });
+      line = JSON.stringify({ time: new Date(at).toISOString(), level, msg: cut(message, maxFieldLength), fields_dropped: Object.keys(fields).length });
     }
     return line;
   };

@@ -75,7 +75,7 @@ export function storeResolver(store: TokenStore, options: StoreResolverOptions =
     if (row === undefined) throw new AuthFailure('unknown_token');
     // Guards against stores whose lookup is looser than equality (a store bug, worth a warning).
     if (!safeEqual(row.digest, digest)) {
-      logger.warn('store returned a token row whose digest does not match the lookup', { tokenId: row.id });
+      logger.warn('store returned a token row whose digest does not match the lookup', { token_id: row.id });
       throw new AuthFailure('unknown_token');
     }
     if (!row.is_active) throw new AuthFailure('token_disabled', { tokenId: row.id, userId: row.user_id });

@@ -133,7 +133,7 @@ export function errorBoundary(options: ErrorBoundaryOptions = {}): Koa.Middlewar
     if (err.status >= 500) {
       const cause = isAppError(thrown) ? thrown.cause : thrown;
       logger.error('request failed', {
-        id: err.id, status: err.status, requestId, path: ctx.path, method: ctx.method,
+        id: err.id, status: err.status, request_id: requestId, path: ctx.path, method: ctx.method,
         error: cause instanceof Error ? cause.message : cause === undefined ? err.message : String(cause),
         stack: cause instanceof Error ? cause.stack : undefined,
       });

@@ -302,7 +302,7 @@ export function rateLimit(options: RateLimitOptions = {}): Koa.Middleware {
   });
 
   const throttled = (ctx: Koa.Context, retryAfterMs: number, key: 'address' | 'credential', headers: Record<string, string>) => {
-    logger.warn('client throttled after failed authentications', { key, path: ctx.path, method: ctx.method, requestId: ctx.state.requestId });
+    logger.warn('client throttled after failed authentications', { key, path: ctx.path, method: ctx.method, request_id: ctx.state.requestId });
     return tooMany(retryAfterMs, headers, 'too many failed authentication attempts');
   };
 
@@ -318,7 +318,7 @@ export function rateLimit(options: RateLimitOptions = {}): Koa.Middleware {
       headers['X-RateLimit-Reset'] = seconds(d.resetAfterMs);
       for (const [name, value] of Object.entries(headers)) ctx.set(name, value);
       if (d.limited) {
-        logger.warn('request rate limited', { path: ctx.path, method: ctx.method, requestId: ctx.state.requestId });
+        logger.warn('request rate limited', { path: ctx.path, method: ctx.method, request_id: ctx.state.requestId });
         throw tooMany(d.retryAfterMs, headers, 'limit exceeded');
       }
     }

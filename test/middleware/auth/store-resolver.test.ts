@@ -139,7 +139,7 @@ describe('storeResolver()', () => {
     const loose: TokenStore = { ...store, findTokenByDigest: () => row };
     expect(refusal(() => storeResolver(loose, { logger: log }).resolve('other-secret', ctx)).reason).to.equal('unknown_token');
     expect(log.lines[0]).to.deep.include({ level: 'warn' });
-    expect(log.lines[0].fields).to.deep.equal({ tokenId: row.id });
+    expect(log.lines[0].fields).to.deep.equal({ token_id: row.id });
     expect(log.text()).not.to.include(secret);
   });
 

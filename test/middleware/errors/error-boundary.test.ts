@@ -65,7 +65,7 @@ describe('errorBoundary()', () => {
     expect(res.text).not.to.include('postgres');
     expect(log.lines).to.have.length(1);
     expect(log.lines[0].level).to.equal('error');
-    expect(log.lines[0].fields).to.include({ path: '/boom', requestId: res.headers['x-request-id'], error: 'connection string postgres://admin:pw@db' });
+    expect(log.lines[0].fields).to.include({ path: '/boom', request_id: res.headers['x-request-id'], error: 'connection string postgres://admin:pw@db' });
   });
 
   it('handles thrown non-errors and 5xx http errors the same way', async () => {
