@@ -106,6 +106,7 @@ describe('mock server CLI: configuration by flag and environment', function cliC
     const cases: Array<[NodeJS.ProcessEnv, string]> = [
       [{ MM_MOCK_PORT: '99999' }, 'MM_MOCK_PORT must be an integer from 0 to 65535'],
       [{ MM_MOCK_LOG: 'sometimes' }, 'MM_MOCK_LOG must be 1/true/yes or 0/false/no'],
+      [{ MM_MOCK_REDIS: 'localhost:6379' }, 'MM_MOCK_REDIS must be a redis:// or rediss:// URL'],
       [{ MM_MOCK_CORS: 'localhost:5173' }, 'MM_MOCK_CORS must be * or an origin'],
       [{ MM_MOCK_ON_UNHANDLED_REQUEST: 'loud' }, 'MM_MOCK_ON_UNHANDLED_REQUEST must be warn, error or off'],
       [{ MM_MOCK_IN_MEMORY: 'true', MM_MOCK_DB: join(dir, 'x.json') }, 'MM_MOCK_IN_MEMORY and MM_MOCK_DB exclude each other'],
