@@ -23,7 +23,7 @@ export interface HookEvents {
   'token.revoked': { tokenId: string; userId: string };
   'token.disabled': { tokenId: string; userId: string };
   'token.enabled': { tokenId: string; userId: string };
-  /** A token got a new secret ([NEW] rotate): the old secret is dead. */
+  /** A token got a new secret (`POST /users/tokens/rotate`, newest servers): the old secret is dead. */
   'token.rotated': { tokenId: string; userId: string };
   'user.deactivated': { userId: string };
   'user.activated': { userId: string };

@@ -8,7 +8,7 @@
  *   `X-RateLimit-Reset` (seconds until the bucket is full again); a refused request gets 429
  *   `api.context.rate_limited.app_error` with `Retry-After` (seconds, rounded up) and the
  *   handler never runs (the body is not read).
- * - Failed-authentication throttle ([NEW], not in Mattermost): every 401 (bad token, wrong
+ * - Failed-authentication throttle (not in Mattermost): every 401 (bad token, wrong
  *   password) spends one unit of two buckets: one keyed by the client's address, one keyed by the
  *   credential that failed (the SHA-256 of the token, or the login id of a login body)
  *   (`FailedAuthMaxBurst` units each, refilled at `FailedAuthPerMin` per minute). It can never be
@@ -48,7 +48,7 @@ import { AppError } from '../errors/app-error.js';
 import { extractToken } from '../auth/extract.js';
 import { silentLogger, type Logger } from '../logger.js';
 
-/** Mattermost's `RateLimitSettings` (+ the [NEW] failed-authentication throttle settings). */
+/** Mattermost's `RateLimitSettings` (+ this package's failed-authentication throttle settings, not in Mattermost). */
 export interface RateLimitSettings {
   /** Default false: nothing is limited and no header is added. */
   Enable?: boolean;
@@ -64,9 +64,9 @@ export interface RateLimitSettings {
   VaryByUser?: boolean;
   /** Also key by this request header's value. Default '' (none). */
   VaryByHeader?: string;
-  /** [NEW] 401 answers an address, or a credential, may receive in a burst before its failures are answered 429; 0 = throttle off. Default 20. */
+  /** Not in Mattermost: 401 answers an address, or a credential, may receive in a burst before its failures are answered 429; 0 = throttle off. Default 20. */
   FailedAuthMaxBurst?: number;
-  /** [NEW] failed attempts forgiven per minute once the burst is spent. Default 12 (one every 5 s). */
+  /** Not in Mattermost: failed attempts forgiven per minute once the burst is spent. Default 12 (one every 5 s). */
   FailedAuthPerMin?: number;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Personal access token routes (`shared/spec` §1), all `APISessionRequired`. Registered before the
+ * Personal access token routes (Mattermost's `api4/user.go`), all `APISessionRequired`. Registered before the
  * user routes so `/users/tokens…` never reaches `/users/:user_id`.
  *
  * | Method | Path |

@@ -3,7 +3,7 @@
  * (the session's system roles), `SessionHasPermissionToTeam` (team-member roles, then system
  * roles), `SessionHasPermissionToChannel` (channel-member roles, then `manage_system`, then the
  * team check for team channels or the system roles for DMs/GMs), and the `create_post` resolution
- * of `POST /posts` (spec §2.6). Roles map to permissions through the middleware's
+ * of `POST /posts` (`userCreatePostPermissionCheck`). Roles map to permissions through the middleware's
  * `ROLE_PERMISSIONS` table; every lookup uses a store index (no scans).
  *
  * @example

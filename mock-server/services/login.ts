@@ -1,5 +1,5 @@
 /**
- * `POST /users/login` (§2.1): checks in Mattermost's order, masked credential errors, failed
+ * `POST /users/login`: checks in Mattermost's order, masked credential errors, failed
  * attempt counting and lockout, then a new login session (random id and token; the store keeps
  * only the token's SHA-256 digest and a CSRF token in the session props).
  *

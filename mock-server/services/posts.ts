@@ -1,6 +1,6 @@
 /**
  * Posts (Mattermost `api4/post.go` + `app/post.go` rules): `POST /posts` with the `create_post`
- * resolution of spec §2.6 (`user_id` forced to the caller), `GET /posts/{id}` and
+ * resolution of `userCreatePostPermissionCheck` (`user_id` forced to the caller), `GET /posts/{id}` and
  * `GET /channels/{id}/posts` (PostList, newest first, with Mattermost's cursor ids). Writing a
  * post updates the channel's `last_post_at` / `total_msg_count` and the poster's membership in
  * the same atomic commit.

@@ -174,7 +174,7 @@ export async function sessionForToken(server: Pick<ServiceContext, 'store' | 'no
 }
 
 /**
- * GET /users/{user_id}/sessions (§2.5): newest activity first.
+ * GET /users/{user_id}/sessions: newest activity first.
  *
  * @example
  * ```ts

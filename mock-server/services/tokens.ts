@@ -1,6 +1,6 @@
 /**
- * Personal access tokens: create, read, list, search, revoke, disable, enable and the [NEW]
- * rotate / non-compliant endpoints, each in Mattermost's check order (`shared/spec` §1). The
+ * Personal access tokens: create, read, list, search, revoke, disable, enable and the
+ * rotate / non-compliant endpoints (newest servers), each in Mattermost's check order (`api4/user.go`). The
  * secret exists only in the create/rotate response; the store keeps its SHA-256 digest. Every
  * change is committed (durable) first, then emitted on the hook bus (the session cache evicts),
  * then answered, so the very next request sees it.
@@ -69,7 +69,7 @@ function policyDays(server: ServiceContext): number {
   return Math.max(0, server.store.config.ServiceSettings.MaximumPersonalAccessTokenLifetimeDays);
 }
 
-/** The [NEW] expiry policy (create and rotate). Bots are users here: only plugin bots are exempt, and the mock has none. */
+/** The expiry policy (newest servers) (create and rotate). Bots are users here: only plugin bots are exempt, and the mock has none. */
 function checkExpiry(server: ServiceContext, expiresAt: number): void {
   const now = server.now();
   if (expiresAt !== 0 && expiresAt <= now) throw new AppError('app.user_access_token.expires_at_in_past.app_error');
@@ -114,7 +114,7 @@ function decodeTokenBody(body: Record<string, unknown>, name: string): { descrip
 }
 
 /**
- * POST /users/{user_id}/tokens (§1.1). `body` is the decoded JSON (undefined when it is not an object).
+ * POST /users/{user_id}/tokens. `body` is the decoded JSON (undefined when it is not an object).
  *
  * @example
  * ```ts
@@ -148,7 +148,7 @@ export async function createToken(server: ServiceContext, caller: Principal, use
 }
 
 /**
- * GET /users/tokens/{token_id} (§1.5).
+ * GET /users/tokens/{token_id}.
  *
  * @example
  * ```ts
@@ -165,7 +165,7 @@ export function getToken(server: ServiceContext, caller: Principal, tokenId: str
 }
 
 /**
- * GET /users/{user_id}/tokens (§1.2): one user's tokens in creation order, `page` is a page index.
+ * GET /users/{user_id}/tokens: one user's tokens in creation order, `page` is a page index.
  *
  * @example
  * ```ts
@@ -181,7 +181,7 @@ export function listUserTokens(server: ServiceContext, caller: Principal, userPa
 }
 
 /**
- * GET /users/tokens (§1.3): every token on the server, in creation order.
+ * GET /users/tokens: every token on the server, in creation order.
  *
  * @example
  * ```ts
@@ -203,7 +203,7 @@ export function listAllTokens(server: ServiceContext, caller: Principal, page: n
 }
 
 /**
- * POST /users/tokens/search (§1.4): exact match on token id, user id or username; creation order.
+ * POST /users/tokens/search: exact match on token id, user id or username; creation order.
  *
  * @example
  * ```ts
@@ -227,7 +227,7 @@ export function searchTokens(server: ServiceContext, caller: Principal, body: Re
   return [...found.values()].sort((a, b) => a.create_at - b.create_at).map(sanitizedToken);
 }
 
-/** Shared prelude of revoke/disable/enable (§1.6–1.8): permission, lookup, owner check. */
+/** Shared prelude of revoke/disable/enable: permission, lookup, owner check. */
 function tokenForChange(server: ServiceContext, caller: Principal, tokenId: string, permission: 'revoke_user_access_token' | 'create_user_access_token'): TokenRecord {
   if (caller.isOAuth === true) throw permissionError(caller.userId, permission, ', attempted access by oauth app');
   requirePerm(caller, permission);
@@ -238,7 +238,7 @@ function tokenForChange(server: ServiceContext, caller: Principal, tokenId: stri
 }
 
 /**
- * POST /users/tokens/revoke (§1.6): token and its sessions deleted in one commit.
+ * POST /users/tokens/revoke: token and its sessions deleted in one commit.
  *
  * @example
  * ```ts
@@ -254,7 +254,7 @@ export async function revokeToken(server: ServiceContext, caller: Principal, tok
 }
 
 /**
- * POST /users/tokens/disable (§1.7): `is_active=false`, its sessions deleted; idempotent.
+ * POST /users/tokens/disable: `is_active=false`, its sessions deleted; idempotent.
  *
  * @example
  * ```ts
@@ -270,7 +270,7 @@ export async function disableToken(server: ServiceContext, caller: Principal, to
 }
 
 /**
- * POST /users/tokens/enable (§1.8): `is_active=true` (gated on `create_user_access_token`); idempotent.
+ * POST /users/tokens/enable: `is_active=true` (gated on `create_user_access_token`); idempotent.
  *
  * @example
  * ```ts
@@ -286,7 +286,7 @@ export async function enableToken(server: ServiceContext, caller: Principal, tok
 }
 
 /**
- * [NEW] POST /users/tokens/rotate (§1.9): new secret (and expiry), same id; old secret dead at once.
+ * POST /users/tokens/rotate (newest servers): new secret (and expiry), same id; old secret dead at once.
  *
  * @example
  * ```ts
@@ -328,7 +328,7 @@ function nonCompliant(server: ServiceContext, days: number): TokenRecord[] {
 }
 
 /**
- * [NEW] GET /users/tokens/non_compliant/count (§1.10).
+ * GET /users/tokens/non_compliant/count (newest servers).
  *
  * @example
  * ```ts
@@ -342,7 +342,7 @@ export function countNonCompliant(server: ServiceContext, caller: Principal): { 
 }
 
 /**
- * [NEW] POST /users/tokens/non_compliant/revoke (§1.10): hard-deletes them and their sessions.
+ * POST /users/tokens/non_compliant/revoke (newest servers): hard-deletes them and their sessions.
  *
  * @example
  * ```ts

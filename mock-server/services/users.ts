@@ -289,7 +289,7 @@ export async function patchUser(server: ServiceContext, caller: Principal, param
 }
 
 /**
- * PUT /users/{user_id}/active (§2.3).
+ * PUT /users/{user_id}/active.
  *
  * @example
  * ```ts
@@ -379,7 +379,7 @@ function checkRolesExist(roles: string): void {
 }
 
 /**
- * PUT /users/{user_id}/roles (§2.4).
+ * PUT /users/{user_id}/roles.
  *
  * @example
  * ```ts
