@@ -149,7 +149,7 @@ export const MOCK_ERRORS = {
   'web.incoming_webhook.channel_locked.app_error': { status: 403, message: 'This webhook is not permitted to post to the requested channel {{.channel_id}}' },
   'web.incoming_webhook.user.app_error': { status: 400, message: "Couldn't find the user {{.user}}" },
   'web.incoming_webhook.permissions.app_error': { status: 403, message: 'User {{.user}} does not have appropriate permissions to channel {{.channel}}' },
-  // Channels, posts, reactions, files, users, statuses, preferences (issue 11 §2)
+  // Channels, posts, reactions, files, users, statuses, preferences
   'api.channel.delete_channel.type.invalid': { status: 400, message: 'Unable to delete direct or group message channels' },
   'api.channel.delete_channel.deleted.app_error': { status: 400, message: 'The channel has been archived or deleted.' },
   'api.channel.delete_channel.cannot.app_error': { status: 400, message: 'Unable to delete the default channel {{.Channel}}.' },

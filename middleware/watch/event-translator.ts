@@ -1,5 +1,5 @@
 /**
- * Turns the events a Mattermost server sends an admin's websocket (spec §9) into hook-bus events.
+ * Turns the events a Mattermost server sends an admin's websocket (WebSocket API v4) into hook-bus events.
  * Mattermost publishes nothing about tokens, so this is all a real server tells an app:
  *
  * | websocket event | hook event |

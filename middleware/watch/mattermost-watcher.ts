@@ -1,6 +1,6 @@
 /**
- * `mattermostWatcher()`: keeps a websocket to a Mattermost server (or the mock: both speak spec
- * §9) open with an admin's personal access token, and turns what it says into hook-bus events
+ * `mattermostWatcher()`: keeps a websocket to a Mattermost server (or the mock: both speak
+ * Mattermost's WebSocket API v4) open with an admin's personal access token, and turns what it says into hook-bus events
  * (`event-translator.ts`), so a cache in front of a real Mattermost hears of deactivations, role
  * and config changes at once.
  *
