@@ -27,7 +27,7 @@ const serviceSettings = {
   SessionLengthSSOInHours: v.optional(int, 720),
   SessionIdleTimeoutInMinutes: v.optional(int, 43200),
   MaximumLoginAttempts: v.optional(int, 10),
-  /** [NEW] maximum PAT lifetime in days; 0 = no policy. */
+  /** Maximum PAT lifetime in days (newest servers); 0 = no policy. */
   MaximumPersonalAccessTokenLifetimeDays: v.optional(int, 0),
   EnableAPIUserDeletion: v.optional(v.boolean(), false),
 };
