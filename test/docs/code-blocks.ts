@@ -119,7 +119,8 @@ export async function typeCheck(blocks: readonly CodeBlock[], dir: string, root:
     compilerOptions: {
       // Each block is a module of its own (top-level await allowed, no clashes between blocks).
       moduleDetection: 'force',
-      types: ['node'],
+      // The project's types (node, mocha): a test-suite block may use mocha's globals, as a user's test would.
+      types: ['node', 'mocha'],
       noEmit: true,
       // A user's strict project: an indexed record entry may be missing.
       noUncheckedIndexedAccess: true,
