@@ -13,6 +13,7 @@ import { stringMap } from '../body.js';
 import type { MockContext } from '../context.js';
 import { sendJson, statusOk } from '../respond.js';
 import { listSessions, revokeAllSessions, revokeSession } from '../services/sessions.js';
+import { sessionListJson } from '../services/views.js';
 import { alnumParam } from './params.js';
 
 /**
@@ -26,7 +27,7 @@ import { alnumParam } from './params.js';
 export function sessionRoutes(router: Router, server: MockContext): void {
   const auth = server.requireSession;
   router.get('/users/:user_id/sessions', auth, (ctx) => {
-    sendJson(ctx, listSessions(server, getPrincipal(ctx), alnumParam(ctx, 'user_id')));
+    sendJson(ctx, sessionListJson(listSessions(server, getPrincipal(ctx), alnumParam(ctx, 'user_id'))));
   });
   router.post('/users/:user_id/sessions/revoke', auth, async (ctx) => {
     await revokeSession(server, getPrincipal(ctx), alnumParam(ctx, 'user_id'), stringMap(ctx).session_id ?? '');

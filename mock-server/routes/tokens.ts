@@ -27,6 +27,7 @@ import {
   countNonCompliant, createToken, disableToken, enableToken, getToken, listAllTokens, listUserTokens,
   revokeNonCompliant, revokeToken, rotateToken, searchTokens,
 } from '../services/tokens.js';
+import { issuedTokenJson, sanitizedToken } from '../services/views.js';
 import { alnumParam } from './params.js';
 
 /**
@@ -42,10 +43,10 @@ export function tokenRoutes(router: Router, server: MockContext): void {
 
   router.get('/users/tokens', auth, (ctx) => {
     const { page, perPage } = pageParams(ctx);
-    sendJson(ctx, listAllTokens(server, getPrincipal(ctx), page, perPage));
+    sendJson(ctx, listAllTokens(server, getPrincipal(ctx), page, perPage).map(sanitizedToken));
   });
   router.post('/users/tokens/search', auth, (ctx) => {
-    sendJson(ctx, searchTokens(server, getPrincipal(ctx), maybeJsonObject(ctx)));
+    sendJson(ctx, searchTokens(server, getPrincipal(ctx), maybeJsonObject(ctx)).map(sanitizedToken));
   });
   router.post('/users/tokens/revoke', auth, async (ctx) => {
     await revokeToken(server, getPrincipal(ctx), stringMap(ctx).token_id ?? '');
@@ -60,7 +61,7 @@ export function tokenRoutes(router: Router, server: MockContext): void {
     statusOk(ctx);
   });
   router.post('/users/tokens/rotate', auth, async (ctx) => {
-    sendJson(ctx, await rotateToken(server, getPrincipal(ctx), maybeJsonObject(ctx)), { newline: true });
+    sendJson(ctx, issuedTokenJson(await rotateToken(server, getPrincipal(ctx), maybeJsonObject(ctx))), { newline: true });
   });
   router.get('/users/tokens/non_compliant/count', auth, (ctx) => {
     sendJson(ctx, countNonCompliant(server, getPrincipal(ctx)));
@@ -69,14 +70,14 @@ export function tokenRoutes(router: Router, server: MockContext): void {
     sendJson(ctx, await revokeNonCompliant(server, getPrincipal(ctx)));
   });
   router.get('/users/tokens/:token_id', auth, (ctx) => {
-    sendJson(ctx, getToken(server, getPrincipal(ctx), alnumParam(ctx, 'token_id')), { newline: true });
+    sendJson(ctx, sanitizedToken(getToken(server, getPrincipal(ctx), alnumParam(ctx, 'token_id'))), { newline: true });
   });
   router.post('/users/:user_id/tokens', auth, async (ctx) => {
     const token = await createToken(server, getPrincipal(ctx), alnumParam(ctx, 'user_id'), maybeJsonObject(ctx));
-    sendJson(ctx, token, { newline: true });
+    sendJson(ctx, issuedTokenJson(token), { newline: true });
   });
   router.get('/users/:user_id/tokens', auth, (ctx) => {
     const { page, perPage } = pageParams(ctx);
-    sendJson(ctx, listUserTokens(server, getPrincipal(ctx), alnumParam(ctx, 'user_id'), page, perPage));
+    sendJson(ctx, listUserTokens(server, getPrincipal(ctx), alnumParam(ctx, 'user_id'), page, perPage).map(sanitizedToken));
   });
 }

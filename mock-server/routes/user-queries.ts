@@ -22,6 +22,7 @@ import { parseStringArray } from '../services/channel-members.js';
 import {
   autocompleteUsers, getUserByEmail, getUsersByIds, getUsersByUsernames, listUsers, parseUserSearch, parseUsernames, searchUsers,
 } from '../services/user-queries.js';
+import { userAutocompleteJson, userProfileJson } from '../services/views.js';
 import { queryBool } from './params.js';
 
 /** An optional query parameter ('' = absent). Mattermost does not validate these ids: one naming nothing fails its permission check. */
@@ -46,26 +47,26 @@ export function userQueryRoutes(router: Router, server: MockContext): void {
       page, perPage, inTeam: stringQuery(ctx, 'in_team'), notInTeam: stringQuery(ctx, 'not_in_team'), inChannel: stringQuery(ctx, 'in_channel'),
       notInChannel: stringQuery(ctx, 'not_in_channel'), withoutTeam: queryBool(ctx, 'without_team'), active: queryBool(ctx, 'active'),
       inactive: queryBool(ctx, 'inactive'), role, sort,
-    }));
+    }).map(userProfileJson));
   });
 
   router.get('/users/email/:email', auth, (ctx) => {
-    sendJson(ctx, getUserByEmail(server, getPrincipal(ctx), ctx.params.email ?? ''));
+    sendJson(ctx, userProfileJson(getUserByEmail(server, getPrincipal(ctx), ctx.params.email ?? '')));
   });
 
   router.post('/users/ids', auth, (ctx) => {
     const ids = parseStringArray(jsonBody(ctx), 'user_ids');
     const since = ctx.query.since;
     if (typeof since === 'string' && since !== '' && !/^-?\d+$/.test(since)) throw invalidBodyParam('since');
-    sendJson(ctx, getUsersByIds(server, ids, typeof since === 'string' && since !== '' ? Number(since) : 0));
+    sendJson(ctx, getUsersByIds(server, ids, typeof since === 'string' && since !== '' ? Number(since) : 0).map(userProfileJson));
   });
 
   router.post('/users/usernames', auth, (ctx) => {
-    sendJson(ctx, getUsersByUsernames(server, parseUsernames(jsonBody(ctx))));
+    sendJson(ctx, getUsersByUsernames(server, parseUsernames(jsonBody(ctx))).map(userProfileJson));
   });
 
   router.post('/users/search', auth, (ctx) => {
-    sendJson(ctx, searchUsers(server, getPrincipal(ctx), parseUserSearch(jsonBody(ctx))));
+    sendJson(ctx, searchUsers(server, getPrincipal(ctx), parseUserSearch(jsonBody(ctx))).map(userProfileJson));
   });
 
   router.get('/users/autocomplete', auth, (ctx) => {
@@ -74,6 +75,7 @@ export function userQueryRoutes(router: Router, server: MockContext): void {
     const parsed = /^\d+$/.test(raw) ? Number(raw) : 0;
     const limit = raw === '' || parsed === 0 ? AUTOCOMPLETE_DEFAULT_LIMIT : Math.min(parsed, AUTOCOMPLETE_MAX_LIMIT);
     const name = typeof ctx.query.name === 'string' ? ctx.query.name : '';
-    sendJson(ctx, autocompleteUsers(server, getPrincipal(ctx), { name, inTeam: stringQuery(ctx, 'in_team'), inChannel: stringQuery(ctx, 'in_channel'), limit }));
+    const found = autocompleteUsers(server, getPrincipal(ctx), { name, inTeam: stringQuery(ctx, 'in_team'), inChannel: stringQuery(ctx, 'in_channel'), limit });
+    sendJson(ctx, userAutocompleteJson(found));
   });
 }

@@ -17,6 +17,7 @@ import { sendJson, statusOk } from '../respond.js';
 import { login } from '../services/login.js';
 import { logout } from '../services/sessions.js';
 import { createUser, deleteUser, getUser, getUserByUsername, patchUser, updateActive, updateRoles } from '../services/users.js';
+import { loginUserJson, userJsonFor } from '../services/views.js';
 import { alnumParam } from './params.js';
 
 const isXhr = (ctx: Context) => ctx.get('X-Requested-With') === 'XMLHttpRequest';
@@ -49,7 +50,7 @@ export function userRoutes(router: Router, server: MockContext): void {
       ctx.append('Set-Cookie', cookie('MMUSERID', session.user_id, session.expires_at, now, false));
       ctx.append('Set-Cookie', cookie('MMCSRF', session.props.csrf ?? '', session.expires_at, now, false));
     }
-    sendJson(ctx, result.user);
+    sendJson(ctx, loginUserJson(result.user, result.session));
   });
 
   router.post('/users/logout', server.optionalSession, async (ctx) => {
@@ -61,17 +62,19 @@ export function userRoutes(router: Router, server: MockContext): void {
   });
 
   router.post('/users', server.optionalSession, async (ctx) => {
-    sendJson(ctx, await createUser(server, ctx.state.auth, maybeJsonObject(ctx)), { status: 201 });
+    sendJson(ctx, userJsonFor(ctx.state.auth, await createUser(server, ctx.state.auth, maybeJsonObject(ctx))), { status: 201 });
   });
 
   router.get('/users/username/:username', auth, (ctx) => {
-    sendJson(ctx, getUserByUsername(server, getPrincipal(ctx), ctx.params.username ?? ''));
+    const caller = getPrincipal(ctx);
+    sendJson(ctx, userJsonFor(caller, getUserByUsername(server, caller, ctx.params.username ?? '')));
   });
 
   router.get('/users/:user_id', auth, (ctx) => {
-    const user = getUser(server, getPrincipal(ctx), alnumParam(ctx, 'user_id'));
+    const caller = getPrincipal(ctx);
+    const user = getUser(server, caller, alnumParam(ctx, 'user_id'));
     ctx.set('ETag', `${String(user.update_at)}.${user.id}`);
-    sendJson(ctx, user);
+    sendJson(ctx, userJsonFor(caller, user));
   });
 
   router.delete('/users/:user_id', auth, async (ctx) => {
@@ -80,7 +83,8 @@ export function userRoutes(router: Router, server: MockContext): void {
   });
 
   router.put('/users/:user_id/patch', auth, async (ctx) => {
-    sendJson(ctx, await patchUser(server, getPrincipal(ctx), alnumParam(ctx, 'user_id'), maybeJsonObject(ctx)));
+    const caller = getPrincipal(ctx);
+    sendJson(ctx, userJsonFor(caller, await patchUser(server, caller, alnumParam(ctx, 'user_id'), maybeJsonObject(ctx))));
   });
 
   router.put('/users/:user_id/active', auth, async (ctx) => {

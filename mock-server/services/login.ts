@@ -17,10 +17,11 @@ import { commitThenEmit, type HookEvent } from './commit.js';
 import type { ServiceContext } from './context.js';
 import { verifyPassword } from '../passwords.js';
 import { sessionsOverCap } from './sessions.js';
-import { userJson, type UserJson } from './users.js';
 
+/** A login's outcome; the route renders `user` with `loginUserJson` (./views.ts). */
 export interface LoginResult {
-  user: UserJson;
+  /** The user as stored after the login (failed attempts reset). */
+  user: UserRecord;
   /** The session secret (shown once: `Token` header, cookie). */
   token: string;
   session: SessionRecord;
@@ -140,5 +141,5 @@ export async function login(server: ServiceContext, props: Record<string, string
     hooks: evict.map((s): HookEvent => ['session.revoked', { userId: s.user_id, sessionId: s.id }]),
     log: [['login', { user_id: user.id, session_id: session.id }]],
   });
-  return { user: { ...userJson(updated, true), last_login: now }, token, session };
+  return { user: updated, token, session };
 }

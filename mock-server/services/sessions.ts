@@ -1,11 +1,12 @@
 /**
- * Sessions: the JSON Mattermost shows for them (`GET /users/{id}/sessions`), minting the session
- * row of a personal access token at its first use, and revoking sessions (one, all of a user,
- * logout). Secrets are stored only as SHA-256 digests (`token_digest`); listings show `"token":""`.
+ * Sessions: listing them (`GET /users/{id}/sessions`; the route renders `sessionListJson`, in
+ * ./views.ts), minting the session row of a personal access token at its first use, and revoking
+ * sessions (one, all of a user, logout). Secrets are stored only as SHA-256 digests
+ * (`token_digest`); listings show `"token":""`.
  *
  * @example
  * ```ts
- * const sessions = listSessions(server, caller, userId); // PAT sessions: props.type = 'UserAccessToken'
+ * const { sessions } = listSessions(server, caller, userId); // PAT sessions: props.type = 'UserAccessToken'
  * await revokeSession(server, caller, userId, sessionId); // hook 'session.revoked'
  * ```
  */
@@ -13,14 +14,12 @@ import { AppError, invalidBodyParam, invalidUrlParam, permissionError } from '..
 import { newId } from '../../middleware/util/ids.js';
 import type { Principal } from '../../middleware/types.js';
 import type { HookBus } from '../../middleware/hooks/hook-bus.js';
-import type { Mutation, SessionRecord, TokenRecord, UserRecord } from '../db/schema.js';
+import type { Mutation, SessionRecord, TeamMemberRecord, TokenRecord, UserRecord } from '../db/schema.js';
 import { StoreFailedError, UniqueViolationError } from '../db/errors.js';
 import type { ServiceContext } from './context.js';
-import { rolesOf } from '../../middleware/permissions/permissions.js';
 import { sessionHasPermissionToUser } from './access.js';
 import { commitThenEmit, type HookEvent, type LogLine } from './commit.js';
 import { requireId } from './input.js';
-import type { TeamMemberJson } from './teams.js';
 
 /**
  * Login sessions a user may hold; a new login revokes the least recently used beyond it.
@@ -84,50 +83,10 @@ export function sessionsOverCap(store: ServiceContext['store'], userId: string, 
  */
 export const PAT_SESSION_LIFETIME_MS = 3_153_600_000_000;
 
-/** Mattermost's Session JSON (sanitized: `token` is `""`, key present). */
-export interface SessionJson {
-  id: string;
-  token: string;
-  create_at: number;
-  expires_at: number;
-  last_activity_at: number;
-  user_id: string;
-  device_id: string;
-  roles: string;
-  is_oauth: boolean;
-  expired_notify: boolean;
-  props: Record<string, string>;
-  team_members: TeamMemberJson[];
-  local: boolean;
-}
-
-function teamMembersOf(server: ServiceContext, userId: string): TeamMemberJson[] {
-  return server.store.findMany('teamMembers', 'user_id', userId)
-    .filter((m) => m.delete_at === 0)
-    .map((m) => {
-      const roles = rolesOf(m.roles);
-      return {
-        team_id: m.team_id, user_id: m.user_id, roles: m.roles, delete_at: m.delete_at,
-        scheme_guest: roles.includes('team_guest'), scheme_user: roles.includes('team_user'),
-        scheme_admin: roles.includes('team_admin'), explicit_roles: '',
-      };
-    });
-}
-
-/**
- * Session JSON as listings show it.
- *
- * @example
- * ```ts
- * sessionJson(row, []); // { id, token: '', …, props, team_members: [], local: false }
- * ```
- */
-export function sessionJson(s: SessionRecord, teamMembers: TeamMemberJson[]): SessionJson {
-  return {
-    id: s.id, token: '', create_at: s.create_at, expires_at: s.expires_at, last_activity_at: s.last_activity_at,
-    user_id: s.user_id, device_id: s.device_id, roles: s.roles, is_oauth: s.is_oauth, expired_notify: false,
-    props: { ...s.props }, team_members: teamMembers, local: false,
-  };
+/** A user's sessions, newest activity first, with the team memberships their JSON lists. */
+export interface SessionListing {
+  sessions: SessionRecord[];
+  teamMembers: TeamMemberRecord[];
 }
 
 /**
@@ -178,16 +137,16 @@ export async function sessionForToken(server: Pick<ServiceContext, 'store' | 'no
  *
  * @example
  * ```ts
- * listSessions(server, caller, 'me');
+ * sessionListJson(listSessions(server, caller, 'me'));
  * ```
  */
-export function listSessions(server: ServiceContext, caller: Principal, userParam: string): SessionJson[] {
+export function listSessions(server: ServiceContext, caller: Principal, userParam: string): SessionListing {
   const userId = requireId(userParam, 'user_id', caller.userId);
   if (!sessionHasPermissionToUser(server.store, caller, userId)) throw permissionError(caller.userId, 'edit_other_users');
-  const members = teamMembersOf(server, userId);
-  return server.store.findMany('sessions', 'user_id', userId)
-    .sort((a, b) => b.last_activity_at - a.last_activity_at || b.create_at - a.create_at)
-    .map((s) => sessionJson(s, members));
+  const teamMembers = server.store.findMany('teamMembers', 'user_id', userId).filter((m) => m.delete_at === 0);
+  const sessions = server.store.findMany('sessions', 'user_id', userId)
+    .sort((a, b) => b.last_activity_at - a.last_activity_at || b.create_at - a.create_at);
+  return { sessions, teamMembers };
 }
 
 /**

@@ -3,12 +3,14 @@
  * rotate / non-compliant endpoints (newest servers), each in Mattermost's check order (`api4/user.go`). The
  * secret exists only in the create/rotate response; the store keeps its SHA-256 digest. Every
  * change is committed (durable) first, then emitted on the hook bus (the session cache evicts),
- * then answered, so the very next request sees it.
+ * then answered, so the very next request sees it. Reads return token records and create/rotate
+ * an {@link IssuedToken}; the route renders them with `sanitizedToken` / `issuedTokenJson`
+ * (./views.ts).
  *
  * @example
  * ```ts
- * const full = await createToken(server, caller, 'me', { description: 'ci' }); // { id, token, … }
- * await revokeToken(server, caller, full.id);                                   // next use: 401
+ * const { record } = await createToken(server, caller, 'me', { description: 'ci' });
+ * await revokeToken(server, caller, record.id); // next use: 401
  * ```
  */
 import { sha256Hex } from '../../middleware/util/digest.js';
@@ -21,34 +23,13 @@ import { can, sessionHasPermissionToUserOrBot, isSystemAdminRoles, requirePerm }
 import { commitThenEmit, type HookEvent, type LogLine } from './commit.js';
 import { requireId } from './input.js';
 
-/**
- * Token JSON without the secret (every read). The `token` key is absent, as Go's omitempty does;
- * `expires_at` (0 = never expires) is always present, as on the newest servers.
- */
-export type SanitizedTokenJson = Pick<TokenRecord, 'id' | 'user_id' | 'description' | 'is_active' | 'expires_at'>;
-
-/** Token JSON with the secret: only from create and rotate. */
-export interface FullTokenJson extends SanitizedTokenJson {
-  token: string;
+/** A token just made or rotated, with its secret: the one time the secret leaves the service. */
+export interface IssuedToken {
+  record: TokenRecord;
+  secret: string;
 }
 
 const DAY_MS = 86_400_000;
-
-/**
- * Token JSON for reads: no secret, and no `token` key at all.
- *
- * @example
- * ```ts
- * sendJson(ctx, sanitizedToken(row)); // {"id","user_id","description","is_active","expires_at"}
- * ```
- */
-export function sanitizedToken(t: TokenRecord): SanitizedTokenJson {
-  return { id: t.id, user_id: t.user_id, description: t.description, is_active: t.is_active, expires_at: t.expires_at };
-}
-
-function fullToken(t: TokenRecord, secret: string): FullTokenJson {
-  return { id: t.id, token: secret, user_id: t.user_id, description: t.description, is_active: t.is_active, expires_at: t.expires_at };
-}
 
 const userMissing = (status?: number) => new AppError('app.user.missing_account.const', status === undefined ? {} : { status });
 const tokenMissing = () => new AppError('app.user_access_token.get_by_user.app_error');
@@ -118,10 +99,10 @@ function decodeTokenBody(body: Record<string, unknown>, name: string): { descrip
  *
  * @example
  * ```ts
- * const { id, token } = await createToken(server, caller, 'me', { description: 'ci' });
+ * const { record, secret } = await createToken(server, caller, 'me', { description: 'ci' });
  * ```
  */
-export async function createToken(server: ServiceContext, caller: Principal, userParam: string, body: Record<string, unknown> | undefined): Promise<FullTokenJson> {
+export async function createToken(server: ServiceContext, caller: Principal, userParam: string, body: Record<string, unknown> | undefined): Promise<IssuedToken> {
   const userId = resolveUserParam(caller, userParam);
   if (server.store.get('users', userId) === undefined) throw userMissing();
   if (caller.isOAuth === true) throw permissionError(caller.userId, 'create_user_access_token', ', attempted access by oauth app');
@@ -144,7 +125,7 @@ export async function createToken(server: ServiceContext, caller: Principal, use
     hooks: [['token.created', { tokenId: record.id, userId }]],
     log: [['personal access token created', { token_id: record.id, user_id: userId, by: caller.userId }]],
   });
-  return fullToken(record, secret);
+  return { record, secret };
 }
 
 /**
@@ -155,13 +136,13 @@ export async function createToken(server: ServiceContext, caller: Principal, use
  * const token = getToken(server, caller, tokenId); // 404 app.user_access_token.get_by_user.app_error when unknown
  * ```
  */
-export function getToken(server: ServiceContext, caller: Principal, tokenId: string): SanitizedTokenJson {
+export function getToken(server: ServiceContext, caller: Principal, tokenId: string): TokenRecord {
   if (!isValidId(tokenId)) throw invalidUrlParam('token_id');
   requirePerm(caller, 'read_user_access_token');
   const token = server.store.get('tokens', tokenId);
   if (token === undefined) throw tokenMissing();
   if (!sessionHasPermissionToUserOrBot(server.store, caller, token.user_id)) throw permissionError(caller.userId, 'edit_other_users');
-  return sanitizedToken(token);
+  return token;
 }
 
 /**
@@ -172,12 +153,12 @@ export function getToken(server: ServiceContext, caller: Principal, tokenId: str
  * listUserTokens(server, caller, 'me', 0, 60);
  * ```
  */
-export function listUserTokens(server: ServiceContext, caller: Principal, userParam: string, page: number, perPage: number): SanitizedTokenJson[] {
+export function listUserTokens(server: ServiceContext, caller: Principal, userParam: string, page: number, perPage: number): TokenRecord[] {
   const userId = resolveUserParam(caller, userParam);
   requirePerm(caller, 'read_user_access_token');
   if (!sessionHasPermissionToUserOrBot(server.store, caller, userId)) throw permissionError(caller.userId, 'edit_other_users');
   const start = page * perPage;
-  return server.store.findMany('tokens', 'user_id', userId).slice(start, start + perPage).map(sanitizedToken);
+  return server.store.findMany('tokens', 'user_id', userId).slice(start, start + perPage);
 }
 
 /**
@@ -188,15 +169,15 @@ export function listUserTokens(server: ServiceContext, caller: Principal, userPa
  * listAllTokens(server, admin, 1, 100); // second page of 100
  * ```
  */
-export function listAllTokens(server: ServiceContext, caller: Principal, page: number, perPage: number): SanitizedTokenJson[] {
+export function listAllTokens(server: ServiceContext, caller: Principal, page: number, perPage: number): TokenRecord[] {
   requirePerm(caller, 'manage_system');
   const start = page * perPage;
-  const out: SanitizedTokenJson[] = [];
+  const out: TokenRecord[] = [];
   if (perPage <= 0) return out;
   let i = 0;
   for (const token of server.store.all('tokens')) {
     if (i++ < start) continue;
-    out.push(sanitizedToken(token));
+    out.push(token);
     if (out.length >= perPage) break;
   }
   return out;
@@ -210,7 +191,7 @@ export function listAllTokens(server: ServiceContext, caller: Principal, page: n
  * searchTokens(server, admin, { term: 'user-1' }); // that user's tokens
  * ```
  */
-export function searchTokens(server: ServiceContext, caller: Principal, body: Record<string, unknown> | undefined): SanitizedTokenJson[] {
+export function searchTokens(server: ServiceContext, caller: Principal, body: Record<string, unknown> | undefined): TokenRecord[] {
   requirePerm(caller, 'manage_system');
   if (body === undefined) throw invalidBodyParam('user_access_token_search');
   const term = isNil(body.term) ? '' : body.term;
@@ -224,7 +205,7 @@ export function searchTokens(server: ServiceContext, caller: Principal, body: Re
   if (user !== undefined && user.username === term) {
     for (const t of server.store.findMany('tokens', 'user_id', user.id)) found.set(t.id, t);
   }
-  return [...found.values()].sort((a, b) => a.create_at - b.create_at).map(sanitizedToken);
+  return [...found.values()].sort((a, b) => a.create_at - b.create_at);
 }
 
 /** Shared prelude of revoke/disable/enable: permission, lookup, owner check. */
@@ -290,10 +271,10 @@ export async function enableToken(server: ServiceContext, caller: Principal, tok
  *
  * @example
  * ```ts
- * const { token } = await rotateToken(server, caller, { token_id: tokenId, expires_at: Date.now() + 864e5 });
+ * const { secret } = await rotateToken(server, caller, { token_id: tokenId, expires_at: Date.now() + 864e5 });
  * ```
  */
-export async function rotateToken(server: ServiceContext, caller: Principal, body: Record<string, unknown> | undefined): Promise<FullTokenJson> {
+export async function rotateToken(server: ServiceContext, caller: Principal, body: Record<string, unknown> | undefined): Promise<IssuedToken> {
   if (body === undefined) throw invalidBodyParam('rotate_user_access_token');
   const { tokenId, expiresAt } = decodeTokenBody(body, 'rotate_user_access_token');
   if (tokenId === '') throw invalidBodyParam('token_id');
@@ -314,7 +295,7 @@ export async function rotateToken(server: ServiceContext, caller: Principal, bod
     hooks: [['token.rotated', { tokenId: token.id, userId: token.user_id }]],
     log: [['personal access token rotated', { token_id: token.id, user_id: token.user_id, by: caller.userId }]],
   });
-  return fullToken(record, secret);
+  return { record, secret };
 }
 
 /** Active tokens breaking the lifetime policy (no expiry, or beyond the cap). Scans the tokens: admin-only, like Mattermost's query. */

@@ -18,12 +18,9 @@ import type { UserRecord } from '../db/schema.js';
 import { sessionHasPermissionToChannel, sessionHasPermissionToTeam, type Caller } from './channel-permissions.js';
 import type { ServiceContext } from './context.js';
 import { isObject } from './input.js';
-import { userJson, type UserJson } from './users.js';
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
-/** `SanitizeProfile`: the profile view (no notify props, no password fields), as lists and lookups by email answer. */
-const profile = (u: UserRecord): UserJson => userJson(u, false);
 
 /**
  * `GET /users/email/{email}` (`getUserByEmail`): lower-cased, invalid → 400 `invalid_url_param`
@@ -31,7 +28,7 @@ const profile = (u: UserRecord): UserJson => userJson(u, false);
  * (403 `api.user.get_user_by_email.permissions.app_error`); unknown → 404
  * `app.user.missing_account.const`. The profile view, for the caller too (`SanitizeProfile`).
  */
-export function getUserByEmail(deps: ServiceContext, caller: Principal, email: string): UserJson {
+export function getUserByEmail(deps: ServiceContext, caller: Principal, email: string): UserRecord {
   const lower = email.toLowerCase();
   if (lower.length > 128 || !EMAIL.test(lower)) throw invalidUrlParam('email');
   if (deps.store.config.PrivacySettings?.ShowEmailAddress === false && !hasPermission(caller.roles, 'manage_system')) {
@@ -39,16 +36,16 @@ export function getUserByEmail(deps: ServiceContext, caller: Principal, email: s
   }
   const user = deps.store.findOne('users', 'email', lower);
   if (user === undefined) throw new AppError('app.user.missing_account.const');
-  return profile(user);
+  return user;
 }
 
 
 /** `POST /users/ids`: the profiles of the ids that exist (`since`: only those updated after it). */
-export function getUsersByIds(deps: ServiceContext, ids: readonly string[], since: number): UserJson[] {
-  const out: UserJson[] = [];
+export function getUsersByIds(deps: ServiceContext, ids: readonly string[], since: number): UserRecord[] {
+  const out: UserRecord[] = [];
   for (const id of ids) {
     const user = deps.store.get('users', id);
-    if (user !== undefined && user.update_at > since) out.push(profile(user));
+    if (user !== undefined && user.update_at > since) out.push(user);
   }
   return out;
 }
@@ -60,11 +57,11 @@ export function parseUsernames(body: unknown): string[] {
 }
 
 /** `POST /users/usernames`: the profiles of the usernames that exist. */
-export function getUsersByUsernames(deps: ServiceContext, usernames: readonly string[]): UserJson[] {
-  const out: UserJson[] = [];
+export function getUsersByUsernames(deps: ServiceContext, usernames: readonly string[]): UserRecord[] {
+  const out: UserRecord[] = [];
   for (const name of usernames) {
     const user = deps.store.findOne('users', 'username', name);
-    if (user !== undefined) out.push(profile(user));
+    if (user !== undefined) out.push(user);
   }
   return out;
 }
@@ -103,7 +100,7 @@ const SORTS = new Set(['', 'last_activity_at', 'create_at', 'status', 'display_n
  * `not_in_channel` → `read_channel`, `not_in_team` / `in_team` → `view_team`, `in_channel` →
  * `read_channel` (403). Ordered by username (`last_activity_at`, `create_at`: newest first).
  */
-export function listUsers(deps: ServiceContext, caller: Caller, options: UserListOptions): UserJson[] {
+export function listUsers(deps: ServiceContext, caller: Caller, options: UserListOptions): UserRecord[] {
   const { store } = deps;
   const sort = options.sort ?? '';
   const { inTeam, notInTeam, inChannel, notInChannel, withoutTeam = false } = options;
@@ -133,7 +130,7 @@ export function listUsers(deps: ServiceContext, caller: Caller, options: UserLis
     : sort === 'create_at' ? (a, b) => b.create_at - a.create_at
       : byUsername);
   const start = options.page * options.perPage;
-  return users.slice(start, start + options.perPage).map(profile);
+  return users.slice(start, start + options.perPage);
 }
 
 const byUsername = (a: UserRecord, b: UserRecord): number => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0);
@@ -207,7 +204,7 @@ export function parseUserSearch(body: unknown): UserSearchInput {
  * matches (emails too unless `PrivacySettings.ShowEmailAddress` is off for a non-admin), by
  * username, inactive users only with `allow_inactive`.
  */
-export function searchUsers(deps: ServiceContext, caller: Caller, input: UserSearchInput): UserJson[] {
+export function searchUsers(deps: ServiceContext, caller: Caller, input: UserSearchInput): UserRecord[] {
   const { store } = deps;
   const limit = input.limit === 0 ? SEARCH_DEFAULT_LIMIT : input.limit;
   if (input.term === '') throw invalidBodyParam('term');
@@ -224,14 +221,13 @@ export function searchUsers(deps: ServiceContext, caller: Caller, input: UserSea
   return filterUsers(deps, scope)
     .filter((u) => (input.allow_inactive || u.delete_at === 0) && matches(u, input.term, withEmail))
     .sort(byUsername)
-    .slice(0, limit)
-    .map(profile);
+    .slice(0, limit);
 }
 
-/** `model.UserAutocomplete`: `out_of_channel` only when asked for a channel. */
-export interface UserAutocompleteJson {
-  users: UserJson[];
-  out_of_channel?: UserJson[];
+/** `model.UserAutocomplete`'s users: `out_of_channel` only when asked for a channel. */
+export interface UserAutocomplete {
+  users: UserRecord[];
+  out_of_channel?: UserRecord[];
 }
 
 /**
@@ -241,15 +237,14 @@ export interface UserAutocompleteJson {
  * with a team only: its matching members; else every matching user. Never on emails; active
  * users only, by username.
  */
-export function autocompleteUsers(deps: ServiceContext, caller: Caller, options: { name: string; inTeam?: string; inChannel?: string; limit: number }): UserAutocompleteJson {
+export function autocompleteUsers(deps: ServiceContext, caller: Caller, options: { name: string; inTeam?: string; inChannel?: string; limit: number }): UserAutocomplete {
   const { store } = deps;
   if (options.inChannel !== undefined && !sessionHasPermissionToChannel(store, caller, options.inChannel, 'read_channel')) throw permissionError(caller.userId, 'read_channel');
   if (options.inTeam !== undefined && !sessionHasPermissionToTeam(store, caller, options.inTeam, 'view_team')) throw permissionError(caller.userId, 'view_team');
-  const pick = (users: UserRecord[]): UserJson[] => users
+  const pick = (users: UserRecord[]): UserRecord[] => users
     .filter((u) => u.delete_at === 0 && matches(u, options.name, false))
     .sort(byUsername)
-    .slice(0, options.limit)
-    .map(profile);
+    .slice(0, options.limit);
   if (options.inChannel !== undefined) {
     if (options.inTeam === undefined) throw new AppError('api.user.autocomplete_users.missing_team_id.app_error', { detailed: `channelId=${options.inChannel}` });
     return { users: pick(filterUsers(deps, { inChannel: options.inChannel })), out_of_channel: pick(filterUsers(deps, { inTeam: options.inTeam, notInChannel: options.inChannel })) };

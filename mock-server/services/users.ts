@@ -18,7 +18,7 @@ import {
 } from '../errors.js';
 import { rolesOf, ROLE_PERMISSIONS } from '../../middleware/permissions/permissions.js';
 import type { Principal } from '../../middleware/types.js';
-import { PRIMARY_KEY, type MockConfig, type Mutation, type UserRecord } from '../db/schema.js';
+import { PRIMARY_KEY, type Mutation, type UserRecord } from '../db/schema.js';
 import { channelMemberKey, teamMemberKey } from '../db/keys.js';
 import { UniqueViolationError } from '../db/errors.js';
 import type { ServiceContext, WebSocketEvent } from './context.js';
@@ -28,129 +28,9 @@ import { can, sessionHasPermissionToUser, isSystemAdminRoles, requirePerm } from
 import { commitThenEmit, type HookEvent, type LogLine } from './commit.js';
 import { requireId } from './input.js';
 import {
-  newUserEvent, userActivationStatusChangeEvent, userRoleUpdatedEvent, userUpdatedEvents, type UserCopies,
+  newUserEvent, userActivationStatusChangeEvent, userRoleUpdatedEvent, userUpdatedEvents,
 } from '../websocket/events.js';
-import { memoView, viewCache } from './views.js';
-
-/** Mattermost's User JSON (omitempty fields left out when empty). */
-export type UserJson = Record<string, unknown> & { id: string; username: string; roles: string };
-
-/**
- * User JSON. `full` (self, or a caller with `manage_system`): `Sanitize` — no password or MFA
- * secret, `auth_data: ""`. Otherwise the profile view (`SanitizeProfile`): also no notify props,
- * `email_verified`, `last_password_update`, `failed_attempts`.
- *
- * @example
- * ```ts
- * sendJson(ctx, userJson(user)); // no password fields, auth_data ''
- * ```
- */
-export function userJson(u: UserRecord, full = true): UserJson {
-  // Made once per (frozen) record and view: re-serializing the same user was 10 % of GET /users/me.
-  return full ? memoView(FULL_VIEWS, u, buildFull) : memoView(PROFILE_VIEWS, u, buildProfile);
-}
-
-const FULL_VIEWS = viewCache<UserRecord, UserJson>();
-const PROFILE_VIEWS = viewCache<UserRecord, UserJson>();
-const buildFull = (u: UserRecord) => buildUserJson(u, true);
-const buildProfile = (u: UserRecord) => buildUserJson(u, false);
-
-function buildUserJson(u: UserRecord, full: boolean): UserJson {
-  const out: UserJson = {
-    id: u.id,
-    create_at: u.create_at,
-    update_at: u.update_at,
-    delete_at: u.delete_at,
-    username: u.username,
-    auth_data: '',
-    auth_service: u.auth_service,
-    email: u.email,
-    nickname: u.nickname,
-    first_name: u.first_name,
-    last_name: u.last_name,
-    position: u.position,
-    roles: u.roles,
-    locale: u.locale,
-    timezone: { ...u.timezone },
-    disable_welcome_email: false,
-  };
-  if (Object.keys(u.props).length > 0) out.props = { ...u.props };
-  if (full) {
-    if (u.email_verified) out.email_verified = true;
-    out.notify_props = { ...u.notify_props };
-    if (u.last_password_update) out.last_password_update = u.last_password_update;
-    if (u.failed_attempts) out.failed_attempts = u.failed_attempts;
-  }
-  if (u.last_picture_update) out.last_picture_update = u.last_picture_update;
-  if (u.mfa_active) out.mfa_active = true;
-  if (u.last_activity_at) out.last_activity_at = u.last_activity_at;
-  if (u.is_bot) {
-    out.is_bot = true;
-    if (u.bot_description) out.bot_description = u.bot_description;
-  }
-  return out;
-}
-
-/**
- * Which view the caller gets of `target`.
- *
- * @example
- * ```ts
- * const view = userJsonFor(caller, other); // profile view unless self or manage_system
- * ```
- */
-export function userJsonFor(caller: Principal, u: UserRecord): UserJson {
-  return userJson(u, caller.userId === u.id || can(caller, 'manage_system'));
-}
-
-/** `Config.GetSanitizeOptions` (+ `asAdmin`, `App.GetSanitizeOptions`). */
-export interface SanitizeOptions {
-  readonly email: boolean;
-  readonly fullname: boolean;
-  readonly authservice: boolean;
-}
-
-/**
- * `App.GetSanitizeOptions`: admins always see email, full name and auth service; others as
- * `PrivacySettings.ShowEmailAddress` / `ShowFullName` say (both true by default, as in Mattermost).
- *
- * @example
- * ```ts
- * sanitizeOptions(store.config, false); // { email: true, fullname: true, authservice: false }
- * ```
- */
-export function sanitizeOptions(config: MockConfig, asAdmin: boolean): SanitizeOptions {
-  if (asAdmin) return { email: true, fullname: true, authservice: true };
-  const privacy = config.PrivacySettings as Record<string, unknown> | undefined;
-  return { email: privacy?.ShowEmailAddress !== false, fullname: privacy?.ShowFullName !== false, authservice: false };
-}
-
-/**
- * `User.SanitizeProfile`: the profile view (`ClearNonProfileFields`: no notify props,
- * `email_verified`, `last_password_update`, `failed_attempts`), then `Sanitize(options)`: email,
- * first/last name and auth service blanked unless the options allow them.
- *
- * @example
- * ```ts
- * sanitizeProfile(user, sanitizeOptions(store.config, false)).auth_service; // ''
- * ```
- */
-export function sanitizeProfile(u: UserRecord, options: SanitizeOptions): UserJson {
-  // A copy: the profile view of a stored record is shared and frozen.
-  const out = { ...userJson(u, false) };
-  if (!options.email) out.email = '';
-  if (!options.fullname) {
-    out.first_name = '';
-    out.last_name = '';
-  }
-  if (!options.authservice) out.auth_service = '';
-  return out;
-}
-
-/** The three copies `sendUpdatedUserEvent` publishes: admin, sanitized, the user's own. */
-export function userCopies(config: MockConfig, u: UserRecord): UserCopies {
-  return { admin: sanitizeProfile(u, sanitizeOptions(config, true)), sanitized: sanitizeProfile(u, sanitizeOptions(config, false)), self: userJson(u, true) };
-}
+import { userCopies } from './views.js';
 
 /** `App.sendUpdatedUserEvent`'s events: `user_updated` to admins, everyone else, and the user. */
 function updatedUserEvents(server: ServiceContext, u: UserRecord): WebSocketEvent[] {
@@ -172,11 +52,11 @@ function userIdParam(caller: Principal | undefined, param: string): string {
  * const me = getUser(server, caller, 'me');
  * ```
  */
-export function getUser(server: ServiceContext, caller: Principal, param: string): UserJson {
+export function getUser(server: ServiceContext, caller: Principal, param: string): UserRecord {
   const id = userIdParam(caller, param);
   const user = server.store.get('users', id);
   if (user === undefined) throw missing();
-  return userJsonFor(caller, user);
+  return user;
 }
 
 const USERNAME = /^[a-z][a-z0-9.\-_]{2,21}$/;
@@ -190,11 +70,11 @@ const EMAIL = /^[^\s@]+@[^\s@]+$/;
  * const admin = getUserByUsername(server, caller, 'sysadmin');
  * ```
  */
-export function getUserByUsername(server: ServiceContext, caller: Principal, username: string): UserJson {
+export function getUserByUsername(server: ServiceContext, caller: Principal, username: string): UserRecord {
   if (!USERNAME.test(username)) throw invalidUrlParam('username');
   const user = server.store.findOne('users', 'username', username.toLowerCase());
   if (user === undefined) throw new AppError('app.user.get_by_username.app_error');
-  return userJsonFor(caller, user);
+  return user;
 }
 
 /** A Go `map[string]string` (`StringMap`): a JSON object of strings. */
@@ -232,7 +112,7 @@ function mapUnique(err: unknown): never {
  * const user = await createUser(server, undefined, { username: 'alice', email: 'a@example.com', password: 'Alice-pass1' });
  * ```
  */
-export async function createUser(server: ServiceContext, caller: Principal | undefined, body: Record<string, unknown> | undefined): Promise<UserJson> {
+export async function createUser(server: ServiceContext, caller: Principal | undefined, body: Record<string, unknown> | undefined): Promise<UserRecord> {
   const { username, email, password, roles, props, ...fields } = decodeBody(USER_INPUT, body, 'user');
   const isAdmin = caller !== undefined && can(caller, 'manage_system');
   if (!isAdmin && !server.store.config.TeamSettings.EnableUserCreation) {
@@ -259,7 +139,7 @@ export async function createUser(server: ServiceContext, caller: Principal | und
     ws: [newUserEvent(record.id)],
     log: [['user created', { user_id: record.id, username: record.username, by: caller?.userId ?? '' }]],
   }).catch(mapUnique);
-  return caller === undefined ? userJson(record, true) : userJsonFor(caller, record);
+  return record;
 }
 
 /**
@@ -270,7 +150,7 @@ export async function createUser(server: ServiceContext, caller: Principal | und
  * await patchUser(server, caller, 'me', { nickname: 'al' });
  * ```
  */
-export async function patchUser(server: ServiceContext, caller: Principal, param: string, body: Record<string, unknown> | undefined): Promise<UserJson> {
+export async function patchUser(server: ServiceContext, caller: Principal, param: string, body: Record<string, unknown> | undefined): Promise<UserRecord> {
   const id = userIdParam(caller, param);
   const patch = decodeBody(USER_PATCH, body, 'user');
   if (!sessionHasPermissionToUser(server.store, caller, id)) throw permissionError(caller.userId, 'edit_other_users');
@@ -285,7 +165,7 @@ export async function patchUser(server: ServiceContext, caller: Principal, param
   if (!USERNAME.test(next.username)) throw new AppError('model.user.is_valid.username.app_error');
   if (next.email.length > 128 || !EMAIL.test(next.email)) throw new AppError('model.user.is_valid.email.app_error');
   await commitThenEmit(server, [{ op: 'put', collection: 'users', record: next }], { ws: () => updatedUserEvents(server, next) }).catch(mapUnique);
-  return userJsonFor(caller, next);
+  return next;
 }
 
 /**

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { memoView, viewCache, viewJson } from '../../../mock-server/services/views.js';
-import { userJson } from '../../../mock-server/services/users.js';
+import { memoView, userJson, viewCache, viewJson } from '../../../mock-server/services/views.js';
 import { newUserRecord } from '../../../mock-server/services/user-record.js';
 
 describe('views of frozen records', () => {
