@@ -12,6 +12,7 @@
  * await viewChannel(server, caller, caller.userId, parseChannelView({ channel_id: channelId }));
  * ```
  */
+import * as v from 'valibot';
 import { decodeBody, goString, goStruct } from '../schemas/json.js';
 import { AppError, invalidBodyParam, invalidUrlParam, permissionError } from '../errors.js';
 import { isValidId } from '../../middleware/util/ids.js';
@@ -37,14 +38,18 @@ export function channelMembersPage(deps: ServiceContext, caller: Caller, channel
 
 /** Decode a JSON array of strings like `ArrayFromJSON` (anything else decodes as empty): empty → 400 naming `name`. */
 export function parseStringArray(body: unknown, name: string): string[] {
-  if (!Array.isArray(body) || body.length === 0 || !body.every((v): v is string => typeof v === 'string')) throw invalidBodyParam(name);
-  return [...new Set(body)];
+  return [...new Set(decodeBody(STRING_ARRAY, body, name))];
 }
+
+/** A non-empty JSON array of strings. */
+const STRING_ARRAY = v.pipe(v.array(v.string()), v.minLength(1));
+
+/** A non-empty JSON array of valid ids. */
+const ID_ARRAY = v.pipe(v.array(v.pipe(v.string(), v.check((id: string) => isValidId(id)))), v.minLength(1));
 
 /** Decode an array of user ids like `ArrayFromJSON`: empty, not an array of strings, or an invalid id → 400 naming `name`. */
 export function parseUserIds(body: unknown, name = 'user_ids'): string[] {
-  if (!Array.isArray(body) || body.length === 0 || !body.every((v): v is string => typeof v === 'string' && isValidId(v))) throw invalidBodyParam(name);
-  return [...new Set(body)];
+  return [...new Set(decodeBody(ID_ARRAY, body, name))];
 }
 
 /** `POST /channels/{id}/members/ids`: `read_channel` (403); the memberships of those users that exist. */

@@ -22,6 +22,7 @@ import type { ServiceContext } from './context.js';
 import { can, sessionHasPermissionToUserOrBot, isSystemAdminRoles, requirePerm } from './access.js';
 import { commitThenEmit, type HookEvent, type LogLine } from './commit.js';
 import { requireId } from './input.js';
+import { decodeBody, goBool, goInt, goString, goStruct } from '../schemas/json.js';
 
 /** A token just made or rotated, with its secret: the one time the secret leaves the service. */
 export interface IssuedToken {
@@ -70,29 +71,23 @@ function sessionDeletes(server: ServiceContext, tokenId: string): Mutation[] {
   return server.store.findMany('sessions', 'token_id', tokenId).map((s) => ({ op: 'delete', collection: 'sessions', key: s.id }));
 }
 
-function isInteger(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value);
-}
-
-const isNil = (value: unknown): value is null | undefined => value === undefined || value === null;
-
 /**
  * Go's typed decode of a token body: known fields must have their JSON types (a JSON `null`
  * leaves the zero value, as Go does), unknown fields are ignored. 400 `invalid_body_param` naming
  * `name` otherwise.
  */
 function decodeTokenBody(body: Record<string, unknown>, name: string): { description: string; tokenId: string; expiresAt: number } {
-  for (const key of ['id', 'token', 'token_id', 'user_id', 'description']) {
-    if (!isNil(body[key]) && typeof body[key] !== 'string') throw invalidBodyParam(name);
-  }
-  if (!isNil(body.is_active) && typeof body.is_active !== 'boolean') throw invalidBodyParam(name);
-  if (!isNil(body.expires_at) && !isInteger(body.expires_at)) throw invalidBodyParam(name);
-  return {
-    description: (body.description as string | null | undefined) ?? '',
-    tokenId: (body.token_id as string | null | undefined) ?? '',
-    expiresAt: (body.expires_at as number | null | undefined) ?? 0,
-  };
+  const decoded = decodeBody(TOKEN_BODY, body, name);
+  return { description: decoded.description, tokenId: decoded.token_id, expiresAt: decoded.expires_at };
 }
+
+/** `model.UserAccessToken` as `json.Decode` reads it: every field typed, `null` its zero value. */
+const TOKEN_BODY = goStruct({
+  id: goString, token: goString, token_id: goString, user_id: goString, description: goString, is_active: goBool, expires_at: goInt,
+});
+
+/** `model.UserAccessTokenSearch`. */
+const TOKEN_SEARCH_BODY = goStruct({ term: goString });
 
 /**
  * POST /users/{user_id}/tokens. `body` is the decoded JSON (undefined when it is not an object).
@@ -194,8 +189,7 @@ export function listAllTokens(server: ServiceContext, caller: Principal, page: n
 export function searchTokens(server: ServiceContext, caller: Principal, body: Record<string, unknown> | undefined): TokenRecord[] {
   requirePerm(caller, 'manage_system');
   if (body === undefined) throw invalidBodyParam('user_access_token_search');
-  const term = isNil(body.term) ? '' : body.term;
-  if (typeof term !== 'string') throw invalidBodyParam('user_access_token_search');
+  const { term } = decodeBody(TOKEN_SEARCH_BODY, body, 'user_access_token_search');
   if (term === '') throw invalidBodyParam('term');
   const found = new Map<string, TokenRecord>();
   const byId = server.store.get('tokens', term);
