@@ -23,24 +23,17 @@ export interface ReactionJson {
   channel_id: string;
 }
 
-/** `model.FileInfo` JSON (no `path` fields: Mattermost clears them for clients). */
-export interface FileInfoJson {
-  id: string;
+/**
+ * `model.FileInfo` JSON (no `path` fields: Mattermost clears them for clients): the record, with the
+ * uploader as `user_id`, plus the fields the mock does not model (no previews, no remote clusters).
+ */
+export type FileInfoJson = Omit<FileInfoRecord, 'creator_id'> & {
   user_id: string;
-  post_id: string;
-  channel_id: string;
-  create_at: number;
-  update_at: number;
-  delete_at: number;
-  name: string;
-  extension: string;
-  size: number;
-  mime_type: string;
   has_preview_image: boolean;
   mini_preview: null;
   remote_id: string;
   archived: boolean;
-}
+};
 
 /** `model.PostMetadata` as the mock fills it. */
 export interface PostMetadataJson {
