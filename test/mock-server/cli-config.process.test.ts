@@ -4,50 +4,19 @@
  * closed pipe, and a database folder it cannot write named with what to do.
  */
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { listening, runCli as run, type CliRun as Run } from './support/cli-process.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const CLI = fileURLToPath(new URL('../../mock-server/cli.ts', import.meta.url));
-/** tsx by URL: a child started in another working directory cannot resolve the bare name. */
-const TSX = import.meta.resolve('tsx');
-const PKG = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-
-/** The environment without any MM_MOCK_* / MM_PAT_* variable of the caller. */
-function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MM_MOCK_') && !k.startsWith('MM_PAT_')));
-  return { ...env, ...extra };
-}
-
-interface Run { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> }
-
-function run(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Run {
-  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv(env), cwd });
-  let out = '';
-  let err = '';
-  child.stdout?.setEncoding('utf8').on('data', (c: string) => { out += c; });
-  child.stderr?.setEncoding('utf8').on('data', (c: string) => { err += c; });
-  const exited = new Promise<number | null>((resolve) => { child.on('exit', (code) => resolve(code)); });
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-async function listening(r: Run): Promise<string> {
-  for (let i = 0; i < 600; i++) {
-    const match = /listening on (http:\/\/[^\s]+)\n/.exec(r.stdout());
-    if (match?.[1] !== undefined) return match[1];
-    if (r.child.exitCode !== null) throw new Error(`CLI exited early: ${r.stderr()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`no listening line: ${r.stdout()} ${r.stderr()}`);
-}
 
 async function stop(r: Run): Promise<number | null> {
   r.child.kill('SIGTERM');
   return r.exited;
 }
+
+const PKG = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 describe('mock server CLI: configuration by flag and environment', function cliConfig() {
   this.timeout(60_000);

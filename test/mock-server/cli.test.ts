@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { listening, runCli as run } from './support/cli-process.js';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -7,33 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const CLI = fileURLToPath(new URL('../../mock-server/cli.ts', import.meta.url));
-
-interface Run { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> }
-
-function run(args: string[], env: NodeJS.ProcessEnv = {}): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MM_PAT_WEBHOOK_SECRET: '', MM_MOCK_WEBHOOK_SECRET: '', ...env },
-  });
-  let out = '';
-  let err = '';
-  child.stdout?.setEncoding('utf8').on('data', (c: string) => { out += c; });
-  child.stderr?.setEncoding('utf8').on('data', (c: string) => { err += c; });
-  const exited = new Promise<number | null>((resolve) => { child.on('exit', (code) => resolve(code)); });
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-async function listening(r: Run): Promise<string> {
-  for (let i = 0; i < 600; i++) {
-    const match = /listening on (http:\/\/[^\s]+)\n/.exec(r.stdout());
-    if (match?.[1] !== undefined) return match[1];
-    if (r.child.exitCode !== null) throw new Error(`CLI exited early: ${r.stderr()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`no listening line: ${r.stdout()} ${r.stderr()}`);
-}
 
 describe('mock server: CLI', function cliSuite() {
   this.timeout(60_000);
