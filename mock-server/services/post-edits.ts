@@ -23,7 +23,7 @@ import { commitThenEmit } from './commit.js';
 import type { ServiceContext } from './context.js';
 import { blobsFor } from './file-blobs.js';
 import { runes } from './input.js';
-import { getPost, POST_MESSAGE_MAX_RUNES, postJson, threadStatsOf, type PostJson, type PostListJson } from './posts.js';
+import { getPost, newestFirst, POST_MESSAGE_MAX_RUNES, postJson, threadStatsOf, type PostJson, type PostListJson } from './posts.js';
 
 /** The fields of a post an edit may change (`model.PostPatch`; `PUT /posts/{id}` sends a whole post). */
 export interface PostPatchInput {
@@ -168,8 +168,7 @@ export function getPostThread(deps: ServiceContext, caller: Caller, postId: stri
   const rootId = post.root_id === '' ? post.id : post.root_id;
   const root = store.get('posts', rootId);
   const replies = store.findMany('posts', 'root_id', rootId).filter((p) => p.delete_at === 0);
-  const thread = [...(root !== undefined && root.delete_at === 0 ? [root] : []), ...replies];
-  thread.sort((a, b) => b.create_at - a.create_at);
+  const thread = newestFirst([...(root !== undefined && root.delete_at === 0 ? [root] : []), ...replies]);
   const stats = threadStatsOf(replies);
   const posts: Record<string, PostJson> = {};
   for (const p of thread) posts[p.id] = postJson(store, p, stats);

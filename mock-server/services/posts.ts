@@ -259,8 +259,14 @@ export function getPost(deps: PostDeps, caller: Caller, postId: string, includeD
   return post;
 }
 
-/** Newest first; posts created in the same millisecond keep their reverse insertion order (stable sort). */
-const byNewest = (a: PostRecord, b: PostRecord): number => b.create_at - a.create_at;
+/**
+ * Newest first (`PostList.SortByCreateAt`), given posts in insertion order. Posts created in the
+ * same millisecond come out in reverse insertion order (a stable sort of the reversed list), so a
+ * reply written right after its root still sorts above it.
+ */
+export function newestFirst(posts: readonly PostRecord[]): PostRecord[] {
+  return [...posts].reverse().sort((a, b) => b.create_at - a.create_at);
+}
 
 /**
  * `GET /channels/{id}/posts`: `include_deleted` needs `manage_system` (403 naming
@@ -276,7 +282,7 @@ export function channelPosts(deps: PostDeps, caller: Caller, channelId: string, 
   const channel = findChannel(store, channelId);
   if (contentReadDenied(store, caller, channel) !== undefined) throw permissionError(caller.userId, 'read_channel_content');
   const { page, perPage, since, before, after } = options;
-  const all = store.findMany('posts', 'channel_id', channel.id).reverse().sort(byNewest);
+  const all = newestFirst(store.findMany('posts', 'channel_id', channel.id));
   const visible = includeDeleted ? all : all.filter((p) => p.delete_at === 0);
   let selected: PostRecord[];
   if (since !== undefined && since > 0) {

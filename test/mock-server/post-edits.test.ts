@@ -26,6 +26,22 @@ describe('mock server: post calls bots make (Client4 over HTTP)', () => {
     await expectForbidden(t.user.getPostThread(secret.id), 'read_channel_content');
   });
 
+  it('getPostThread and getPosts: posts written in the same millisecond stay newest first (reverse insertion order)', async () => {
+    const frozenAt = Date.now();
+    const frozen = await startClientMock({ now: () => frozenAt });
+    try {
+      const root = await frozen.user.createPost({ channel_id: frozen.offTopicId, message: 'root' } as never);
+      const replies = [];
+      for (const message of ['a', 'b', 'c']) replies.push(await frozen.user.createPost({ channel_id: frozen.offTopicId, message, root_id: root.id } as never));
+      expect([root, ...replies].map((p) => p.create_at)).to.deep.equal([frozenAt, frozenAt, frozenAt, frozenAt]);
+      const newest = [...replies].reverse().map((p) => p.id);
+      expect((await frozen.user.getPostThread(replies[1].id)).order).to.deep.equal([...newest, root.id]);
+      expect((await frozen.user.getPosts(frozen.offTopicId)).order.slice(0, 4)).to.deep.equal([...newest, root.id]);
+    } finally {
+      await frozen.close();
+    }
+  });
+
   it('updatePost: new message, edit_at set, post_edited to the channel; the id must match; 403 for others; 400 for an over-long message', async () => {
     const p = await post('typo');
     t.events.length = 0;

@@ -41,13 +41,14 @@ export interface ClientMock {
 }
 
 /** Start the mock (extra users user-2…user-4 in team ad-1) and log in three clients. */
-export async function startClientMock(): Promise<ClientMock> {
+export async function startClientMock(options: { now?: () => number } = {}): Promise<ClientMock> {
   const seed = defaultSeed();
   const extra = ['user-2', 'user-3', 'user-4'].map((username, i) => ({ username, password: `SampleUs@r-${i + 2}`, first_name: ['Ada', 'Bo', 'Cy'][i], last_name: 'Extra' }));
   const team = seed.teams?.[0];
   const mock = await createMockApp({
     inMemory: true,
     developerMode: true,
+    ...options,
     seed: {
       ...seed,
       users: [...(seed.users ?? []), ...extra],
