@@ -33,6 +33,7 @@ import { rootRouteModules, routeModules } from './routes/index.js';
 import { outgoingWebhookTrigger } from './services/outgoing-webhooks.js';
 import { observePosts } from './services/post-observers.js';
 import { buildSeed, defaultSeed, loadSeedFile, type SeedInput } from './seed.js';
+import { FAST_SCRYPT_N, SCRYPT_N } from './passwords.js';
 import { seededInfo, type SeededInfo } from './seeded-info.js';
 import { storeOutboxStorage } from './outbox/store-outbox.js';
 import { clientConfig, MOCK_VERSION } from './services/config.js';
@@ -68,6 +69,12 @@ export interface MockServerOptions {
   seed?: SeedInput | string;
   /** Discard the existing database and start from the seed. Default false. */
   reset?: boolean;
+  /**
+   * Hash the seed's passwords at a test suite's cost (scrypt N = 2^10 instead of 2^14), so each
+   * login of a seeded user costs about 3 ms of CPU instead of 50. Users created through the API
+   * keep the full cost. Default false; `mattermost-pat/testing` turns it on.
+   */
+  fastSeedPasswords?: boolean;
   /** URLs receiving every token/user/config event as a signed JWT (the middleware's event sender). */
   webhooks?: readonly string[];
   /** HS256 secret (≥ 32 bytes) for the webhooks. Without it events are signed with Ed25519 keys. */
@@ -199,12 +206,13 @@ export async function createMockApp(options: MockServerOptions = {}): Promise<Mo
   const {
     inMemory = options.dbFile === undefined, dbFile = DEFAULT_DB, seed = defaultSeed(), reset = false, webhooks = [], webhookSecret,
     logToConsole = false, developerMode = false, bodyLimit, webhookWaitMs = 0, console: withConsole = true, storeOptions = {},
+    fastSeedPasswords = false,
   } = options;
   // One clock for everything, so a test control's jump is seen by every expiry check at once.
   const clock = createMockClock(options.now ?? Date.now);
   const now = clock.now;
   const seedInput = typeof seed === 'string' ? await loadSeedFile(seed) : seed;
-  const built = await buildSeed(seedInput, now());
+  const built = await buildSeed(seedInput, now(), fastSeedPasswords ? FAST_SCRYPT_N : SCRYPT_N);
   const fresh = inMemory || reset || !existsSync(dbFile);
   const store = await openStore({ ...storeOptions, file: dbFile, inMemory, reset, initialData: () => structuredClone(built.data) })
     .catch((err: unknown) => { throw explainStoreOpenError(err, dbFile); });

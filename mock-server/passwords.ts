@@ -1,7 +1,10 @@
 /**
  * Password hashing for the mock server: scrypt (a deliberately slow, memory-hard hash) with a
- * random 16-byte salt, stored as `scrypt$<salt b64>$<hash b64>`. Verification recomputes the hash
- * and compares it in constant time. Clear-text passwords are never stored or logged.
+ * random 16-byte salt, stored as `scrypt$<salt b64>$<hash b64>` at the default cost, or
+ * `scrypt$<N>$<salt b64>$<hash b64>` at another ({@link FAST_SCRYPT_N}, for test suites'
+ * seeds). Verification reads the cost from the stored hash, recomputes it and compares in constant
+ * time, so a database written at either cost opens under any options. Clear-text passwords are
+ * never stored or logged.
  *
  * @example
  * ```ts
@@ -12,8 +15,18 @@
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
-/** scrypt cost parameters (N = 2^14, r = 8, p = 1: ~16 MiB and tens of ms per hash). */
-const PARAMS: ScryptOptions = { N: 16384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
+/** The default scrypt cost (N = 2^14, r = 8, p = 1: ~16 MiB and tens of ms per hash). */
+export const SCRYPT_N = 16384;
+/**
+ * The cost of seeded passwords with `fastSeedPasswords` (N = 2^10: 16x cheaper). A test suite
+ * logs in a seeded user before most tests; at the default cost those logins were a third of the
+ * mock's own unit tests' CPU time.
+ */
+export const FAST_SCRYPT_N = 1024;
+/** Costs a stored hash may name: powers of two from 2^10 to 2^17 (maxmem 128 MiB). */
+const MIN_N = 1024;
+const MAX_N = 131072;
+const R = 8;
 const KEY_LENGTH = 32;
 const SALT_LENGTH = 16;
 
@@ -85,11 +98,12 @@ export function resetHashingStats(): void {
   completed = 0;
 }
 
-async function derive(password: string, salt: Buffer): Promise<Buffer> {
+async function derive(password: string, salt: Buffer, N: number): Promise<Buffer> {
+  const params: ScryptOptions = { N, r: R, p: 1, maxmem: 2 * 128 * N * R };
   await acquire();
   try {
     return await new Promise<Buffer>((resolve, reject) => {
-      scrypt(password.normalize('NFC'), salt, KEY_LENGTH, PARAMS, (err, key) => (err ? reject(err) : resolve(key)));
+      scrypt(password.normalize('NFC'), salt, KEY_LENGTH, params, (err, key) => (err ? reject(err) : resolve(key)));
     });
   } finally {
     releaseSlot();
@@ -97,17 +111,34 @@ async function derive(password: string, salt: Buffer): Promise<Buffer> {
 }
 
 /**
- * Hash a password with a fresh random salt.
+ * Hash a password with a fresh random salt, at cost `N` (default {@link SCRYPT_N}).
  *
  * @example
  * ```ts
  * const stored = await hashPassword('S3cret-pass'); // 'scrypt$…$…'
+ * await hashPassword('S3cret-pass', FAST_SCRYPT_N); // 'scrypt$1024$…$…'
  * ```
  */
-export async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string, N = SCRYPT_N): Promise<string> {
+  if (!validCost(N)) throw new RangeError(`scrypt cost must be a power of two from ${MIN_N} to ${MAX_N}, not ${N}`);
   const salt = randomBytes(SALT_LENGTH);
-  const key = await derive(password, salt);
-  return `scrypt$${salt.toString('base64')}$${key.toString('base64')}`;
+  const key = await derive(password, salt, N);
+  const cost = N === SCRYPT_N ? '' : `${N}$`;
+  return `scrypt$${cost}${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+function validCost(N: number): boolean {
+  return Number.isInteger(N) && N >= MIN_N && N <= MAX_N && (N & (N - 1)) === 0;
+}
+
+/** The cost, salt and key of a stored hash, or undefined for one this module did not write. */
+function parseStored(stored: string): { N: number; salt: Buffer; key: Buffer } | undefined {
+  const [scheme, ...rest] = stored.split('$');
+  if (scheme !== 'scrypt' || (rest.length !== 2 && rest.length !== 3)) return undefined;
+  const cost = rest.length === 2 ? String(SCRYPT_N) : rest[0] ?? '';
+  const N = /^[0-9]{4,6}$/.test(cost) ? Number(cost) : NaN;
+  if (!validCost(N)) return undefined;
+  return { N, salt: Buffer.from(rest.at(-2) ?? '', 'base64'), key: Buffer.from(rest.at(-1) ?? '', 'base64') };
 }
 
 /** A hash of a random password: verifying against it costs the same time as a real one and always fails. */
@@ -124,13 +155,11 @@ const DUMMY = hashPassword(randomBytes(18).toString('base64'));
  * ```
  */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const parts = stored.split('$');
-  if (parts.length !== 3 || parts[0] !== 'scrypt') {
+  const parsed = parseStored(stored);
+  if (parsed === undefined) {
     await verifyPassword(password, await DUMMY);
     return false;
   }
-  const salt = Buffer.from(parts[1] ?? '', 'base64');
-  const expected = Buffer.from(parts[2] ?? '', 'base64');
-  const actual = await derive(password, salt);
-  return expected.length === actual.length && timingSafeEqual(expected, actual) && stored !== '';
+  const actual = await derive(password, parsed.salt, parsed.N);
+  return parsed.key.length === actual.length && timingSafeEqual(parsed.key, actual);
 }

@@ -17,7 +17,7 @@ import { newId } from '../middleware/util/ids.js';
 import type {
   BotRecord, ChannelMemberRecord, ChannelRecord, MockData, TeamMemberRecord, TeamRecord, UserRecord,
 } from './db/schema.js';
-import { hashPassword } from './passwords.js';
+import { hashPassword, SCRYPT_N } from './passwords.js';
 import { configFrom } from './services/config.js';
 import { newUserRecord } from './services/user-record.js';
 import { SeedSchema, type SeedChannel, type SeedInput, type SeedTeam } from './schemas/seed.js';
@@ -157,11 +157,11 @@ export async function loadSeedFile(file: string): Promise<SeedInput> {
 /** Hashes of seeded passwords, memoised per process (the default seed is rebuilt by every test server). */
 const hashCache = new Map<string, Promise<string>>();
 
-function seedHash(username: string, password: string): Promise<string> {
-  const key = `${username}\u0000${password}`;
+function seedHash(username: string, password: string, N: number): Promise<string> {
+  const key = `${N}\u0000${username}\u0000${password}`;
   let hash = hashCache.get(key);
   if (hash === undefined) {
-    hash = hashPassword(password);
+    hash = hashPassword(password, N);
     hashCache.set(key, hash);
   }
   return hash;
@@ -171,7 +171,8 @@ function seedHash(username: string, password: string): Promise<string> {
 const CHANNEL_NOTIFY = { desktop: 'default', email: 'default', mark_unread: 'all', push: 'default', ignore_channel_mentions: 'default' };
 
 /**
- * Turn a (validated) seed into the database's initial data, hashing passwords.
+ * Turn a (validated) seed into the database's initial data, hashing passwords at scrypt cost
+ * `passwordCost` (N).
  *
  * @example
  * ```ts
@@ -179,7 +180,9 @@ const CHANNEL_NOTIFY = { desktop: 'default', email: 'default', mark_unread: 'all
  * const store = await openStore({ inMemory: true, initialData: () => data });
  * ```
  */
-export async function buildSeed(input: SeedInput, now = Date.now()): Promise<{ data: MockData; logins: SeededLogin[] }> {
+export async function buildSeed(
+  input: SeedInput, now = Date.now(), passwordCost = SCRYPT_N,
+): Promise<{ data: MockData; logins: SeededLogin[] }> {
   const seed = validateSeed(input);
   const users: UserRecord[] = [];
   const byName = new Map<string, UserRecord>();
@@ -194,7 +197,7 @@ export async function buildSeed(input: SeedInput, now = Date.now()): Promise<{ d
       position: u.position ?? '',
       locale: u.locale ?? 'en',
       delete_at: u.deactivated ? now : 0,
-      password_hash: await seedHash(u.username, u.password),
+      password_hash: await seedHash(u.username, u.password, passwordCost),
     }, now);
     users.push(record);
     byName.set(u.username, record);

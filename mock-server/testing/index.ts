@@ -115,7 +115,7 @@ function newClient(url: string, token?: string): Client4 {
  * ```
  */
 export async function startTestMattermost(options: TestMattermostOptions = {}): Promise<TestMattermost> {
-  const mock = await startMockServer({ port: 0, seed: testSeed(), ...options, inMemory: true });
+  const mock = await startMockServer({ port: 0, seed: testSeed(), fastSeedPasswords: true, ...options, inMemory: true });
   const admin = newClient(mock.url);
   const login = async () => {
     const { sysadmin } = mock.seeded;

@@ -92,7 +92,7 @@ describe('bench: target servers answer 200 / 401 correctly', function () {
     let pat: { id: string; token: string };
 
     before(async function () {
-      mock = await startMockServer({ port: 0, inMemory: true });
+      mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true });
       const client = httpClient(mock.url, 1);
       try {
         const admin = await login(client, mock.seeded.sysadmin.username, mock.seeded.sysadmin.password);

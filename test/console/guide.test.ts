@@ -71,7 +71,7 @@ describe('console: the personal access tokens guide, clicked in chromium', funct
   before(async function () {
     this.timeout(60_000);
     const seed = defaultSeed();
-    mock = await startMockServer({ port: 0, inMemory: true, seed: {
+    mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true, seed: {
       ...seed,
       // Tokens off, so step 1 turns them on; strict CSRF, so every cookie write must carry the session's X-CSRF-Token.
       config: { ServiceSettings: { EnableUserAccessTokens: false, ExperimentalStrictCSRFEnforcement: true } },

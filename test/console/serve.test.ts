@@ -22,7 +22,7 @@ describe('console: served by the mock', function () {
   });
 
   it('serves / and its assets from the source tree, same origin only', async () => {
-    mock = await startMockServer({ port: 0, inMemory: true });
+    mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true });
     const page = await fetch(`${mock.url}/`);
     expect(page.status).to.equal(200);
     expect(page.headers.get('content-type')).to.equal('text/html; charset=utf-8');
@@ -51,7 +51,7 @@ describe('console: served by the mock', function () {
   });
 
   it('console: false: / is the API\'s 404 and the API still answers', async () => {
-    mock = await startMockServer({ port: 0, inMemory: true, console: false });
+    mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true, console: false });
     const page = await fetch(`${mock.url}/`);
     expect(page.status).to.equal(404);
     expect(((await page.json()) as { id: string }).id).to.equal('api.context.404.app_error');
@@ -62,7 +62,7 @@ describe('console: served by the mock', function () {
   it('dist/ serves the bundle built by npm run build', async function () {
     if (!existsSync(DIST_INDEX)) throw new Error('dist/ is missing: run npm run build first');
     const dist = (await import(DIST_INDEX)) as typeof import('../../mock-server/index.js');
-    mock = await dist.startMockServer({ port: 0, inMemory: true });
+    mock = await dist.startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true });
     const js = await fetch(`${mock.url}/static/console/console.js`);
     expect(js.status).to.equal(200);
     expect(await js.text()).to.contain('/api/v4');

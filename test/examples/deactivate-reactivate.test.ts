@@ -14,7 +14,7 @@ describe('examples/deactivate-reactivate', () => {
   let events: string[];
 
   beforeEach(async () => {
-    mock = await startMockServer({ port: 0, inMemory: true });
+    mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true });
     admin = await login(mock.url, mock.seeded.sysadmin.username, mock.seeded.sysadmin.password);
     events = [];
     mock.hooks.onAny((event: HookEventName, payload) => {

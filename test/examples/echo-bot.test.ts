@@ -15,7 +15,7 @@ describe('examples/echo-bot', () => {
   // WebSocketClient reports its connection steps with console.log.
   before(() => { saved = console.log; console.log = () => {}; });
   after(() => { console.log = saved; });
-  beforeEach(async () => { mock = await startMockServer({ port: 0, inMemory: true }); });
+  beforeEach(async () => { mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true }); });
   afterEach(async () => { await mock.close(); });
 
   it('demo: answers both mentions in the thread; after the revocation it receives nothing and answers nothing', async () => {

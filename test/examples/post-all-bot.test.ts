@@ -10,7 +10,7 @@ describe('examples/post-all-bot', () => {
   let admin: Client;
 
   beforeEach(async () => {
-    mock = await startMockServer({ port: 0, inMemory: true });
+    mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true });
     admin = await login(mock.url, mock.seeded.sysadmin.username, mock.seeded.sysadmin.password);
   });
   afterEach(async () => { await mock.close(); });

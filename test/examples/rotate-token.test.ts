@@ -38,7 +38,7 @@ describe('examples/rotate-token', () => {
   let dir: string;
 
   beforeEach(async () => {
-    mock = await startMockServer({ port: 0, inMemory: true });
+    mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true });
     admin = await login(mock.url, mock.seeded.sysadmin.username, mock.seeded.sysadmin.password);
     dir = await mkdtemp(join(tmpdir(), 'rotate-test-'));
   });

@@ -8,7 +8,7 @@ import { bareEnv, collector, runExample } from './support/run-example.js';
 
 describe('examples/slash-command', () => {
   let mock: MockServer;
-  beforeEach(async () => { mock = await startMockServer({ port: 0, inMemory: true }); });
+  beforeEach(async () => { mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true }); });
   afterEach(async () => { await mock.close(); });
 
   it('demo: registers /deploy, executes it through the mock; the in_channel answer is a post; wrong and old tokens get 401; the command is deleted', async () => {

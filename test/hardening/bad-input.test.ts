@@ -27,7 +27,7 @@ describe('hardening: every endpoint, bad input', function () {
   };
 
   before(async () => {
-    mock = await startMockServer({ port: 0, inMemory: true });
+    mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true });
     await login();
     pristine = fingerprint(mock.store);
     const { team, channels } = mock.seeded;

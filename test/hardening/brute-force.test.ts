@@ -24,7 +24,7 @@ async function rig(config: Record<string, Record<string, unknown>> = {}): Promis
   let clock = Date.now();
   const seed: SeedInput = defaultSeed();
   seed.config = { ...seed.config, ...config, ServiceSettings: { ...seed.config?.ServiceSettings, ...config.ServiceSettings } };
-  const mock = await createMockApp({ inMemory: true, seed, now: () => clock });
+  const mock = await createMockApp({ fastSeedPasswords: true, inMemory: true, seed, now: () => clock });
   return { mock, http: request(mock.app.callback()), advance: (ms) => { clock += ms; } };
 }
 
@@ -204,7 +204,7 @@ describe('hardening: brute force', function () {
     async function start(bodyMs?: number): Promise<{ admin: InstanceType<typeof Client4>; pat: InstanceType<typeof Client4> }> {
       const seed = defaultSeed();
       seed.config = { ...seed.config, ServiceSettings: { ...seed.config?.ServiceSettings, EnableUserAccessTokens: true }, RateLimitSettings: { Enable: true, PerSec: 1000, MaxBurst: 1000 } };
-      server = await startMockServer({ port: 0, inMemory: true, seed, ...(bodyMs === undefined ? {} : { timeouts: { bodyMs } }) });
+      server = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true, seed, ...(bodyMs === undefined ? {} : { timeouts: { bodyMs } }) });
       const admin = new Client4();
       admin.setUrl(server.url);
       await admin.login('sysadmin', 'Sys@dmin-sample1');

@@ -12,7 +12,7 @@ describe('hardening: abusive headers', function () {
   let host: string;
 
   before(async () => {
-    mock = await startMockServer({ port: 0, inMemory: true });
+    mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true });
     host = new URL(mock.url).host;
     const login = await send(mock.url, '/api/v4/users/login', {
       method: 'POST', headers: { 'Content-Type': 'application/json' },

@@ -32,7 +32,7 @@ describe('mock server: app assembly, ping, logs', () => {
   });
 
   it('413 for a chunked body that grows over the limit (no Content-Length)', async () => {
-    const mock = await startMockServer({ port: 0, inMemory: true, bodyLimit: 4096 });
+    const mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true, bodyLimit: 4096 });
     try {
       const url = new URL(`${mock.url}${API}/users/login`);
       const result = await new Promise<{ status: number; body: string }>((resolve, reject) => {

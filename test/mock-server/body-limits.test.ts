@@ -21,7 +21,7 @@ function raw(mock: MockServer, allowHalfOpen = false): { socket: Socket; receive
 describe('mock server: request bodies over the limit (413 with lingering close)', function () {
   this.timeout(60_000);
   let mock: MockServer;
-  before(async () => { mock = await startMockServer({ port: 0, inMemory: true }); });
+  before(async () => { mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true }); });
   after(async () => { await mock.close(); });
 
   it('Node fetch: 20 consecutive 5 MB uploads all read the 413 body', async () => {
@@ -54,7 +54,7 @@ describe('mock server: request bodies over the limit (413 with lingering close)'
   }
 
   it('a client that keeps sending past the linger bound is cut off (bounded in bytes)', async () => {
-    const small = await startMockServer({ port: 0, inMemory: true, bodyLimit: 1024 });
+    const small = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true, bodyLimit: 1024 });
     try {
       // Half-open: the client goes on writing after the server's FIN, as a stubborn uploader would.
       const { socket, received, closed } = raw(small, true);
@@ -82,7 +82,7 @@ describe('mock server: slow and absent clients (timeouts)', function () {
   this.timeout(30_000);
   let mock: MockServer;
   before(async () => {
-    mock = await startMockServer({ port: 0, inMemory: true, timeouts: { headersMs: 300, requestMs: 800, bodyMs: 200, idleMs: 300 } });
+    mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true, timeouts: { headersMs: 300, requestMs: 800, bodyMs: 200, idleMs: 300 } });
   });
   after(async () => { await mock.close(); });
 

@@ -1,6 +1,6 @@
 /**
  * The same lifecycle with the official `@mattermost/client` Client4 over real HTTP against
- * `startMockServer({ port: 0 })`: the client must work unchanged (Token header on login,
+ * `startMockServer({ fastSeedPasswords: true, port: 0 })`: the client must work unchanged (Token header on login,
  * exact `application/json`, Mattermost error bodies surfacing as ClientError ids).
  */
 import { Client4 } from '@mattermost/client';
@@ -30,7 +30,7 @@ describe('mock server: the lifecycle with the official Client4 over HTTP', () =>
   let mock: MockServer;
   before(async () => {
     const seed = defaultSeed();
-    mock = await startMockServer({ port: 0, inMemory: true, seed: { ...seed, bots: [{ username: 'client4-bot', owner: 'sysadmin' }], config: undefined } });
+    mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true, seed: { ...seed, bots: [{ username: 'client4-bot', owner: 'sysadmin' }], config: undefined } });
   });
   after(async () => { await mock.close(); });
 

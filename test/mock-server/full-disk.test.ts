@@ -59,7 +59,7 @@ describe('mock server: a full disk', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'mmpat-full-'));
     disk = diskSwitch();
-    mock = await startMockServer({ port: 0, dbFile: join(dir, 'db.json'), storeOptions: { appendJournal: disk.appendJournal } });
+    mock = await startMockServer({ fastSeedPasswords: true, port: 0, dbFile: join(dir, 'db.json'), storeOptions: { appendJournal: disk.appendJournal } });
     const c = new Client4();
     c.setUrl(mock.url);
     await c.login(mock.seeded.sysadmin.username, mock.seeded.sysadmin.password);

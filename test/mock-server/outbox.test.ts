@@ -137,6 +137,7 @@ describe('mock server: revocation events are delivered at least once, in order',
 
   const start = async (options: MockServerOptions = {}) => {
     const started = await startMockServer({
+      fastSeedPasswords: true,
       port: 0, inMemory: true, webhooks: [`${service.url}${PATH}`], webhookSecret: SECRET, webhookOptions: FAST, ...options,
     });
     service.setMattermost(started.url);

@@ -1,5 +1,8 @@
 import { expect } from 'chai';
-import { MAX_CONCURRENT_HASHES, hashPassword, hashingStats, resetHashingStats, verifyPassword } from '../../mock-server/passwords.js';
+import { FAST_SCRYPT_N, MAX_CONCURRENT_HASHES, hashPassword, hashingStats, resetHashingStats, verifyPassword } from '../../mock-server/passwords.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createMockApp } from '../../mock-server/index.js';
 import { login } from '../../mock-server/services/login.js';
 
@@ -39,6 +42,46 @@ describe('mock server: password hashing', () => {
       expect(hashingStats().completed, 'the right password').to.equal(1);
     } finally {
       await mock.close();
+    }
+  });
+
+  it('a hash records its cost only when it is not the default; verification reads it; a cost out of bounds is refused', async () => {
+    const strong = await hashPassword('Right-pass-1');
+    const fast = await hashPassword('Right-pass-1', FAST_SCRYPT_N);
+    expect(strong.split('$')).to.have.length(3); // the format databases already hold
+    expect(fast.split('$').slice(0, 2)).to.deep.equal(['scrypt', '1024']);
+    expect(await verifyPassword('Right-pass-1', fast)).to.equal(true);
+    expect(await verifyPassword('wrong-pass-1', fast)).to.equal(false);
+    const [, , salt, key] = fast.split('$');
+    for (const cost of ['1000', '2048x', '262144', '512', '']) {
+      expect(await verifyPassword('Right-pass-1', `scrypt$${cost}$${salt}$${key}`), cost).to.equal(false);
+    }
+    expect(await verifyPassword('Right-pass-1', `scrypt$2048$${salt}$${key}`), 'the key was made at 1024').to.equal(false);
+    let thrown: unknown;
+    try { await hashPassword('x', 3000); } catch (err) { thrown = err; }
+    expect(thrown).to.be.instanceOf(RangeError);
+  });
+
+  it('fastSeedPasswords: seeded users log in; a database written with it logs them in without it too', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mmpat-fast-seed-'));
+    const dbFile = join(dir, 'db.json');
+    try {
+      const fast = await createMockApp({ dbFile, fastSeedPasswords: true });
+      const { sysadmin } = fast.seeded;
+      expect(fast.store.get('users', sysadmin.id)?.password_hash.split('$')[1]).to.equal('1024');
+      resetHashingStats();
+      expect((await login(fast.server, { login_id: sysadmin.username, password: sysadmin.password })).user.id).to.equal(sysadmin.id);
+      expect(hashingStats().completed).to.equal(1);
+      await fast.close();
+      const strong = await createMockApp({ dbFile });
+      try {
+        expect((await login(strong.server, { login_id: sysadmin.username, password: sysadmin.password })).user.id).to.equal(sysadmin.id);
+        await login(strong.server, { login_id: sysadmin.username, password: 'wrong-pass' }).then(() => expect.fail('a wrong password logged in'), () => undefined);
+      } finally {
+        await strong.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

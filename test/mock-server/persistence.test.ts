@@ -24,7 +24,7 @@ describe('mock server: persistence across restarts', () => {
 
   it('keeps every user, token (still working), session and post', async () => {
     const dbFile = join(dir, 'db.json');
-    let mock = await startMockServer({ port: 0, dbFile });
+    let mock = await startMockServer({ fastSeedPasswords: true, port: 0, dbFile });
     expect(mock.fresh).to.equal(true);
     const loginRes = await call(mock, 'POST', '/users/login', undefined, { login_id: 'sysadmin', password: 'Sys@dmin-sample1' });
     const admin = loginRes.headers.get('Token') ?? '';
@@ -39,7 +39,7 @@ describe('mock server: persistence across restarts', () => {
     expect(post.status).to.equal(201);
     await mock.close();
 
-    mock = await startMockServer({ port: 0, dbFile });
+    mock = await startMockServer({ fastSeedPasswords: true, port: 0, dbFile });
     try {
       expect(mock.fresh).to.equal(false);
       expect(mock.seeded.sysadmin.username).to.equal('sysadmin');
@@ -60,7 +60,7 @@ describe('mock server: persistence across restarts', () => {
 
   it('--in-memory (inMemory) leaves no file behind', async () => {
     const dbFile = join(dir, 'sub', 'db.json');
-    const mock = await startMockServer({ port: 0, dbFile, inMemory: true });
+    const mock = await startMockServer({ fastSeedPasswords: true, port: 0, dbFile, inMemory: true });
     const loginRes = await call(mock, 'POST', '/users/login', undefined, { login_id: 'sysadmin', password: 'Sys@dmin-sample1' });
     await call(mock, 'POST', '/users/me/tokens', loginRes.headers.get('Token') ?? '', { description: 'x' });
     await mock.close();
@@ -70,17 +70,17 @@ describe('mock server: persistence across restarts', () => {
 
   it('reset discards the database and starts from the seed; reset() is durable', async () => {
     const dbFile = join(dir, 'db.json');
-    let mock = await startMockServer({ port: 0, dbFile });
+    let mock = await startMockServer({ fastSeedPasswords: true, port: 0, dbFile });
     const loginRes = await call(mock, 'POST', '/users/login', undefined, { login_id: 'sysadmin', password: 'Sys@dmin-sample1' });
     await call(mock, 'POST', '/users/me/tokens', loginRes.headers.get('Token') ?? '', { description: 'x' });
     await mock.reset();
     expect(mock.store.count('tokens')).to.equal(0);
     await call(mock, 'POST', '/users/me/tokens', (await call(mock, 'POST', '/users/login', undefined, { login_id: 'sysadmin', password: 'Sys@dmin-sample1' })).headers.get('Token') ?? '', { description: 'y' });
     await mock.close();
-    mock = await startMockServer({ port: 0, dbFile });
+    mock = await startMockServer({ fastSeedPasswords: true, port: 0, dbFile });
     expect(mock.store.count('tokens')).to.equal(1);
     await mock.close();
-    mock = await startMockServer({ port: 0, dbFile, reset: true });
+    mock = await startMockServer({ fastSeedPasswords: true, port: 0, dbFile, reset: true });
     try {
       expect(mock.fresh).to.equal(true);
       expect(mock.store.count('tokens')).to.equal(0);
@@ -94,7 +94,7 @@ describe('mock server: persistence across restarts', () => {
     await writeFile(dbFile, '{"version":1, oops');
     let error: unknown;
     try {
-      await startMockServer({ port: 0, dbFile });
+      await startMockServer({ fastSeedPasswords: true, port: 0, dbFile });
     } catch (err) {
       error = err;
     }

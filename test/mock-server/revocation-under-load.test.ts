@@ -14,7 +14,7 @@ describe('mock server: revocation under load', function () {
   let admin: string;
 
   before(async function () {
-    mock = await startMockServer({ port: 0, inMemory: true });
+    mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true });
     client = httpClient(mock.url, 1);
     admin = await login(client, mock.seeded.sysadmin.username, mock.seeded.sysadmin.password);
   });

@@ -48,7 +48,7 @@ describe('mock server: webhookWaitMs', () => {
     second = createServer(app.callback());
     const secondUrl = await listen(second);
 
-    mock = await startMockServer({ port: 0, inMemory: true, webhooks: [`${secondUrl}/mattermost-pat/events`], webhookSecret: SECRET, webhookWaitMs: 5_000 });
+    mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true, webhooks: [`${secondUrl}/mattermost-pat/events`], webhookSecret: SECRET, webhookWaitMs: 5_000 });
     mattermostUrl = mock.url;
     const login = await fetch(`${mock.url}/api/v4/users/login`, { method: 'POST', body: JSON.stringify({ login_id: 'sysadmin', password: 'Sys@dmin-sample1' }) });
     const admin = { Authorization: `Bearer ${login.headers.get('Token') ?? ''}` };
@@ -73,7 +73,7 @@ describe('mock server: webhookWaitMs', () => {
     const closed = createServer();
     const deadUrl = await listen(closed);
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    mock = await startMockServer({ port: 0, inMemory: true, webhooks: [`${deadUrl}/events`], webhookSecret: SECRET, webhookWaitMs: 200 });
+    mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true, webhooks: [`${deadUrl}/events`], webhookSecret: SECRET, webhookWaitMs: 200 });
     const login = await fetch(`${mock.url}/api/v4/users/login`, { method: 'POST', body: JSON.stringify({ login_id: 'sysadmin', password: 'Sys@dmin-sample1' }) });
     const admin = { Authorization: `Bearer ${login.headers.get('Token') ?? ''}` };
     const created = await fetch(`${mock.url}/api/v4/users/me/tokens`, { method: 'POST', headers: admin, body: JSON.stringify({ description: 'dead webhook' }) });

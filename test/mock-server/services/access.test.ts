@@ -16,7 +16,7 @@ describe('services/access: SessionHasPermissionToUser', () => {
   const principal = (userId: string, roles: string[]): Principal => ({ userId, username: '', roles, sessionId: '', isBot: false, kind: 'session' });
   const admin = () => principal(mock.seeded.sysadmin.id, ['system_admin', 'system_user']);
   const user = () => principal(mock.seeded.user1.id, ['system_user']);
-  before(async () => { mock = await createMockApp({ inMemory: true }); });
+  before(async () => { mock = await createMockApp({ fastSeedPasswords: true, inMemory: true }); });
   after(async () => { await mock.close(); });
 
   it('refuses an empty id, even to an admin', () => {

@@ -46,6 +46,7 @@ export async function startClientMock(options: { now?: () => number } = {}): Pro
   const extra = ['user-2', 'user-3', 'user-4'].map((username, i) => ({ username, password: `SampleUs@r-${i + 2}`, first_name: ['Ada', 'Bo', 'Cy'][i], last_name: 'Extra' }));
   const team = seed.teams?.[0];
   const mock = await createMockApp({
+    fastSeedPasswords: true,
     inMemory: true,
     developerMode: true,
     ...options,

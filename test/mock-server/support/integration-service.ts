@@ -103,7 +103,7 @@ export interface ListeningMock {
  * ```
  */
 export async function startListeningMock(options: MockServerOptions = {}): Promise<ListeningMock> {
-  const mock = await createMockApp({ inMemory: true, ...options });
+  const mock = await createMockApp({ fastSeedPasswords: true, inMemory: true, ...options });
   const events: WebSocketEvent[] = [];
   const original = mock.server.publish.bind(mock.server);
   (mock.server as { publish: (e: WebSocketEvent) => void }).publish = (event) => { events.push(event); original(event); };

@@ -22,7 +22,7 @@ export interface TestMock {
 
 /** An in-memory mock with the default seed (or `options.seed`), logged in as sysadmin and user-1. */
 export async function startTestMock(options: MockServerOptions = {}): Promise<TestMock> {
-  const mock = await createMockApp({ inMemory: true, ...options });
+  const mock = await createMockApp({ fastSeedPasswords: true, inMemory: true, ...options });
   const http = request(mock.app.callback());
   const { sysadmin, user1 } = mock.seeded;
   const admin = await login(http, sysadmin.username, sysadmin.password);

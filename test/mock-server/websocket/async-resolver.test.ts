@@ -23,7 +23,7 @@ describe('websocket: an asynchronous resolver', () => {
   const sockets: RawClient[] = [];
 
   beforeEach(async () => {
-    mock = await createMockApp({ inMemory: true });
+    mock = await createMockApp({ fastSeedPasswords: true, inMemory: true });
     const inner = mockResolver({ store: mock.store, hooks: mock.hooks });
     const slow: TokenResolver = {
       resolve: async (t, context) => {

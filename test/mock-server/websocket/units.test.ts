@@ -57,7 +57,7 @@ describe('websocket: units', () => {
 
   describe('explicitMentions', () => {
     let mock: MockApp;
-    before(async () => { mock = await createMockApp({ inMemory: true }); });
+    before(async () => { mock = await createMockApp({ fastSeedPasswords: true, inMemory: true }); });
     after(async () => { await mock.close(); });
 
     it('names channel members mentioned by @username (trailing punctuation tried off), never the sender nor non-members', () => {

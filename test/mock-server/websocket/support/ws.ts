@@ -174,7 +174,7 @@ export function client(url: string, token?: string): Client4Type {
 
 /** Start a mock (port 0, in memory) with PATs enabled and a PAT for user-1. */
 export async function startWsMock(options: MockServerOptions = {}): Promise<WsMock> {
-  const mock = await startMockServer({ port: 0, inMemory: true, ...options });
+  const mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true, ...options });
   const admin = client(mock.url);
   await admin.login(mock.seeded.sysadmin.username, mock.seeded.sysadmin.password);
   const user = client(mock.url);
