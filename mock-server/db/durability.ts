@@ -14,7 +14,7 @@ import { mkdir, open, readFile, rename, rm, type FileHandle } from 'node:fs/prom
 import { dirname, resolve } from 'node:path';
 import type { Low } from 'lowdb';
 import type { MockData, OpenStoreOptions } from './schema.js';
-import { MemoryState } from './memory.js';
+import { MemorySink, MemoryState } from './memory.js';
 import { StoreCorruptError, StoreFailedError, UniqueViolationError } from './errors.js';
 import { DIR_MODE, FILE_MODE, fsyncDir, tempFileFor, writeAll } from './fsutil.js';
 import { formatLine, parseJournal, type PendingCommit } from './journal.js';
@@ -366,9 +366,9 @@ async function readOptional(file: string): Promise<Buffer | undefined> {
   }
 }
 
-function stateFrom(file: string, data: MockData): MemoryState {
+function stateFrom(file: string, make: () => MemoryState): MemoryState {
   try {
-    return new MemoryState(data);
+    return make();
   } catch (err) {
     if (err instanceof UniqueViolationError) throw new StoreCorruptError(file, `${err.collection}.${err.index} holds ${JSON.stringify(err.key)} twice`);
     throw err;
@@ -386,7 +386,9 @@ export async function openDurability(fileOption: string, options: OpenStoreOptio
   await mkdir(dirname(file), { recursive: true, mode: DIR_MODE });
   const release = acquireLock(`${file}.lock`, { onWarning });
   try {
-    const low = snapshotDb(file, { fsync });
+    // The snapshot's records stream straight into the tables (never one array of them all).
+    const sink = new MemorySink();
+    const low = snapshotDb(file, { fsync, sink });
     // Leftovers of an interrupted atomic write are ours and incomplete by definition.
     await rm(tempFileFor(file), { force: true });
     await rm(tempFileFor(journalFile), { force: true });
@@ -401,7 +403,7 @@ export async function openDurability(fileOption: string, options: OpenStoreOptio
     if (existing) {
       const journal = await readOptional(journalFile) ?? Buffer.alloc(0);
       const parsed = parseJournal(journalFile, journal);
-      state = stateFrom(file, existing);
+      state = stateFrom(file, () => sink.state(existing));
       seq = existing.seq;
       let lineNo = 0;
       for (const line of parsed.lines) {
@@ -441,7 +443,7 @@ export async function openDurability(fileOption: string, options: OpenStoreOptio
         if (journal && journal.length > 0) throw new StoreCorruptError(file, `the snapshot is missing but its journal ${journalFile} exists`);
       }
       const data = initialData();
-      state = stateFrom(file, data);
+      state = stateFrom(file, () => new MemoryState(data));
       // Reset: forget the old journal first, so a crash never replays it onto the new snapshot.
       await rm(journalFile, { force: true });
       if (fsync) await fsyncDir(dirname(file));

@@ -13,10 +13,12 @@
  */
 import { INDEXES, PRIMARY_KEY } from './schema.js';
 import type { CollectionName, Collections, MockConfig, MockData, Mutation } from './schema.js';
-import { Table, type IndexDef } from './table.js';
+import { Table, type IndexDef, type RecordTable } from './table.js';
+import { TokenTable } from './token-table.js';
 import { InvalidMutationError, UniqueViolationError } from './errors.js';
+import type { SnapshotSink } from './snapshot.js';
 
-export type Tables = { [C in CollectionName]: Table<Collections[C]> };
+export type Tables = { [C in CollectionName]: RecordTable<Collections[C]> };
 
 /** Collection names, in snapshot order. */
 export const COLLECTIONS: readonly CollectionName[] = [
@@ -28,7 +30,7 @@ export const COLLECTIONS: readonly CollectionName[] = [
 
 const COLLECTION_SET: ReadonlySet<string> = new Set(COLLECTIONS);
 
-function makeTable<C extends CollectionName>(name: C): Table<Collections[C]> {
+function makeTable<C extends CollectionName>(name: C): RecordTable<Collections[C]> {
   const defs = INDEXES[name] as unknown as Record<string, IndexDef<Collections[C]>>;
   return new Table<Collections[C]>(name, PRIMARY_KEY[name] as (r: Collections[C]) => string, defs);
 }
@@ -37,7 +39,8 @@ function makeTables(): Tables {
   return {
     users: makeTable('users'),
     bots: makeTable('bots'),
-    tokens: makeTable('tokens'),
+    // Tokens are the collection that reaches a million records: kept in columns.
+    tokens: new TokenTable(PRIMARY_KEY.tokens, INDEXES.tokens),
     sessions: makeTable('sessions'),
     teams: makeTable('teams'),
     teamMembers: makeTable('teamMembers'),
@@ -58,8 +61,8 @@ function makeTables(): Tables {
 }
 
 /** Generic view of a table, for code that handles every collection alike. */
-function anyTable(tables: Tables, name: CollectionName): Table<object> {
-  return tables[name] as unknown as Table<object>;
+function anyTable(tables: Tables, name: CollectionName): RecordTable<object> {
+  return tables[name] as unknown as RecordTable<object>;
 }
 
 /** Check a mutation's shape (a programming error otherwise); returns its primary key. */
@@ -85,12 +88,17 @@ function checkShape(tables: Tables, m: Mutation, position: number): string | und
 
 /** All collections and the config, in memory. */
 export class MemoryState {
-  readonly tables: Tables = makeTables();
+  readonly tables: Tables;
   config: MockConfig;
 
-  constructor(data: MockData) {
+  /** Load `data`; or, with `tables`, take those (already loaded by a {@link MemorySink}) and `data.config`. */
+  constructor(data: MockData, tables?: Tables) {
     this.config = data.config;
-    this.load(data);
+    if (tables) this.tables = tables;
+    else {
+      this.tables = makeTables();
+      this.load(data);
+    }
   }
 
   /** Replace everything with `data` (records are frozen: they are shared with readers). */
@@ -182,5 +190,58 @@ export class MemoryState {
     const out = {} as Record<CollectionName, number>;
     for (const name of COLLECTIONS) out[name] = this.tables[name].size;
     return out;
+  }
+}
+
+/**
+ * Loads a snapshot's records straight into tables while the file is read (`snapshot.ts` streams
+ * them in), so the records never sit in one big array first. Token lines in the store's own
+ * format skip `JSON.parse` ({@link TokenTable.loadLine}). A unique key held twice is kept and
+ * thrown by {@link MemorySink.state}, after the whole file was read and checked (the order in
+ * which `MemoryState.load` reports it).
+ *
+ * @example
+ * ```ts
+ * const sink = new MemorySink();
+ * const data = await new SnapshotFile(file, { sink }).read();
+ * const state = sink.state(data); // throws UniqueViolationError for a key held twice
+ * ```
+ */
+export class MemorySink implements SnapshotSink {
+  #tables: Tables | undefined;
+  #clash: UniqueViolationError | undefined;
+
+  begin(): void {
+    this.#tables = makeTables();
+    this.#clash = undefined;
+  }
+
+  records(collection: CollectionName, records: readonly object[]): void {
+    const table = anyTable(this.#loading(), collection);
+    for (const record of records) {
+      const clash = table.load(Object.freeze(record));
+      if (clash) this.#clash ??= new UniqueViolationError(collection, clash.index, clash.key, clash.pks[0]);
+    }
+  }
+
+  line(collection: CollectionName, buf: Buffer, start: number, end: number): boolean {
+    if (collection !== 'tokens') return false;
+    const loaded = (this.#loading().tokens as TokenTable).loadLine(buf, start, end);
+    if (loaded === 'not-canonical') return false;
+    if (loaded !== 'loaded') this.#clash ??= new UniqueViolationError(collection, loaded.index, loaded.key, loaded.pks[0]);
+    return true;
+  }
+
+  /** The loaded state (the sink lets go of it); throws the first unique key found held twice. */
+  state(data: MockData): MemoryState {
+    const tables = this.#loading();
+    this.#tables = undefined;
+    if (this.#clash) throw this.#clash;
+    return new MemoryState(data, tables);
+  }
+
+  #loading(): Tables {
+    if (!this.#tables) throw new Error('MemorySink: begin() was not called');
+    return this.#tables;
   }
 }

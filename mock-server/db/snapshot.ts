@@ -13,13 +13,13 @@
  * await low.write();
  * ```
  */
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { Low, type Adapter } from 'lowdb';
-import type { MockData } from './schema.js';
+import type { CollectionName, MockData } from './schema.js';
 import { COLLECTIONS } from './memory.js';
 import * as v from 'valibot';
 import { MockConfigSchema } from '../schemas/config.js';
-import { anyObject, issuePath, jsonObject } from '../schemas/json.js';
+import { anyObject, isPlainObject, issuePath, jsonObject } from '../schemas/json.js';
 import { StoreCorruptError } from './errors.js';
 import { writeFileAtomic } from './fsutil.js';
 
@@ -74,43 +74,271 @@ function snapshotIssue(issue: v.BaseIssue<unknown>, value: unknown): string {
 const RECORDS_PER_CHUNK = 4096;
 
 /**
- * A snapshot as compact JSON, in chunks (the text is exactly `JSON.stringify` of the snapshot
- * with its keys in snapshot order). The writer yields to the event loop between chunks, so
- * writing a million-record snapshot never stalls requests for more than one chunk. The arrays
- * must not change meanwhile: the store hands over fresh arrays of frozen records.
+ * A snapshot as JSON, in chunks: the envelope on the first line, then each non-empty collection
+ * with one record per line, so a reader can parse it a line at a time while the file streams in
+ * (see {@link SnapshotFile.read}). The text is valid JSON whose value is exactly the snapshot
+ * (keys in snapshot order), and is `JSON.stringify(snapshot)` but for the newlines between
+ * records: JSON.stringify escapes a newline inside a string, so every record is one line.
+ * The writer yields to the event loop between chunks, so writing a million-record snapshot never
+ * stalls requests for more than one chunk. The arrays must not change meanwhile: the store hands
+ * over fresh arrays of frozen records.
+ *
+ * ```
+ * {"version":1,"seq":7,"config":{…},"users":[
+ * {"id":"…",…},
+ * {"id":"…",…}
+ * ],"bots":[],"tokens":[
+ * {"id":"…",…}
+ * ],"sessions":[],…}
+ * ```
  */
 export function* snapshotChunks(data: SnapshotData): Generator<string> {
   yield `{"version":${JSON.stringify(data.version)},"seq":${JSON.stringify(data.seq)},"config":${JSON.stringify(data.config)}`;
+  let open = false;
   for (const name of COLLECTIONS) {
     const records: readonly unknown[] = data[name] ?? [];
+    const close = open ? '\n]' : '';
     if (records.length === 0) {
-      yield `,${JSON.stringify(name)}:[]`;
+      yield `${close},${JSON.stringify(name)}:[]`;
+      open = false;
       continue;
     }
     for (let start = 0; start < records.length; start += RECORDS_PER_CHUNK) {
-      const json = JSON.stringify(records.slice(start, start + RECORDS_PER_CHUNK));
-      yield `${start === 0 ? `,${JSON.stringify(name)}:[` : ','}${json.slice(1, -1)}`;
+      const lines = records.slice(start, start + RECORDS_PER_CHUNK).map((record) => JSON.stringify(record)).join(',\n');
+      yield `${start === 0 ? `${close},${JSON.stringify(name)}:[\n` : ',\n'}${lines}`;
     }
-    yield ']';
+    open = true;
   }
-  yield '}';
+  yield `${open ? '\n]' : ''}}`;
+}
+
+/**
+ * Where {@link SnapshotFile.read} puts records as it parses them (the store's tables: see
+ * `MemorySink` in memory.ts). Without one, the records come back in the data's arrays.
+ */
+export interface SnapshotSink {
+  /** Start (again, when the reader falls back to parsing the whole file): forget every record. */
+  begin(): void;
+  /** Records of `collection` (plain objects), in file order. */
+  records(collection: CollectionName, records: readonly object[]): void;
+  /**
+   * One record of `collection` as its JSON text, `buf[start, end)`: true when taken as it is,
+   * false to have it parsed and passed to {@link records}.
+   */
+  line?(collection: CollectionName, buf: Buffer, start: number, end: number): boolean;
 }
 
 export interface SnapshotFileOptions {
   fsync?: boolean;
+  /** Where a read puts the records (once: the adapter lets go of it after the read). */
+  sink?: SnapshotSink;
 }
 
+/** Collects records into arrays: a read without a sink. */
+class ArraySink implements SnapshotSink {
+  collections = new Map<CollectionName, object[]>();
+
+  begin(): void {
+    this.collections.clear();
+  }
+
+  records(collection: CollectionName, records: readonly object[]): void {
+    let into = this.collections.get(collection);
+    if (!into) this.collections.set(collection, into = []);
+    for (const record of records) into.push(record);
+  }
+}
+
+/** Bytes read per read(2) while streaming a snapshot. */
+const READ_BYTES = 1 << 22;
+/** Record lines (other than tokens in their canonical form) parsed per `JSON.parse`. */
+const BATCH_BYTES = 1 << 20;
+const COLLECTION_ORDER: ReadonlyMap<string, number> = new Map(COLLECTIONS.map((name, i) => [name, i]));
+/** The end of a line that opens a collection: `"name":[`. */
+const OPENS = /"([A-Za-z]+)":\[$/;
+
+/** The file is not a snapshot in the line layout, or not a well-formed one: parse it whole. */
+class NotStreamable extends Error {}
+
+/**
+ * Read a snapshot in the line layout of {@link snapshotChunks} a chunk at a time, records into
+ * `sink`; the envelope (every line that is not a record, with a marker where each collection's
+ * records were) is parsed and checked at the end. Throws {@link NotStreamable} at the first thing
+ * that does not fit that layout exactly: the caller then parses the whole file, as for any
+ * other JSON, and gets its value or the error it always gave.
+ */
+async function streamSnapshot(file: string, sink: SnapshotSink): Promise<SnapshotData | null> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  try {
+    sink.begin();
+    let buf = Buffer.allocUnsafe(READ_BYTES);
+    let filled = 0;
+    let eof = false;
+    let first = true;
+    let envelope = '';
+    /** Collection whose records are being read, with its marker number, and the last record's comma. */
+    let current: { name: CollectionName; marker: number } | undefined;
+    let afterComma = false;
+    let sawRecord = false;
+    let lastOrder = -1;
+    const groups: { name: CollectionName; marker: number }[] = [];
+    let batch: { start: number; end: number } | undefined;
+
+    const flush = (): void => {
+      if (!batch || !current) return;
+      // The lines between, newlines included, are the array's items (the last one's comma dropped).
+      let records: unknown;
+      try {
+        records = JSON.parse(`[${buf.toString('utf8', batch.start, batch.end)}]`);
+      } catch {
+        throw new NotStreamable();
+      }
+      batch = undefined;
+      pushRecords(current.name, records);
+    };
+    const pushRecords = (name: CollectionName, records: unknown): void => {
+      const list = records as unknown[];
+      for (const record of list) if (!isPlainObject(record)) throw new NotStreamable();
+      sink.records(name, list as object[]);
+    };
+
+    for (;;) {
+      if (!eof && filled < buf.length) {
+        const { bytesRead } = await handle.read(buf, filled, buf.length - filled, null);
+        if (bytesRead === 0) eof = true;
+        filled += bytesRead;
+        if (!eof && filled < buf.length) continue;
+      }
+      let pos = 0;
+      for (;;) {
+        const nl = buf.indexOf(0x0a, pos);
+        if (nl < 0 || nl >= filled) break;
+        const lineStart = pos;
+        pos = nl + 1;
+        if (first) {
+          // The envelope's first line: `{"version":…,"config":{…},…"name":[`.
+          first = false;
+          if (buf[lineStart] !== 0x7b) throw new NotStreamable();
+        } else if (buf[lineStart] === 0x7b && current) {
+          // A record: every one but the last of its collection ends in a comma.
+          if (sawRecord && !afterComma) throw new NotStreamable();
+          const comma = buf[nl - 1] === 0x2c;
+          const end = comma ? nl - 1 : nl;
+          sawRecord = true;
+          afterComma = comma;
+          if (current.name !== 'tokens') {
+            if (batch) batch.end = end;
+            else batch = { start: lineStart, end };
+            if (batch.end - batch.start > BATCH_BYTES) flush();
+          } else if (!sink.line?.(current.name, buf, lineStart, end)) {
+            // Tokens come one line at a time (a line the sink could not take as it is, parsed alone).
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(`[${buf.toString('utf8', lineStart, end)}]`);
+            } catch {
+              throw new NotStreamable();
+            }
+            pushRecords(current.name, parsed);
+          }
+          continue;
+        } else {
+          // A line of the envelope: it closes the collection being read (`]…`).
+          if (!current || buf[lineStart] !== 0x5d || afterComma || !sawRecord) throw new NotStreamable();
+          flush();
+          current = undefined;
+        }
+        const line = buf.toString('utf8', lineStart, nl);
+        const opens = OPENS.exec(line);
+        const order = opens ? COLLECTION_ORDER.get(opens[1] as string) : undefined;
+        if (!opens || order === undefined || order <= lastOrder) throw new NotStreamable();
+        lastOrder = order;
+        current = { name: opens[1] as CollectionName, marker: groups.length };
+        groups.push(current);
+        envelope += `${line}${current.marker}`;
+        sawRecord = false;
+        afterComma = false;
+      }
+      flush();
+      if (eof) {
+        // The last line: the envelope's end (`]…}`), after the last collection's records.
+        if (pos >= filled || !current || buf[pos] !== 0x5d || afterComma || !sawRecord) throw new NotStreamable();
+        envelope += buf.toString('utf8', pos, filled);
+        break;
+      }
+      if (pos === 0) {
+        // One line longer than the buffer: a snapshot of another layout (one line), or an odd record.
+        if (first) throw new NotStreamable();
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, filled);
+        buf = bigger;
+        continue;
+      }
+      buf.copy(buf, 0, pos, filled);
+      filled -= pos;
+    }
+
+    let value: unknown;
+    try {
+      value = JSON.parse(envelope);
+    } catch {
+      throw new NotStreamable();
+    }
+    if (!isPlainObject(value)) throw new NotStreamable();
+    // Each collection's marker must be its value, alone, at the top level: the records were there.
+    for (const group of groups) {
+      const at = value[group.name];
+      if (!Array.isArray(at) || at.length !== 1 || at[0] !== group.marker) throw new NotStreamable();
+      value[group.name] = [];
+    }
+    const result = v.safeParse(SnapshotSchema, value, { abortEarly: true });
+    if (!result.success) throw new NotStreamable();
+    return result.output as unknown as SnapshotData;
+  } finally {
+    await handle.close();
+  }
+}
 /** lowdb adapter: atomic fsync'd writes (mode 0600), validated reads, null when the file is missing. */
 export class SnapshotFile implements Adapter<SnapshotData | null> {
   readonly file: string;
   readonly #fsync: boolean;
+  #sink: SnapshotSink | undefined;
 
-  constructor(file: string, { fsync = true }: SnapshotFileOptions = {}) {
+  constructor(file: string, { fsync = true, sink }: SnapshotFileOptions = {}) {
     this.file = file;
     this.#fsync = fsync;
+    this.#sink = sink;
   }
 
+  /**
+   * Streams the file in, records into the sink (or the data's arrays), then checks the envelope.
+   * A file in another layout (written by an older mock, or by hand) or damaged in any way is
+   * read whole and parsed as before, so it opens, or is refused with the same error, as it was.
+   */
   async read(): Promise<SnapshotData | null> {
+    const sink = this.#sink ?? new ArraySink();
+    this.#sink = undefined;
+    let data: SnapshotData | null;
+    try {
+      data = await streamSnapshot(this.file, sink);
+    } catch (err) {
+      if (!(err instanceof NotStreamable)) throw err;
+      data = await this.#readWhole(sink);
+    }
+    if (data && sink instanceof ArraySink) {
+      for (const [name, records] of sink.collections) (data as unknown as Record<string, unknown>)[name] = records;
+    }
+    return data;
+  }
+
+  /** The whole file as one string, parsed and checked by {@link parseSnapshot}; records into `sink`. */
+  async #readWhole(sink: SnapshotSink): Promise<SnapshotData | null> {
+    sink.begin();
     let text: string;
     try {
       text = await readFile(this.file, 'utf8');
@@ -122,7 +350,13 @@ export class SnapshotFile implements Adapter<SnapshotData | null> {
       }
       throw err;
     }
-    return parseSnapshot(this.file, text);
+    const data = parseSnapshot(this.file, text);
+    for (const name of COLLECTIONS) {
+      const records = data[name] ?? [];
+      (data as unknown as Record<string, unknown>)[name] = [];
+      sink.records(name, records);
+    }
+    return data;
   }
 
   /** Serializes and writes chunk by chunk, yielding to the event loop in between. */

@@ -21,15 +21,51 @@ export interface IndexDef<R> {
   readonly key: (record: R) => string | undefined;
 }
 
-interface Index<R> {
+/** What a batch check reads of an index: its name and definition. */
+export interface TableIndex<R> {
   readonly name: string;
   readonly def: IndexDef<R>;
+}
+
+/** A unique key that two records hold, found while loading a file. */
+export interface LoadClash {
+  index: string;
+  key: string;
+  pks: [string, string];
+}
+
+/**
+ * What the store needs of one collection in memory. {@link Table} keeps any record as an object;
+ * `token-table.ts` keeps tokens in columns. Both answer every call alike.
+ */
+export interface RecordTable<R extends object> {
+  readonly name: string;
+  readonly primaryKey: (record: R) => string;
+  readonly indexes: ReadonlyMap<string, TableIndex<R>>;
+  readonly size: number;
+  get(pk: string): R | undefined;
+  has(pk: string): boolean;
+  /** Every record, in insertion order. */
+  values(): IterableIterator<R>;
+  /** Primary key of the record holding `key` in a unique index (undefined for a non-unique one). */
+  uniqueOwner(indexName: string, key: string): string | undefined;
+  findOne(indexName: string, key: string): R | undefined;
+  findMany(indexName: string, key: string): R[];
+  /** Insert or replace (a replaced record keeps its place in insertion order). */
+  put(record: R): void;
+  delete(pk: string): boolean;
+  clear(): void;
+  /** Insert while loading a file: like `put`, but reports a unique key another record already holds. */
+  load(record: R): LoadClash | undefined;
+}
+
+interface Index<R> extends TableIndex<R> {
   readonly unique: Map<string, string> | undefined;
   readonly buckets: Map<string, Bucket> | undefined;
 }
 
 /** Records of one collection with their indexes. */
-export class Table<R extends object> {
+export class Table<R extends object> implements RecordTable<R> {
   readonly name: string;
   readonly primaryKey: (record: R) => string;
   readonly indexes: ReadonlyMap<string, Index<R>>;
@@ -151,7 +187,7 @@ export class Table<R extends object> {
    * Insert a record while loading a file: like {@link put}, but reports (instead of trusting
    * validation) a unique key that another record already holds.
    */
-  load(record: R): { index: string; key: string; pks: [string, string] } | undefined {
+  load(record: R): LoadClash | undefined {
     const pk = this.primaryKey(record);
     if (this.#records.has(pk)) {
       this.put(record);
@@ -159,7 +195,7 @@ export class Table<R extends object> {
     }
     this.#records.set(pk, record);
     const order = this.#nextOrder++;
-    let clash: { index: string; key: string; pks: [string, string] } | undefined;
+    let clash: LoadClash | undefined;
     for (const index of this.indexes.values()) {
       const key = index.def.key(record);
       if (key === undefined) continue;

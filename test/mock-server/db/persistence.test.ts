@@ -121,7 +121,7 @@ describe('store (files)', () => {
     expect([...again.all('tokens')].map((t) => t.id).slice(0, 2)).to.deep.equal(['t1', 't2']);
   });
 
-  it('writes the snapshot as plain compact JSON (chunked serialization is byte-exact)', async () => {
+  it('writes the snapshot as compact JSON with one record per line (chunked serialization is byte-exact)', async () => {
     const file = join(await tempDir(), 'db.json');
     const store = await openAt(file, { compactEntries: 1 });
     const many = Array.from({ length: 10_000 }, (_, i) => putToken(`t${i}`, i % 2 ? 'u1' : 'u2'));
@@ -129,7 +129,11 @@ describe('store (files)', () => {
     await store.flush();
     const text = await readFile(file, 'utf8');
     const parsed = JSON.parse(text) as Record<string, unknown> & { seq: number; tokens: { id: string }[] };
-    expect(text).to.equal(JSON.stringify(parsed));
+    // JSON.stringify escapes every newline inside a string: the raw ones only separate records.
+    expect(text.replaceAll('\n', '')).to.equal(JSON.stringify(parsed));
+    const recordLines = text.split('\n').slice(1).filter((line) => line.startsWith('{'));
+    const all = COLLECTIONS.flatMap((name) => parsed[name] as unknown[]);
+    expect(recordLines.map((line) => JSON.parse(line.replace(/,$/, '')) as unknown)).to.deep.equal(all);
     expect(Object.keys(parsed)).to.deep.equal(['version', 'seq', 'config', ...COLLECTIONS]);
     expect(COLLECTIONS.slice(0, 12)).to.deep.equal(['users', 'bots', 'tokens', 'sessions', 'teams', 'teamMembers', 'channels', 'channelMembers', 'posts', 'outbox', 'outboxCursors', 'outboxMeta']);
     expect(parsed.seq).to.equal(1);

@@ -66,13 +66,23 @@ describe('db/snapshot: parseSnapshot', () => {
 });
 
 describe('db/snapshot: snapshotChunks', () => {
-  it('joined, the chunks are exactly JSON.stringify of the snapshot, also past the chunk size', () => {
+  it('joined, the chunks are JSON.stringify of the snapshot with a newline before each record and each closing bracket', () => {
     const data = asSnapshot({ ...emptyData(), tokens: Array.from({ length: 9000 }, (_, i) => token(`t${i}`, 'u1')) }, 3);
     const chunks = [...snapshotChunks(data)];
     expect(chunks.length).to.be.above(3);
-    expect(chunks.join('')).to.equal(JSON.stringify(data));
+    const text = chunks.join('');
+    expect(text.replaceAll('\n', '')).to.equal(JSON.stringify(data));
+    expect(JSON.parse(text)).to.deep.equal(data);
+    const lines = text.split('\n');
+    expect(lines).to.have.length(9000 + 2);
+    expect(lines[0]?.endsWith('"tokens":[')).to.equal(true);
+    expect(lines.slice(1, -1).map((line) => JSON.parse(line.replace(/,$/, '')) as unknown)).to.deep.equal(data.tokens);
+    expect(lines[lines.length - 1]?.startsWith('],"sessions":[]')).to.equal(true);
     const small = asSnapshot(seedData(), 0);
-    expect([...snapshotChunks(small)].join('')).to.equal(JSON.stringify(small));
+    const smallText = [...snapshotChunks(small)].join('');
+    expect(smallText.replaceAll('\n', '')).to.equal(JSON.stringify(small));
+    expect(smallText.split('\n').slice(1).filter((line) => line.startsWith('{'))).to.have.length(
+      COLLECTIONS.reduce((n, name) => n + (small[name]?.length ?? 0), 0));
   });
 });
 
