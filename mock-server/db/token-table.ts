@@ -34,6 +34,8 @@ const DIGEST_BYTES = 32;
 const CACHE_SIZE = 4096;
 /** Distinct strings interned; past this, user ids and descriptions are kept as they come. */
 const INTERN_LIMIT = 1 << 16;
+/** Slots of the byte-keyed cache in front of the interned strings (a power of two). */
+const RECENT_STRINGS = 4096;
 
 const ALIVE = 1;
 const ODD = 2;
@@ -50,70 +52,135 @@ for (let c = 0; c < 6; c++) HEX[97 + c] = 10 + c;
 
 function hashWords(words: Int32Array, base: number, len: number): number {
   let h = 0x811c9dc5 ^ len;
-  for (let k = 0; k < 8; k++) {
-    h = Math.imul(h ^ (words[base + k] as number), 0x01000193);
-    h ^= h >>> 15;
+  for (let k = 0; k < 8; k++) h = Math.imul(h ^ (words[base + k] as number), 0x01000193);
+  // murmur3's finalizer: every input bit reaches the low bits the table masks with.
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/** Rows per block (a power of two): columns grow a block at a time, never copied. */
+const BLOCK_SHIFT = 16;
+const BLOCK_ROWS = 1 << BLOCK_SHIFT;
+const BLOCK_MASK = BLOCK_ROWS - 1;
+
+/** The columns of {@link BLOCK_ROWS} rows, in one allocation (82 bytes a row). */
+class Block {
+  readonly expires: Float64Array;
+  readonly created: Float64Array;
+  readonly ids: Buffer;
+  readonly idWords: Int32Array;
+  readonly digests: Buffer;
+  readonly digestWords: Int32Array;
+  readonly flags: Uint8Array;
+  readonly idLens: Uint8Array;
+
+  constructor() {
+    const n = BLOCK_ROWS;
+    const memory = new ArrayBuffer(n * (8 + 8 + ID_BYTES + DIGEST_BYTES + 1 + 1));
+    let at = 0;
+    const take = (bytes: number): number => {
+      const start = at;
+      at += bytes * n;
+      return start;
+    };
+    this.expires = new Float64Array(memory, take(8), n);
+    this.created = new Float64Array(memory, take(8), n);
+    const ids = take(ID_BYTES);
+    this.ids = Buffer.from(memory, ids, n * ID_BYTES);
+    this.idWords = new Int32Array(memory, ids, n * ID_BYTES / 4);
+    const digests = take(DIGEST_BYTES);
+    this.digests = Buffer.from(memory, digests, n * DIGEST_BYTES);
+    this.digestWords = new Int32Array(memory, digests, n * DIGEST_BYTES / 4);
+    this.flags = new Uint8Array(memory, take(1), n);
+    this.idLens = new Uint8Array(memory, take(1), n);
   }
-  return h;
 }
 
 /**
  * A unique index over 32-byte keys stored in a column (8 words per row): an open-addressing
- * table of row numbers, linear probing, deletion by backward shift. 8 bytes per row at most.
+ * table of (row, hash) pairs, linear probing, deletion by backward shift. The hash beside the row
+ * means a probe touches the key column only on a full hash match, and growing never reads it.
+ * 16 bytes per row at most (load ≤ 1/2).
  */
 class ByteKeyIndex {
-  /** The key column; replaced by the table when it grows. */
-  words: Int32Array;
-  /** Key lengths (ids); undefined when every key is 32 bytes (digests). */
-  lens: Uint8Array | undefined;
-  #slots = new Int32Array(1024).fill(-1);
+  /** The table's blocks (the same array: the table appends to it). */
+  readonly #blocks: readonly Block[];
+  /** Ids (with their lengths), or digests (always 32 bytes). */
+  readonly #ids: boolean;
+  /** Pairs: row (-1 = empty), hash. */
+  #slots = new Int32Array(2048).fill(-1);
   #mask = 1023;
   #size = 0;
 
-  constructor(words: Int32Array, lens: Uint8Array | undefined) {
-    this.words = words;
-    this.lens = lens;
+  constructor(blocks: readonly Block[], ids: boolean) {
+    this.#blocks = blocks;
+    this.#ids = ids;
+  }
+
+  #words(row: number): Int32Array {
+    const block = this.#blocks[row >>> BLOCK_SHIFT] as Block;
+    return this.#ids ? block.idWords : block.digestWords;
+  }
+
+  #len(row: number): number {
+    return this.#ids ? ((this.#blocks[row >>> BLOCK_SHIFT] as Block).idLens[row & BLOCK_MASK] as number) : DIGEST_BYTES;
   }
 
   #rowHash(row: number): number {
-    return hashWords(this.words, row * 8, this.lens ? (this.lens[row] as number) : DIGEST_BYTES);
+    return hashWords(this.#words(row), (row & BLOCK_MASK) * 8, this.#len(row));
   }
 
-  #equals(row: number, key: Int32Array, len: number): boolean {
-    if (this.lens && this.lens[row] !== len) return false;
-    const words = this.words;
-    const base = row * 8;
-    for (let k = 0; k < 8; k++) if (words[base + k] !== key[k]) return false;
+  #equals(row: number, key: Int32Array, keyBase: number, len: number): boolean {
+    if (this.#len(row) !== len) return false;
+    const words = this.#words(row);
+    const base = (row & BLOCK_MASK) * 8;
+    for (let k = 0; k < 8; k++) if (words[base + k] !== key[keyBase + k]) return false;
     return true;
   }
 
   /** Row whose key is `key` (8 words, `len` bytes), or -1. */
   find(key: Int32Array, len: number): number {
     const slots = this.#slots;
-    for (let i = hashWords(key, 0, len) & this.#mask; ; i = (i + 1) & this.#mask) {
-      const row = slots[i] as number;
-      if (row === -1 || this.#equals(row, key, len)) return row;
+    const mask = this.#mask;
+    const hash = hashWords(key, 0, len);
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const row = slots[2 * i] as number;
+      if (row === -1) return -1;
+      if (slots[2 * i + 1] === hash && this.#equals(row, key, 0, len)) return row;
     }
   }
 
   /** Index `row` under its key; returns the row that held that key before (-1 if none). */
   set(row: number): number {
+    return this.#put(row, true);
+  }
+
+  /** Index `row` unless its key is indexed already: returns the row holding it (nothing changed), or -1. */
+  insertNew(row: number): number {
+    return this.#put(row, false);
+  }
+
+  #put(row: number, replace: boolean): number {
     const slots = this.#slots;
-    const base = row * 8;
-    const len = this.lens ? (this.lens[row] as number) : DIGEST_BYTES;
-    const key = this.words.subarray(base, base + 8);
-    let i = hashWords(this.words, base, len) & this.#mask;
-    for (; ; i = (i + 1) & this.#mask) {
-      const held = slots[i] as number;
+    const mask = this.#mask;
+    const len = this.#len(row);
+    const words = this.#words(row);
+    const base = (row & BLOCK_MASK) * 8;
+    const hash = hashWords(words, base, len);
+    let i = hash & mask;
+    for (; ; i = (i + 1) & mask) {
+      const held = slots[2 * i] as number;
       if (held === -1) break;
-      if (this.#equals(held, key, len)) {
-        slots[i] = row;
+      if (slots[2 * i + 1] === hash && this.#equals(held, words, base, len)) {
+        if (replace) slots[2 * i] = row;
         return held;
       }
     }
-    slots[i] = row;
+    slots[2 * i] = row;
+    slots[2 * i + 1] = hash;
     this.#size += 1;
-    if (this.#size * 2 > slots.length) this.#rehash(slots.length * 2);
+    if (this.#size * 2 > mask + 1) this.#rehash((mask + 1) * 2);
     return -1;
   }
 
@@ -122,32 +189,37 @@ class ByteKeyIndex {
     const slots = this.#slots;
     const mask = this.#mask;
     let i = this.#rowHash(row) & mask;
-    for (; slots[i] !== row; i = (i + 1) & mask) if (slots[i] === -1) return;
+    for (; slots[2 * i] !== row; i = (i + 1) & mask) if (slots[2 * i] === -1) return;
     // Backward shift: move later entries of the probe run into the hole when their home allows.
     for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
-      const moving = slots[j] as number;
+      const moving = slots[2 * j] as number;
       if (moving === -1) break;
-      const home = this.#rowHash(moving) & mask;
+      const home = (slots[2 * j + 1] as number) & mask;
       const between = i <= j ? home > i && home <= j : home > i || home <= j;
       if (!between) {
-        slots[i] = moving;
+        slots[2 * i] = moving;
+        slots[2 * i + 1] = slots[2 * j + 1] as number;
         i = j;
       }
     }
-    slots[i] = -1;
+    slots[2 * i] = -1;
     this.#size -= 1;
   }
 
   #rehash(capacity: number): void {
     const old = this.#slots;
-    this.#slots = new Int32Array(capacity).fill(-1);
-    this.#mask = capacity - 1;
-    for (const row of old) {
-      if (row === -1) continue;
-      let i = this.#rowHash(row) & this.#mask;
-      while (this.#slots[i] !== -1) i = (i + 1) & this.#mask;
-      this.#slots[i] = row;
+    const slots = new Int32Array(capacity * 2).fill(-1);
+    const mask = capacity - 1;
+    for (let k = 0; k < old.length; k += 2) {
+      if (old[k] === -1) continue;
+      const hash = old[k + 1] as number;
+      let i = hash & mask;
+      while (slots[2 * i] !== -1) i = (i + 1) & mask;
+      slots[2 * i] = old[k] as number;
+      slots[2 * i + 1] = hash;
     }
+    this.#slots = slots;
+    this.#mask = mask;
   }
 }
 
@@ -218,15 +290,7 @@ export class TokenTable implements RecordTable<TokenRecord> {
 
   #rows = 0;
   #live = 0;
-  #capacity = 0;
-  #flags = new Uint8Array(0);
-  #idBytes = Buffer.alloc(0);
-  #idWords = new Int32Array(0);
-  #idLens = new Uint8Array(0);
-  #digestBytes = Buffer.alloc(0);
-  #digestWords = new Int32Array(0);
-  #expires = new Float64Array(0);
-  #created = new Float64Array(0);
+  #blocks: Block[] = [];
   #users: (string | undefined)[] = [];
   #descriptions: (string | undefined)[] = [];
   /** Records kept whole, by row. */
@@ -241,6 +305,7 @@ export class TokenTable implements RecordTable<TokenRecord> {
   #oddDigests = new Map<unknown, number>();
   #byUser = new Map<unknown, number[]>();
   #interned = new Map<string, string>();
+  #recent: (string | undefined)[] = new Array<string | undefined>(RECENT_STRINGS);
   /** A lookup key, encoded (8 words). */
   readonly #key = new Int32Array(8);
   readonly #keyBytes = new Uint8Array(this.#key.buffer);
@@ -264,8 +329,7 @@ export class TokenTable implements RecordTable<TokenRecord> {
   clear(): void {
     this.#rows = 0;
     this.#live = 0;
-    this.#capacity = 0;
-    this.#grow(1024);
+    this.#blocks = [];
     this.#users = [];
     this.#descriptions = [];
     this.#odd.clear();
@@ -274,36 +338,46 @@ export class TokenTable implements RecordTable<TokenRecord> {
     this.#oddDigests.clear();
     this.#byUser.clear();
     this.#interned.clear();
-    this.#ids = new ByteKeyIndex(this.#idWords, this.#idLens);
-    this.#digests = new ByteKeyIndex(this.#digestWords, undefined);
+    this.#recent = new Array<string | undefined>(RECENT_STRINGS);
+    this.#ids = new ByteKeyIndex(this.#blocks, true);
+    this.#digests = new ByteKeyIndex(this.#blocks, false);
   }
 
-  #grow(capacity: number): void {
-    const copy = <T extends Uint8Array | Float64Array>(old: T, make: (n: number) => T, width: number): T => {
-      const next = make(capacity * width);
-      next.set(old.subarray(0, this.#rows * width));
-      return next;
-    };
-    this.#flags = copy(this.#flags, (n) => new Uint8Array(n), 1);
-    this.#idLens = copy(this.#idLens, (n) => new Uint8Array(n), 1);
-    this.#idBytes = copy(this.#idBytes, (n) => Buffer.alloc(n), ID_BYTES);
-    this.#digestBytes = copy(this.#digestBytes, (n) => Buffer.alloc(n), DIGEST_BYTES);
-    this.#expires = copy(this.#expires, (n) => new Float64Array(n), 1);
-    this.#created = copy(this.#created, (n) => new Float64Array(n), 1);
-    this.#idWords = new Int32Array(this.#idBytes.buffer, this.#idBytes.byteOffset, capacity * 8);
-    this.#digestWords = new Int32Array(this.#digestBytes.buffer, this.#digestBytes.byteOffset, capacity * 8);
-    this.#capacity = capacity;
-    if (this.#ids) {
-      this.#ids.words = this.#idWords;
-      this.#ids.lens = this.#idLens;
-      this.#digests.words = this.#digestWords;
-    }
+  /** The block of `row` (allocated when the row is the first of a new one). */
+  #block(row: number): Block {
+    const index = row >>> BLOCK_SHIFT;
+    if (index === this.#blocks.length) this.#blocks.push(new Block());
+    return this.#blocks[index] as Block;
   }
 
   #intern(value: string): string {
     const known = this.#interned.get(value);
     if (known !== undefined) return known;
     if (this.#interned.size < INTERN_LIMIT) this.#interned.set(value, value);
+    return value;
+  }
+
+  /**
+   * The string of ASCII bytes `buf[start, end)`, interned: a direct-mapped cache by a hash of the
+   * bytes finds a string seen before without building a new one (user ids repeat across tokens).
+   */
+  #internBytes(buf: Buffer, start: number, end: number): string {
+    let h = 0x811c9dc5;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ (buf[i] as number), 0x01000193);
+    const slot = (h ^ (h >>> 17)) & (RECENT_STRINGS - 1);
+    const seen = this.#recent[slot];
+    if (seen !== undefined && seen.length === end - start) {
+      let same = true;
+      for (let i = 0; i < seen.length; i++) {
+        if (seen.charCodeAt(i) !== buf[start + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return seen;
+    }
+    const value = this.#intern(buf.toString('latin1', start, end));
+    this.#recent[slot] = value;
     return value;
   }
 
@@ -341,22 +415,23 @@ export class TokenTable implements RecordTable<TokenRecord> {
   }
 
   #pkOf(row: number): string {
-    const flags = this.#flags[row] as number;
-    if (flags & ID_IN_BYTES) return this.#idBytes.toString('latin1', row * ID_BYTES, row * ID_BYTES + (this.#idLens[row] as number));
+    const block = this.#block(row);
+    const i = row & BLOCK_MASK;
+    if ((block.flags[i] as number) & ID_IN_BYTES) return block.ids.toString('latin1', i * ID_BYTES, i * ID_BYTES + (block.idLens[i] as number));
     return this.primaryKey(this.#odd.get(row) as TokenRecord);
   }
 
   #materialize(row: number): TokenRecord {
-    const at = row * ID_BYTES;
-    const flags = this.#flags[row] as number;
+    const block = this.#block(row);
+    const i = row & BLOCK_MASK;
     return Object.freeze({
-      id: this.#idBytes.toString('latin1', at, at + (this.#idLens[row] as number)),
-      digest: this.#digestBytes.toString('hex', row * DIGEST_BYTES, (row + 1) * DIGEST_BYTES),
+      id: block.ids.toString('latin1', i * ID_BYTES, i * ID_BYTES + (block.idLens[i] as number)),
+      digest: block.digests.toString('hex', i * DIGEST_BYTES, (i + 1) * DIGEST_BYTES),
       user_id: this.#users[row] as string,
       description: this.#descriptions[row] as string,
-      is_active: (flags & ACTIVE) !== 0,
-      expires_at: this.#expires[row] as number,
-      create_at: this.#created[row] as number,
+      is_active: ((block.flags[i] as number) & ACTIVE) !== 0,
+      expires_at: block.expires[i] as number,
+      create_at: block.created[i] as number,
     });
   }
 
@@ -388,7 +463,7 @@ export class TokenTable implements RecordTable<TokenRecord> {
 
   *values(): IterableIterator<TokenRecord> {
     for (let row = 0; row < this.#rows; row++) {
-      if ((this.#flags[row] as number) & ALIVE) yield this.#record(row, false);
+      if (((this.#block(row).flags[row & BLOCK_MASK] as number) & ALIVE) !== 0) yield this.#record(row, false);
     }
   }
 
@@ -439,23 +514,25 @@ export class TokenTable implements RecordTable<TokenRecord> {
   /** Write `record` into `row` (not indexed yet). */
   #write(row: number, record: TokenRecord): void {
     const fits = this.#fits(record);
+    const block = this.#block(row);
+    const i = row & BLOCK_MASK;
     let flags = ALIVE;
     const idLen = this.#encodeId(this.primaryKey(record));
     if (idLen >= 0) {
-      this.#idBytes.set(this.#keyBytes, row * ID_BYTES);
-      this.#idLens[row] = idLen;
+      block.ids.set(this.#keyBytes, i * ID_BYTES);
+      block.idLens[i] = idLen;
       flags |= ID_IN_BYTES;
     }
     if (this.#encodeDigest(this.#digestKey(record))) {
-      this.#digestBytes.set(this.#keyBytes, row * DIGEST_BYTES);
+      block.digests.set(this.#keyBytes, i * DIGEST_BYTES);
       flags |= DIGEST_IN_BYTES;
     }
     if (fits) {
       if (record.is_active) flags |= ACTIVE;
       this.#users[row] = this.#intern(record.user_id);
       this.#descriptions[row] = this.#intern(record.description);
-      this.#expires[row] = record.expires_at;
-      this.#created[row] = record.create_at;
+      block.expires[i] = record.expires_at;
+      block.created[i] = record.create_at;
       this.#odd.delete(row);
       this.#remember(row, record);
     } else {
@@ -465,12 +542,12 @@ export class TokenTable implements RecordTable<TokenRecord> {
       this.#odd.set(row, record);
       this.#cache.delete(row);
     }
-    this.#flags[row] = flags;
+    block.flags[i] = flags;
   }
 
   /** Index a written row; returns the row that held its digest before (-1 if none). */
   #index(row: number, record: TokenRecord | undefined, isNew: boolean): number {
-    const flags = this.#flags[row] as number;
+    const flags = this.#flagsOf(row);
     if (isNew) {
       if (flags & ID_IN_BYTES) this.#ids.set(row);
       else this.#oddPks.set(this.primaryKey(record as TokenRecord), row);
@@ -498,7 +575,7 @@ export class TokenTable implements RecordTable<TokenRecord> {
 
   /** Drop a row's digest and user entries (before it is rewritten or deleted). */
   #unindex(row: number): void {
-    const flags = this.#flags[row] as number;
+    const flags = this.#flagsOf(row);
     const odd = this.#odd.get(row);
     if (flags & DIGEST_IN_BYTES) this.#digests.remove(row);
     else {
@@ -515,8 +592,11 @@ export class TokenTable implements RecordTable<TokenRecord> {
     }
   }
 
+  #flagsOf(row: number): number {
+    return this.#block(row).flags[row & BLOCK_MASK] as number;
+  }
+
   #append(): number {
-    if (this.#rows === this.#capacity) this.#grow(this.#capacity * 2);
     this.#live += 1;
     return this.#rows++;
   }
@@ -538,9 +618,9 @@ export class TokenTable implements RecordTable<TokenRecord> {
     const row = this.#rowOf(pk);
     if (row < 0) return false;
     this.#unindex(row);
-    if ((this.#flags[row] as number) & ID_IN_BYTES) this.#ids.remove(row);
+    if (this.#flagsOf(row) & ID_IN_BYTES) this.#ids.remove(row);
     else this.#oddPks.delete(pk);
-    this.#flags[row] = 0;
+    this.#block(row).flags[row & BLOCK_MASK] = 0;
     this.#odd.delete(row);
     this.#cache.delete(row);
     this.#users[row] = undefined;
@@ -563,7 +643,7 @@ export class TokenTable implements RecordTable<TokenRecord> {
   #clash(holder: number, row: number): LoadClash | undefined {
     if (holder < 0 || holder === row) return undefined;
     const key = this.#odd.has(row) ? this.#digestKey(this.#odd.get(row) as TokenRecord) as string
-      : this.#digestBytes.toString('hex', row * DIGEST_BYTES, (row + 1) * DIGEST_BYTES);
+      : this.#block(row).digests.toString('hex', (row & BLOCK_MASK) * DIGEST_BYTES, ((row & BLOCK_MASK) + 1) * DIGEST_BYTES);
     return { index: 'digest', key, pks: [this.#pkOf(holder), this.#pkOf(row)] };
   }
 
@@ -574,24 +654,24 @@ export class TokenTable implements RecordTable<TokenRecord> {
    * already present also returns `'not-canonical'` (its replacement takes the general path).
    */
   loadLine(buf: Buffer, start: number, end: number): LineLoad {
-    if (this.#rows === this.#capacity) this.#grow(this.#capacity * 2);
     const row = this.#rows;
+    const block = this.#block(row);
+    const r = row & BLOCK_MASK;
     let pos = start;
     if (!literalAt(buf, pos, end, LIT.open)) return 'not-canonical';
     pos += LIT.open.length;
     const idEnd = plainStringEnd(buf, pos, end);
     const idLen = idEnd - pos;
     if (idEnd < 0 || idLen > ID_BYTES) return 'not-canonical';
-    const idAt = row * ID_BYTES;
-    const idBytes = this.#idBytes;
-    buf.copy(idBytes, idAt, pos, idEnd);
-    idBytes.fill(0, idAt + idLen, idAt + ID_BYTES);
+    const idAt = r * ID_BYTES;
+    const idBytes = block.ids;
+    for (let i = 0; i < ID_BYTES; i++) idBytes[idAt + i] = i < idLen ? (buf[pos + i] as number) : 0;
     pos = idEnd;
     if (!literalAt(buf, pos, end, LIT.digest)) return 'not-canonical';
     pos += LIT.digest.length;
     if (pos + 2 * DIGEST_BYTES >= end || buf[pos + 2 * DIGEST_BYTES] !== 0x22) return 'not-canonical';
-    const digestBytes = this.#digestBytes;
-    const digestAt = row * DIGEST_BYTES;
+    const digestBytes = block.digests;
+    const digestAt = r * DIGEST_BYTES;
     for (let i = 0; i < DIGEST_BYTES; i++) {
       const hi = buf[pos + 2 * i] as number;
       const lo = buf[pos + 2 * i + 1] as number;
@@ -633,19 +713,22 @@ export class TokenTable implements RecordTable<TokenRecord> {
     pos += LIT.created.length;
     const created = readInteger(buf, pos, end);
     if (created === undefined || created.end !== end - 1 || buf[end - 1] !== 0x7d) return 'not-canonical';
-    const existing = this.#ids.find(this.#idWords.subarray(row * 8, row * 8 + 8), idLen);
-    if (existing >= 0) return 'not-canonical';
-    // Canonical: commit the row.
-    this.#idLens[row] = idLen;
-    this.#flags[row] = ALIVE | ID_IN_BYTES | DIGEST_IN_BYTES | (active ? ACTIVE : 0);
-    this.#users[row] = this.#intern(buf.toString('latin1', userAt, userEnd));
-    this.#descriptions[row] = this.#intern(buf.toString('latin1', descriptionAt, descriptionEnd));
-    this.#expires[row] = expires.value;
-    this.#created[row] = created.value;
+    // Canonical. A primary key seen before is a replacement: the general path does it.
+    block.idLens[r] = idLen;
+    if (this.#ids.insertNew(row) >= 0) return 'not-canonical';
+    block.flags[r] = ALIVE | ID_IN_BYTES | DIGEST_IN_BYTES | (active ? ACTIVE : 0);
+    const user = this.#internBytes(buf, userAt, userEnd);
+    this.#users[row] = user;
+    this.#descriptions[row] = this.#internBytes(buf, descriptionAt, descriptionEnd);
+    block.expires[r] = expires.value;
+    block.created[r] = created.value;
     this.#rows += 1;
     this.#live += 1;
-    const clash = this.#clash(this.#index(row, undefined, true), row);
-    return clash ?? 'loaded';
+    const holder = this.#digests.set(row);
+    let rows = this.#byUser.get(user);
+    if (rows === undefined) this.#byUser.set(user, rows = []);
+    rows.push(row);
+    return this.#clash(holder, row) ?? 'loaded';
   }
 }
 
