@@ -546,14 +546,16 @@ export class TokenTable implements RecordTable<TokenRecord> {
   }
 
   /** Index a written row; returns the row that held its digest before (-1 if none). */
-  #index(row: number, record: TokenRecord | undefined, isNew: boolean): number {
+  #index(row: number, record: TokenRecord | undefined, isNew: boolean, digest = true, user = true): number {
     const flags = this.#flagsOf(row);
     if (isNew) {
       if (flags & ID_IN_BYTES) this.#ids.set(row);
       else this.#oddPks.set(this.primaryKey(record as TokenRecord), row);
     }
     let holder = -1;
-    if (flags & DIGEST_IN_BYTES) holder = this.#digests.set(row);
+    if (!digest) {
+      // unchanged
+    } else if (flags & DIGEST_IN_BYTES) holder = this.#digests.set(row);
     else {
       const key = record === undefined ? undefined : this.#digestKey(record);
       if (key !== undefined) {
@@ -562,7 +564,7 @@ export class TokenTable implements RecordTable<TokenRecord> {
       }
     }
     const userKey = record === undefined ? this.#users[row] : this.#userKey(record);
-    if (userKey !== undefined) {
+    if (user && userKey !== undefined) {
       let rows = this.#byUser.get(userKey);
       if (rows === undefined) {
         rows = [];
@@ -574,16 +576,18 @@ export class TokenTable implements RecordTable<TokenRecord> {
   }
 
   /** Drop a row's digest and user entries (before it is rewritten or deleted). */
-  #unindex(row: number): void {
+  #unindex(row: number, digest = true, user = true): void {
     const flags = this.#flagsOf(row);
     const odd = this.#odd.get(row);
-    if (flags & DIGEST_IN_BYTES) this.#digests.remove(row);
+    if (!digest) {
+      // unchanged
+    } else if (flags & DIGEST_IN_BYTES) this.#digests.remove(row);
     else {
       const key = odd === undefined ? undefined : this.#digestKey(odd);
       if (key !== undefined && this.#oddDigests.get(key) === row) this.#oddDigests.delete(key);
     }
     const userKey = odd === undefined ? this.#users[row] : this.#userKey(odd);
-    if (userKey !== undefined) {
+    if (user && userKey !== undefined) {
       const rows = this.#byUser.get(userKey);
       if (rows) {
         removeSorted(rows, row);
@@ -604,9 +608,14 @@ export class TokenTable implements RecordTable<TokenRecord> {
   put(record: TokenRecord): void {
     const row = this.#rowOf(this.primaryKey(record));
     if (row >= 0) {
-      this.#unindex(row);
+      // Like Table: an index whose key did not change is left as it is (a unique key another
+      // record took over on load stays with that record).
+      const old = this.#record(row, false);
+      const digest = this.#digestKey(old) !== this.#digestKey(record);
+      const user = this.#userKey(old) !== this.#userKey(record);
+      this.#unindex(row, digest, user);
       this.#write(row, record);
-      this.#index(row, record, false);
+      this.#index(row, record, false, digest, user);
       return;
     }
     const added = this.#append();

@@ -4,7 +4,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openStore } from '../../../mock-server/db/store.js';
 import { StoreCorruptError } from '../../../mock-server/db/errors.js';
-import { putToken, seedData } from './fixtures/data.js';
+import { putToken, seedData, token } from './fixtures/data.js';
+import { SnapshotFile } from '../../../mock-server/db/snapshot.js';
 import { useTempDirs } from './fixtures/tmp.js';
 import { useStores } from './fixtures/stores.js';
 import { rejection } from '../../support/rejection.js';
@@ -78,6 +79,38 @@ describe('store damaged files', () => {
       const { err } = await damaged((f) => writeFile(f, '').then(() => import('node:fs/promises')).then((fs) => fs.rm(f)));
       expect(err).to.be.instanceOf(StoreCorruptError);
       expect((err as Error).message).to.contain('snapshot is missing');
+    });
+
+    it('a unique key held twice in the snapshot, in the line layout or on one line', async () => {
+      const hex = (n: number) => n.toString(16).padStart(64, '0');
+      for (const oneLine of [false, true]) {
+        const file = join(await tempDir(), 'db.json');
+        const tokens = Array.from({ length: 20 }, (_, i) => token(`t${i}`, 'u1', { digest: hex(i === 13 ? 4 : i) }));
+        const data = { ...seedData(), tokens, seq: 0 };
+        await new SnapshotFile(file, { fsync: false }).write(data);
+        if (oneLine) await writeFile(file, JSON.stringify(data));
+        const before = await readFile(file);
+        const err = await rejection(openStore({ file, initialData: seedData }));
+        expect(err, `one line: ${oneLine}`).to.be.instanceOf(StoreCorruptError);
+        expect((err as Error).message).to.contain(file).and.contain(`tokens.digest holds "${hex(4)}" twice`);
+        expect((await readFile(file)).equals(before)).to.equal(true);
+        expect(existsSync(`${file}.lock`), 'lock released').to.equal(false);
+      }
+    });
+
+    it('a truncated snapshot in the line layout, at a record line: refused with the offset of the cut', async () => {
+      const hex = (n: number) => n.toString(16).padStart(64, '0');
+      const file = join(await tempDir(), 'db.json');
+      const data = { ...seedData(), tokens: Array.from({ length: 5000 }, (_, i) => token(`t${i}`, 'u1', { digest: hex(i) })), seq: 0 };
+      await new SnapshotFile(file, { fsync: false }).write(data);
+      const text = await readFile(file, 'utf8');
+      const cut = text.indexOf('"t2500"') + 3;
+      await writeFile(file, text.slice(0, cut));
+      const err = await rejection(openStore({ file, initialData: seedData }));
+      expect(err).to.be.instanceOf(StoreCorruptError);
+      expect((err as Error).message).to.contain(file).and.contain('invalid JSON').and.contain('left untouched');
+      expect((err as StoreCorruptError).offset).to.be.a('number');
+      expect(await readFile(file, 'utf8')).to.equal(text.slice(0, cut));
     });
   });
 });

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { parseSnapshot, snapshotChunks, snapshotDb, SnapshotFile, type SnapshotData } from '../../../mock-server/db/snapshot.js';
 import { StoreCorruptError } from '../../../mock-server/db/errors.js';
 import { COLLECTIONS } from '../../../mock-server/db/memory.js';
-import type { MockData } from '../../../mock-server/db/schema.js';
-import { emptyData, seedData, token } from './fixtures/data.js';
+import type { MockData, TokenRecord } from '../../../mock-server/db/schema.js';
+import { emptyData, seedData, token, user } from './fixtures/data.js';
 import { useTempDirs } from './fixtures/tmp.js';
 
 const FILE = '/data/db.json';
@@ -99,6 +99,72 @@ describe('db/snapshot: SnapshotFile (lowdb adapter)', () => {
     expect(((await stat(file)).mode & 0o777).toString(8)).to.equal('600');
     expect(await adapter.read()).to.deep.equal(data);
     expect(await readdir(dir)).to.deep.equal(['db.json']); // no temp file left
+  });
+
+  /** A snapshot of each kind of record: tokens a row holds, tokens kept whole, text needing escapes. */
+  function mixed(): SnapshotData {
+    const hex = (n: number) => n.toString(16).padStart(64, '0');
+    const tokens = [
+      ...Array.from({ length: 50 }, (_, i) => token(`t${i}`, `u${i % 3}`, { digest: hex(i + 1) })),
+      token('odd1', 'u1'), // digest not hex
+      { ...token('odd2', 'u1', { digest: hex(99) }), extra: 'kept' },
+      token('odd3', 'u2', { digest: hex(98), description: 'line\nbreak "quoted" \u2028 😀' }),
+    ];
+    return asSnapshot({ ...seedData(), tokens: tokens as TokenRecord[],
+      users: [...seedData().users, user('u9', 'émoji-😀', { props: { note: '"quoted"\n' } })] }, 9);
+  }
+
+  async function outcome(read: () => Promise<unknown> | unknown): Promise<unknown> {
+    try {
+      return { value: JSON.stringify(await read()) };
+    } catch (err) {
+      expect(err).to.be.instanceOf(StoreCorruptError);
+      return { message: (err as Error).message, offset: (err as StoreCorruptError).offset };
+    }
+  }
+
+  it('reads the line layout back exactly, and still reads a snapshot written as one line', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'db.json');
+    const data = mixed();
+    await new SnapshotFile(file, { fsync: false }).write(data);
+    expect((await readFile(file, 'utf8')).split('\n').length).to.be.above(50);
+    expect(JSON.stringify(await new SnapshotFile(file).read())).to.equal(JSON.stringify(data));
+    await writeFile(file, JSON.stringify(data));
+    expect(JSON.stringify(await new SnapshotFile(file).read())).to.equal(JSON.stringify(data));
+  });
+
+  it('opens or refuses a damaged line layout exactly as parsing the whole file does (same value, or same error and offset)', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'db.json');
+    await new SnapshotFile(file, { fsync: false }).write(mixed());
+    const good = await readFile(file, 'utf8');
+    const lines = good.split('\n');
+    const tokenLine = lines.findIndex((line) => line.startsWith('{"id":"t5"'));
+    const edits: [string, string][] = [
+      ['truncated in a record', good.slice(0, good.indexOf('"t7"') + 2)],
+      ['truncated after a record line', lines.slice(0, tokenLine + 1).join('\n') + '\n'],
+      ['truncated before the end', good.slice(0, -1)],
+      ['a comma missing between records', lines.map((line, i) => (i === tokenLine ? line.replace(/,$/, '') : line)).join('\n')],
+      ['a comma before the closing bracket', good.replace('\n],"sessions"', ',\n],"sessions"')],
+      ['a record that is not an object', lines.map((line, i) => (i === tokenLine ? '5,' : line)).join('\n')],
+      ['two records on one line', lines.map((line, i) => (i === tokenLine ? `${line}${line}` : line)).join('\n')],
+      ['a record split over two lines', lines.map((line, i) => (i === tokenLine ? line.replace('"digest"', '\n"digest"') : line)).join('\n')],
+      ['a collection twice', good.replace('],"sessions":[]', '],"tokens":[\n{"id":"z"}\n],"sessions":[]')],
+      ['collections out of order', good.replace('"bots":[]', '"botz":[]')],
+      ['a bad version', good.replace('"version":1', '"version":2')],
+      ['a digest held twice', good.replace(/"digest":"[0-9a-f]{64}"/, `"digest":"${'0'.repeat(63)}2"`)],
+      ['a byte that is not UTF-8 in a record', good.replace('"t9"', '"t\u00ff9"')],
+      ['the same id twice (the later one wins)', good.replace('"id":"t8"', '"id":"t7"')],
+      ['pretty-printed', JSON.stringify(JSON.parse(good), null, 2)],
+      ['a trailing newline', `${good}\n`],
+      ['empty', ''],
+    ];
+    for (const [what, text] of edits) {
+      await writeFile(file, text);
+      const whole = await outcome(() => parseSnapshot(file, text));
+      expect(await outcome(() => new SnapshotFile(file).read()), what).to.deep.equal(whole);
+    }
   });
 
   it('through lowdb: read refuses a damaged file and leaves it as it was', async () => {
