@@ -5,6 +5,7 @@
  *   npx tsx bench/store-write.ts --quick   # ~30 s: 10k/100k writes, open at 200k
  *   npx tsx bench/store-write.ts           # adds the 1M-token open and the 100k lowdb baseline
  *   npx tsx bench/store-write.ts --open-only 1000000   # only the open: time, RSS steady and peak
+ *   npx tsx bench/store-write.ts --write-cost 10000,1000000   # only the cost of one commit at each size
  *
  * Prints one table. "lowdb rewrite" is lowdb 7 as-is (JSONFile, one whole-file rewrite per
  * write), the cost the journal avoids.
@@ -135,8 +136,36 @@ async function openFigures(dir: string, big: number): Promise<void> {
   report(`${label}: RSS peak`, `${opened.peakRssMb} MB`, at1M ? '<= 500 MB' : '', at1M ? opened.peakRssMb <= 500 : undefined);
 }
 
+/**
+ * The cost of one acknowledged commit (a token created, sequential, fsync on and off) in a store
+ * already holding `tokens` tokens: flat in the token count is the target.
+ */
+async function writeCost(dir: string, tokens: number): Promise<void> {
+  for (const fsync of [true, false]) {
+    await withStore(dir, tokens, { fsync }, async (store) => {
+      const n = 500;
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) await store.commit([{ op: 'put', collection: 'tokens', record: newToken(1000) }]);
+      const cpu = process.cpuUsage(cpu0);
+      report(`sequential commit @${tokens / 1000}k tokens, fsync ${fsync ? 'on' : 'off'}`,
+        `${ms((performance.now() - t0) / n)} per commit (CPU ${ms((cpu.user + cpu.system) / 1000 / n)}); load ${loadavg()[0]?.toFixed(1)}`);
+    });
+  }
+}
+
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'mmpat-bench-'));
+  const costAt = process.argv.indexOf('--write-cost');
+  if (costAt >= 0) {
+    try {
+      for (const n of (process.argv[costAt + 1] ?? '10000,1000000').split(',').map(Number)) await writeCost(dir, n);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    console.table(rows);
+    return;
+  }
   const openOnly = process.argv.indexOf('--open-only');
   if (openOnly >= 0) {
     // `--open-only N`: just the open figures at N tokens.
@@ -210,6 +239,7 @@ async function main(): Promise<void> {
       let longest = 0;
       let chunks = 0;
       let chars = 0;
+      let newlines = 0;
       const iterator = snapshotChunks(data);
       for (;;) {
         t0 = performance.now();
@@ -218,8 +248,10 @@ async function main(): Promise<void> {
         if (next.done) break;
         chunks += 1;
         chars += next.value.length;
+        for (let at = next.value.indexOf('\n'); at >= 0; at = next.value.indexOf('\n', at + 1)) newlines += 1;
       }
-      report(`snapshot serialization @${n / 1000}k tokens`, `longest chunk ${ms(longest)} of ${chunks} (whole JSON.stringify ${ms(wholeMs)}, same ${chars === whole ? 'size' : 'SIZE DIFFERS'})`,
+      // The snapshot is JSON.stringify's text with a newline before each record and closing bracket.
+      report(`snapshot serialization @${n / 1000}k tokens`, `longest chunk ${ms(longest)} of ${chunks} (whole JSON.stringify ${ms(wholeMs)}, same ${chars - newlines === whole ? 'size but the newlines' : 'SIZE DIFFERS'})`,
         'chunk << whole', longest < wholeMs / 4);
     }
 

@@ -13,13 +13,13 @@
 import { mkdir, open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Low } from 'lowdb';
-import type { MockData, OpenStoreOptions } from './schema.js';
+import type { OpenStoreOptions } from './schema.js';
 import { MemorySink, MemoryState } from './memory.js';
 import { StoreCorruptError, StoreFailedError, UniqueViolationError } from './errors.js';
 import { DIR_MODE, FILE_MODE, fsyncDir, tempFileFor, writeAll } from './fsutil.js';
 import { formatLine, parseJournal, type PendingCommit } from './journal.js';
 import { acquireLock } from './lock.js';
-import { snapshotDb, type SnapshotData } from './snapshot.js';
+import { snapshotDb, type DataOut, type SnapshotOut } from './snapshot.js';
 
 /** Tuning knobs of the file mode (all optional). */
 export interface DurabilityOptions {
@@ -56,7 +56,7 @@ export interface DurabilityStats {
 }
 
 /** What the store hands over when asked for a snapshot: its commit number and data. */
-export type SnapshotSource = () => { seq: number; data: MockData };
+export type SnapshotSource = () => { seq: number; data: DataOut };
 
 interface CommitItem extends PendingCommit {
   kind: 'commit';
@@ -87,7 +87,7 @@ interface Compaction {
 export class Durability {
   readonly file: string;
   readonly journalFile: string;
-  readonly #low: Low<SnapshotData | null>;
+  readonly #low: Low<SnapshotOut | null>;
   readonly #fsync: boolean;
   readonly #compactEntries: number;
   readonly #compactBytes: number;
@@ -110,7 +110,7 @@ export class Durability {
   #source: SnapshotSource | undefined;
 
   constructor(init: {
-    file: string; low: Low<SnapshotData | null>; journal: FileHandle; journalBytes: number; journalEntries: number;
+    file: string; low: Low<SnapshotOut | null>; journal: FileHandle; journalBytes: number; journalEntries: number;
     snapshots: number; release: () => void; options: DurabilityOptions;
   }) {
     const { fsync = true, compactEntries = 10_000, compactBytes = 64 * 1024 * 1024, onCompactionError, appendJournal = writeAll } = init.options;
@@ -159,8 +159,8 @@ export class Durability {
    * Replace the snapshot with `data` and empty the journal, in commit order. `data` is captured
    * now (fresh arrays of frozen records), so later commits never leak into this snapshot.
    */
-  replace(seq: number, data: MockData): Promise<void> {
-    const snapshot: SnapshotData = { ...data, seq };
+  replace(seq: number, data: DataOut): Promise<void> {
+    const snapshot: SnapshotOut = { ...data, seq };
     return new Promise((resolve, reject) => {
       const write = (): Promise<void> => {
         this.#low.data = snapshot;
@@ -403,7 +403,7 @@ export async function openDurability(fileOption: string, options: OpenStoreOptio
     if (existing) {
       const journal = await readOptional(journalFile) ?? Buffer.alloc(0);
       const parsed = parseJournal(journalFile, journal);
-      state = stateFrom(file, () => sink.state(existing));
+      state = stateFrom(file, () => sink.state(existing.config));
       seq = existing.seq;
       let lineNo = 0;
       for (const line of parsed.lines) {

@@ -16,9 +16,9 @@ import type { CollectionName, Collections, MockConfig, MockData, Mutation } from
 import { Table, type IndexDef, type RecordTable } from './table.js';
 import { TokenTable } from './token-table.js';
 import { InvalidMutationError, UniqueViolationError } from './errors.js';
-import type { SnapshotSink } from './snapshot.js';
+import type { DataOut, SnapshotSink } from './snapshot.js';
 
-export type Tables = { [C in CollectionName]: RecordTable<Collections[C]> };
+export type Tables = { [C in Exclude<CollectionName, 'tokens'>]: RecordTable<Collections[C]> } & { tokens: TokenTable };
 
 /** Collection names, in snapshot order. */
 export const COLLECTIONS: readonly CollectionName[] = [
@@ -159,14 +159,18 @@ export class MemoryState {
     }
   }
 
-  /** The data as a `MockData` value (arrays share the frozen records). O(n). */
-  toData(): MockData {
+  /**
+   * The data as it is now, for a snapshot: arrays that share the frozen records (O(n) pointer
+   * copies), and the tokens as a capture of their columns (O(1); rows are materialized as the
+   * writer reads them, the capture keeping what later commits change).
+   */
+  toData(): DataOut {
     return {
       version: 1,
       config: this.config,
       users: [...this.tables.users.values()],
       bots: [...this.tables.bots.values()],
-      tokens: [...this.tables.tokens.values()],
+      tokens: this.tables.tokens.capture(),
       sessions: [...this.tables.sessions.values()],
       teams: [...this.tables.teams.values()],
       teamMembers: [...this.tables.teamMembers.values()],
@@ -204,7 +208,7 @@ export class MemoryState {
  * ```ts
  * const sink = new MemorySink();
  * const data = await new SnapshotFile(file, { sink }).read();
- * const state = sink.state(data); // throws UniqueViolationError for a key held twice
+ * const state = sink.state(data.config); // throws UniqueViolationError for a key held twice
  * ```
  */
 export class MemorySink implements SnapshotSink {
@@ -226,18 +230,18 @@ export class MemorySink implements SnapshotSink {
 
   line(collection: CollectionName, buf: Buffer, start: number, end: number): boolean {
     if (collection !== 'tokens') return false;
-    const loaded = (this.#loading().tokens as TokenTable).loadLine(buf, start, end);
+    const loaded = this.#loading().tokens.loadLine(buf, start, end);
     if (loaded === 'not-canonical') return false;
     if (loaded !== 'loaded') this.#clash ??= new UniqueViolationError(collection, loaded.index, loaded.key, loaded.pks[0]);
     return true;
   }
 
-  /** The loaded state (the sink lets go of it); throws the first unique key found held twice. */
-  state(data: MockData): MemoryState {
+  /** The loaded state with `config` (the sink lets go of it); throws the first unique key found held twice. */
+  state(config: MockConfig): MemoryState {
     const tables = this.#loading();
     this.#tables = undefined;
     if (this.#clash) throw this.#clash;
-    return new MemoryState(data, tables);
+    return new MemoryState({ version: 1, config } as MockData, tables);
   }
 
   #loading(): Tables {

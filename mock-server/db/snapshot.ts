@@ -15,7 +15,8 @@
  */
 import { open, readFile } from 'node:fs/promises';
 import { Low, type Adapter } from 'lowdb';
-import type { CollectionName, MockData } from './schema.js';
+import type { CollectionName, Collections, MockData } from './schema.js';
+import type { RecordList } from './table.js';
 import { COLLECTIONS } from './memory.js';
 import * as v from 'valibot';
 import { MockConfigSchema } from '../schemas/config.js';
@@ -25,6 +26,12 @@ import { writeFileAtomic } from './fsutil.js';
 
 /** What the snapshot file holds. */
 export type SnapshotData = MockData & { seq: number };
+
+/** The data to write: the envelope, and each collection as anything with a length and slices. */
+export type DataOut = Pick<MockData, 'version' | 'config'> & { [C in CollectionName]?: RecordList<Collections[C]> };
+
+/** A snapshot to write ({@link SnapshotData} is one). */
+export type SnapshotOut = DataOut & { seq: number };
 
 /** Parse and check a snapshot's text; throws {@link StoreCorruptError} naming `file`. */
 export function parseSnapshot(file: string, text: string): SnapshotData {
@@ -92,11 +99,11 @@ const RECORDS_PER_CHUNK = 4096;
  * ],"sessions":[],…}
  * ```
  */
-export function* snapshotChunks(data: SnapshotData): Generator<string> {
+export function* snapshotChunks(data: SnapshotOut): Generator<string> {
   yield `{"version":${JSON.stringify(data.version)},"seq":${JSON.stringify(data.seq)},"config":${JSON.stringify(data.config)}`;
   let open = false;
   for (const name of COLLECTIONS) {
-    const records: readonly unknown[] = data[name] ?? [];
+    const records: RecordList<unknown> = data[name] ?? [];
     const close = open ? '\n]' : '';
     if (records.length === 0) {
       yield `${close},${JSON.stringify(name)}:[]`;
@@ -303,8 +310,12 @@ async function streamSnapshot(file: string, sink: SnapshotSink): Promise<Snapsho
     await handle.close();
   }
 }
-/** lowdb adapter: atomic fsync'd writes (mode 0600), validated reads, null when the file is missing. */
-export class SnapshotFile implements Adapter<SnapshotData | null> {
+/**
+ * lowdb adapter: atomic fsync'd writes (mode 0600), validated reads, null when the file is missing.
+ * It reads a {@link SnapshotData} and writes a {@link SnapshotOut} (collections need only a
+ * length and slices: the store hands over a capture of its token columns, not an array).
+ */
+export class SnapshotFile implements Adapter<SnapshotOut | null> {
   readonly file: string;
   readonly #fsync: boolean;
   #sink: SnapshotSink | undefined;
@@ -360,13 +371,13 @@ export class SnapshotFile implements Adapter<SnapshotData | null> {
   }
 
   /** Serializes and writes chunk by chunk, yielding to the event loop in between. */
-  write(data: SnapshotData | null): Promise<void> {
+  write(data: SnapshotOut | null): Promise<void> {
     if (data === null) return Promise.resolve();
     return writeFileAtomic(this.file, snapshotChunks(data), { fsync: this.#fsync });
   }
 }
 
 /** A lowdb database on a {@link SnapshotFile}. */
-export function snapshotDb(file: string, options: SnapshotFileOptions = {}): Low<SnapshotData | null> {
-  return new Low<SnapshotData | null>(new SnapshotFile(file, options), null);
+export function snapshotDb(file: string, options: SnapshotFileOptions = {}): Low<SnapshotOut | null> {
+  return new Low<SnapshotOut | null>(new SnapshotFile(file, options), null);
 }

@@ -27,6 +27,15 @@ export interface TableIndex<R> {
   readonly def: IndexDef<R>;
 }
 
+/**
+ * What a snapshot writer reads of a collection: its length and consecutive slices. An array is
+ * one; so is {@link TokenTable.capture}'s view of the tokens as they were when it was taken.
+ */
+export interface RecordList<R> {
+  readonly length: number;
+  slice(start: number, end: number): readonly R[];
+}
+
 /** A unique key that two records hold, found while loading a file. */
 export interface LoadClash {
   index: string;

@@ -24,7 +24,7 @@
  * ```
  */
 import type { TokenRecord } from './schema.js';
-import type { IndexDef, LoadClash, RecordTable, TableIndex } from './table.js';
+import type { IndexDef, LoadClash, RecordList, RecordTable, TableIndex } from './table.js';
 
 /** Bytes of an id slot: Mattermost ids are 26 characters. */
 const ID_BYTES = 32;
@@ -45,10 +45,15 @@ const ACTIVE = 16;
 
 const KEYS = ['id', 'digest', 'user_id', 'description', 'is_active', 'expires_at', 'create_at'] as const;
 
-/** Hex digit value of an ASCII code, or -1. Lowercase only: an uppercase digest is another string. */
-const HEX = new Int8Array(128).fill(-1);
-for (let c = 0; c < 10; c++) HEX[48 + c] = c;
-for (let c = 0; c < 6; c++) HEX[97 + c] = 10 + c;
+/**
+ * The byte two hex digits stand for, by `(first << 8) | second` char code, or -1. Lowercase only:
+ * an uppercase digest is another string.
+ */
+const HEX_PAIR = new Int16Array(1 << 16).fill(-1);
+{
+  const digits = '0123456789abcdef';
+  for (let h = 0; h < 16; h++) for (let l = 0; l < 16; l++) HEX_PAIR[(digits.charCodeAt(h) << 8) | digits.charCodeAt(l)] = (h << 4) | l;
+}
 
 function hashWords(words: Int32Array, base: number, len: number): number {
   let h = 0x811c9dc5 ^ len;
@@ -304,6 +309,8 @@ export class TokenTable implements RecordTable<TokenRecord> {
   /** Rows of digest keys that are not 64 lowercase hex digits. */
   #oddDigests = new Map<unknown, number>();
   #byUser = new Map<unknown, number[]>();
+  /** The capture being written (rows below `rows` keep, in `before`, the record they had when it was taken). */
+  #capture: { rows: number; before: Map<number, TokenRecord> } | undefined;
   #interned = new Map<string, string>();
   #recent: (string | undefined)[] = new Array<string | undefined>(RECENT_STRINGS);
   /** A lookup key, encoded (8 words). */
@@ -330,6 +337,7 @@ export class TokenTable implements RecordTable<TokenRecord> {
     this.#rows = 0;
     this.#live = 0;
     this.#blocks = [];
+    this.#capture = undefined;
     this.#users = [];
     this.#descriptions = [];
     this.#odd.clear();
@@ -401,10 +409,9 @@ export class TokenTable implements RecordTable<TokenRecord> {
     for (let i = 0; i < DIGEST_BYTES; i++) {
       const hi = key.charCodeAt(2 * i);
       const lo = key.charCodeAt(2 * i + 1);
-      const h = hi < 128 ? (HEX[hi] as number) : -1;
-      const l = lo < 128 ? (HEX[lo] as number) : -1;
-      if (h < 0 || l < 0) return false;
-      bytes[i] = (h << 4) | l;
+      const byte = (hi | lo) < 256 ? (HEX_PAIR[(hi << 8) | lo] as number) : -1;
+      if (byte < 0) return false;
+      bytes[i] = byte;
     }
     return true;
   }
@@ -605,9 +612,47 @@ export class TokenTable implements RecordTable<TokenRecord> {
     return this.#rows++;
   }
 
+  /**
+   * The records as they are now, for the snapshot writer: read a slice at a time, in order, while
+   * commits go on (a row changed or deleted meanwhile keeps its old record for the capture until
+   * it is read). Rows are materialized as the slices are read, not all at once, and not kept.
+   * One capture at a time: taking another ends the previous one.
+   */
+  capture(): RecordList<TokenRecord> {
+    const rows = this.#rows;
+    const length = this.#live;
+    const state = { rows, before: new Map<number, TokenRecord>() };
+    this.#capture = state;
+    let row = 0;
+    let taken = 0;
+    return {
+      length,
+      slice: (start: number, end: number): TokenRecord[] => {
+        if (start !== taken || this.#capture !== state) throw new RangeError('a token capture is read once, in order, while it is the latest');
+        const out: TokenRecord[] = [];
+        const want = Math.min(end, length) - start;
+        for (; out.length < want && row < rows; row++) {
+          const saved = state.before.get(row);
+          if (saved !== undefined) out.push(saved);
+          else if (this.#flagsOf(row) & ALIVE) out.push(this.#record(row, false));
+        }
+        taken += out.length;
+        if (taken >= length) this.#capture = undefined;
+        return out;
+      },
+    };
+  }
+
+  /** Before `row` changes: keep its record for a capture that holds it and has not read it yet. */
+  #preserve(row: number): void {
+    const capture = this.#capture;
+    if (capture && row < capture.rows && !capture.before.has(row)) capture.before.set(row, this.#record(row, false));
+  }
+
   put(record: TokenRecord): void {
     const row = this.#rowOf(this.primaryKey(record));
     if (row >= 0) {
+      this.#preserve(row);
       // Like Table: an index whose key did not change is left as it is (a unique key another
       // record took over on load stays with that record).
       const old = this.#record(row, false);
@@ -626,6 +671,7 @@ export class TokenTable implements RecordTable<TokenRecord> {
   delete(pk: string): boolean {
     const row = this.#rowOf(pk);
     if (row < 0) return false;
+    this.#preserve(row);
     this.#unindex(row);
     if (this.#flagsOf(row) & ID_IN_BYTES) this.#ids.remove(row);
     else this.#oddPks.delete(pk);
@@ -682,12 +728,9 @@ export class TokenTable implements RecordTable<TokenRecord> {
     const digestBytes = block.digests;
     const digestAt = r * DIGEST_BYTES;
     for (let i = 0; i < DIGEST_BYTES; i++) {
-      const hi = buf[pos + 2 * i] as number;
-      const lo = buf[pos + 2 * i + 1] as number;
-      const h = hi < 128 ? (HEX[hi] as number) : -1;
-      const l = lo < 128 ? (HEX[lo] as number) : -1;
-      if (h < 0 || l < 0) return 'not-canonical';
-      digestBytes[digestAt + i] = (h << 4) | l;
+      const byte = HEX_PAIR[((buf[pos + 2 * i] as number) << 8) | (buf[pos + 2 * i + 1] as number)] as number;
+      if (byte < 0) return 'not-canonical';
+      digestBytes[digestAt + i] = byte;
     }
     pos += 2 * DIGEST_BYTES;
     if (!literalAt(buf, pos, end, LIT.user)) return 'not-canonical';

@@ -118,4 +118,36 @@ describe('db/token-table: TokenTable answers like Table', () => {
     expect(table.size).to.equal(2);
     expect([...table.values()].map((r) => r.id)).to.deep.equal(['t1', 't2']);
   });
+
+  it('capture(): the records as they were when it was taken, a slice at a time, whatever changes meanwhile', () => {
+    const table = new TokenTable(PRIMARY_KEY.tokens, defs);
+    const record = (i: number, extra: Partial<TokenRecord> = {}): TokenRecord => Object.freeze({
+      id: `t${i}`, digest: hex(i), user_id: `u${i % 3}`, description: 'd', is_active: true, expires_at: 0, create_at: i, ...extra,
+    });
+    for (let i = 0; i < 100; i++) table.put(record(i));
+    table.delete('t5');
+    const before = [...table.values()].map((r) => JSON.stringify(r));
+    const capture = table.capture();
+    expect(capture.length).to.equal(99);
+    const read = capture.slice(0, 10).map((r) => JSON.stringify(r));
+    // Changes behind and ahead of the capture's position, and rows added after it.
+    table.put(record(3, { is_active: false }));
+    table.put(record(50, { is_active: false }));
+    table.delete('t60');
+    table.put(record(200));
+    table.put(record(5));
+    read.push(...capture.slice(10, 60).map((r) => JSON.stringify(r)));
+    table.delete('t70');
+    read.push(...capture.slice(60, 4096).map((r) => JSON.stringify(r)));
+    expect(read).to.deep.equal(before);
+    expect(() => capture.slice(99, 100)).to.throw(RangeError);
+    // The table itself moved on.
+    expect(table.get('t50')?.is_active).to.equal(false);
+    expect(table.has('t60')).to.equal(false);
+    expect([...table.values()].map((r) => r.id).slice(-2)).to.deep.equal(['t200', 't5']);
+    const next = table.capture();
+    const again = table.capture();
+    expect(() => next.slice(0, 1)).to.throw(RangeError, 'latest');
+    expect(again.slice(0, 4096).map((r) => r.id)).to.deep.equal([...table.values()].map((r) => r.id));
+  });
 });
