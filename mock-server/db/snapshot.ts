@@ -215,17 +215,44 @@ async function streamSnapshot(file: string, sink: SnapshotSink): Promise<Snapsho
       sink.records(name, list as object[]);
     };
 
+    const file = handle;
+    /** Read into `into` from `from` until it is full or the file ends. */
+    const fill = async (into: Buffer, from: number): Promise<{ filled: number; eof: boolean }> => {
+      let at = from;
+      while (at < into.length) {
+        const { bytesRead } = await file.read(into, at, into.length - at, null);
+        if (bytesRead === 0) return { filled: at, eof: true };
+        at += bytesRead;
+      }
+      return { filled: at, eof: false };
+    };
+    // Two buffers: the next chunk is read (on libuv's pool) while this one is parsed.
+    let spare = Buffer.allocUnsafe(buf.length);
+    ({ filled, eof } = await fill(buf, 0));
     for (;;) {
-      if (!eof && filled < buf.length) {
-        const { bytesRead } = await handle.read(buf, filled, buf.length - filled, null);
-        if (bytesRead === 0) eof = true;
-        filled += bytesRead;
-        if (!eof && filled < buf.length) continue;
+      // Whole lines end at `complete`; the rest (a line's start) goes first into the next chunk.
+      const complete = eof ? filled : buf.lastIndexOf(0x0a, filled - 1) + 1;
+      if (complete === 0 && !eof) {
+        // One line longer than the buffer: a snapshot of another layout (one line), or an odd record.
+        if (first) throw new NotStreamable();
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, filled);
+        buf = bigger;
+        spare = Buffer.allocUnsafe(buf.length);
+        ({ filled, eof } = await fill(buf, filled));
+        continue;
+      }
+      let next: Promise<{ filled: number; eof: boolean }> | undefined;
+      if (!eof) {
+        buf.copy(spare, 0, complete, filled);
+        next = fill(spare, filled - complete);
+        // A read failing while this chunk is parsed is reported by the await below, not as unhandled.
+        next.catch(() => undefined);
       }
       let pos = 0;
       for (;;) {
         const nl = buf.indexOf(0x0a, pos);
-        if (nl < 0 || nl >= filled) break;
+        if (nl < 0 || nl >= complete) break;
         const lineStart = pos;
         pos = nl + 1;
         if (first) {
@@ -272,22 +299,14 @@ async function streamSnapshot(file: string, sink: SnapshotSink): Promise<Snapsho
         afterComma = false;
       }
       flush();
-      if (eof) {
+      if (!next) {
         // The last line: the envelope's end (`]…}`), after the last collection's records.
         if (pos >= filled || !current || buf[pos] !== 0x5d || afterComma || !sawRecord) throw new NotStreamable();
         envelope += buf.toString('utf8', pos, filled);
         break;
       }
-      if (pos === 0) {
-        // One line longer than the buffer: a snapshot of another layout (one line), or an odd record.
-        if (first) throw new NotStreamable();
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, filled);
-        buf = bigger;
-        continue;
-      }
-      buf.copy(buf, 0, pos, filled);
-      filled -= pos;
+      ({ filled, eof } = await next);
+      [buf, spare] = [spare, buf];
     }
 
     let value: unknown;

@@ -275,12 +275,23 @@ function literalAt(buf: Uint8Array, pos: number, end: number, lit: Uint8Array): 
   return true;
 }
 
-/** End of a JSON string body without escapes or non-ASCII bytes starting at `pos` (the closing quote), or -1. */
+/** FNV-1a of the bytes of the last string {@link plainStringEnd} scanned (for interning). */
+let scannedHash = 0;
+
+/**
+ * End of a JSON string body without escapes or non-ASCII bytes starting at `pos` (the closing
+ * quote), or -1; hashes the bytes on the way ({@link scannedHash}).
+ */
 function plainStringEnd(buf: Uint8Array, pos: number, end: number): number {
+  let h = 0x811c9dc5;
   for (let i = pos; i < end; i++) {
     const b = buf[i] as number;
-    if (b === 0x22) return i;
+    if (b === 0x22) {
+      scannedHash = h;
+      return i;
+    }
     if (b === 0x5c || b < 0x20 || b >= 0x80) return -1;
+    h = Math.imul(h ^ b, 0x01000193);
   }
   return -1;
 }
@@ -369,9 +380,7 @@ export class TokenTable implements RecordTable<TokenRecord> {
    * The string of ASCII bytes `buf[start, end)`, interned: a direct-mapped cache by a hash of the
    * bytes finds a string seen before without building a new one (user ids repeat across tokens).
    */
-  #internBytes(buf: Buffer, start: number, end: number): string {
-    let h = 0x811c9dc5;
-    for (let i = start; i < end; i++) h = Math.imul(h ^ (buf[i] as number), 0x01000193);
+  #internBytes(buf: Buffer, start: number, end: number, h: number): string {
     const slot = (h ^ (h >>> 17)) & (RECENT_STRINGS - 1);
     const seen = this.#recent[slot];
     if (seen !== undefined && seen.length === end - start) {
@@ -720,7 +729,8 @@ export class TokenTable implements RecordTable<TokenRecord> {
     if (idEnd < 0 || idLen > ID_BYTES) return 'not-canonical';
     const idAt = r * ID_BYTES;
     const idBytes = block.ids;
-    for (let i = 0; i < ID_BYTES; i++) idBytes[idAt + i] = i < idLen ? (buf[pos + i] as number) : 0;
+    for (let i = 0; i < idLen; i++) idBytes[idAt + i] = buf[pos + i] as number;
+    for (let i = idLen; i < ID_BYTES; i++) idBytes[idAt + i] = 0;
     pos = idEnd;
     if (!literalAt(buf, pos, end, LIT.digest)) return 'not-canonical';
     pos += LIT.digest.length;
@@ -737,12 +747,14 @@ export class TokenTable implements RecordTable<TokenRecord> {
     pos += LIT.user.length;
     const userEnd = plainStringEnd(buf, pos, end);
     if (userEnd < 0) return 'not-canonical';
+    const userHash = scannedHash;
     const userAt = pos;
     pos = userEnd;
     if (!literalAt(buf, pos, end, LIT.description)) return 'not-canonical';
     pos += LIT.description.length;
     const descriptionEnd = plainStringEnd(buf, pos, end);
     if (descriptionEnd < 0) return 'not-canonical';
+    const descriptionHash = scannedHash;
     const descriptionAt = pos;
     pos = descriptionEnd;
     if (!literalAt(buf, pos, end, LIT.active)) return 'not-canonical';
@@ -769,9 +781,9 @@ export class TokenTable implements RecordTable<TokenRecord> {
     block.idLens[r] = idLen;
     if (this.#ids.insertNew(row) >= 0) return 'not-canonical';
     block.flags[r] = ALIVE | ID_IN_BYTES | DIGEST_IN_BYTES | (active ? ACTIVE : 0);
-    const user = this.#internBytes(buf, userAt, userEnd);
+    const user = this.#internBytes(buf, userAt, userEnd, userHash);
     this.#users[row] = user;
-    this.#descriptions[row] = this.#internBytes(buf, descriptionAt, descriptionEnd);
+    this.#descriptions[row] = this.#internBytes(buf, descriptionAt, descriptionEnd, descriptionHash);
     block.expires[r] = expires.value;
     block.created[r] = created.value;
     this.#rows += 1;
