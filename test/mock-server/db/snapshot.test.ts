@@ -3,7 +3,7 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseSnapshot, snapshotChunks, snapshotDb, SnapshotFile, type SnapshotData } from '../../../mock-server/db/snapshot.js';
 import { StoreCorruptError } from '../../../mock-server/db/errors.js';
-import { COLLECTIONS } from '../../../mock-server/db/memory.js';
+import { COLLECTIONS, MemorySink } from '../../../mock-server/db/memory.js';
 import type { MockData, TokenRecord } from '../../../mock-server/db/schema.js';
 import { emptyData, seedData, token, user } from './fixtures/data.js';
 import { useTempDirs } from './fixtures/tmp.js';
@@ -129,9 +129,13 @@ describe('db/snapshot: SnapshotFile (lowdb adapter)', () => {
     const data = mixed();
     await new SnapshotFile(file, { fsync: false }).write(data);
     expect((await readFile(file, 'utf8')).split('\n').length).to.be.above(50);
-    expect(JSON.stringify(await new SnapshotFile(file).read())).to.equal(JSON.stringify(data));
+    const streamed = new SnapshotFile(file);
+    expect(JSON.stringify(await streamed.read())).to.equal(JSON.stringify(data));
+    expect(streamed.lastRead).to.equal('streamed');
     await writeFile(file, JSON.stringify(data));
-    expect(JSON.stringify(await new SnapshotFile(file).read())).to.equal(JSON.stringify(data));
+    const whole = new SnapshotFile(file);
+    expect(JSON.stringify(await whole.read())).to.equal(JSON.stringify(data));
+    expect(whole.lastRead).to.equal('whole');
   });
 
   it('opens or refuses a damaged line layout exactly as parsing the whole file does (same value, or same error and offset)', async () => {
@@ -164,6 +168,35 @@ describe('db/snapshot: SnapshotFile (lowdb adapter)', () => {
       await writeFile(file, text);
       const whole = await outcome(() => parseSnapshot(file, text));
       expect(await outcome(() => new SnapshotFile(file).read()), what).to.deep.equal(whole);
+      // Small reads: lines cut across chunks, lines longer than a chunk.
+      for (const readBytes of [64, 333]) {
+        expect(await outcome(() => new SnapshotFile(file, { readBytes }).read()), `${what}, reads of ${readBytes} bytes`).to.deep.equal(whole);
+      }
+    }
+    // The untouched file streams, at every read size.
+    await writeFile(file, good);
+    for (const readBytes of [64, 333, 1 << 22]) {
+      const adapter = new SnapshotFile(file, { readBytes });
+      expect(await outcome(() => adapter.read())).to.deep.equal(await outcome(() => parseSnapshot(file, good)));
+      expect(adapter.lastRead).to.equal('streamed');
+    }
+  });
+
+  it('streams into a sink: the store\'s tables get every record, in order, whatever the read size', async () => {
+    const file = join(await tempDir(), 'db.json');
+    const data = mixed();
+    await new SnapshotFile(file, { fsync: false }).write(data);
+    for (const readBytes of [97, 1024, 1 << 22]) {
+      const sink = new MemorySink();
+      const adapter = new SnapshotFile(file, { sink, readBytes });
+      const read = await adapter.read();
+      expect(adapter.lastRead).to.equal('streamed');
+      expect(read?.tokens, 'records went to the sink').to.deep.equal([]);
+      const state = sink.state(read?.config ?? data.config);
+      for (const name of COLLECTIONS) {
+        expect([...state.tables[name].values()].map((r) => JSON.stringify(r)), `${name}, reads of ${readBytes}`).to.deep.equal((data[name] ?? []).map((r) => JSON.stringify(r)));
+      }
+      expect(state.tables.tokens.findOne('digest', data.tokens[3]?.digest ?? '')?.id).to.equal('t3');
     }
   });
 
