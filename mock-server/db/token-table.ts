@@ -255,6 +255,17 @@ function removeSorted(rows: number[], row: number): void {
   if (rows[lo] === row) rows.splice(lo, 1);
 }
 
+/** What a capture has read, and the records it keeps for rows changed since it was taken. */
+interface CaptureState {
+  /** Rows when it was taken (later rows are not in it). */
+  readonly rows: number;
+  /** Next row to read. */
+  next: number;
+  readonly before: Map<number, TokenRecord>;
+  /** False once the table was cleared. */
+  valid: boolean;
+}
+
 /** Result of {@link TokenTable.loadLine}: loaded (maybe with a clash), or not a canonical line. */
 export type LineLoad = LoadClash | 'loaded' | 'not-canonical';
 
@@ -320,8 +331,8 @@ export class TokenTable implements RecordTable<TokenRecord> {
   /** Rows of digest keys that are not 64 lowercase hex digits. */
   #oddDigests = new Map<unknown, number>();
   #byUser = new Map<unknown, number[]>();
-  /** The capture being written (rows below `rows` keep, in `before`, the record they had when it was taken). */
-  #capture: { rows: number; before: Map<number, TokenRecord> } | undefined;
+  /** Captures not read to the end yet (weakly: one whose writer gave up is dropped with it). */
+  #captures = new Set<WeakRef<CaptureState>>();
   #interned = new Map<string, string>();
   #recent: (string | undefined)[] = new Array<string | undefined>(RECENT_STRINGS);
   /** A lookup key, encoded (8 words). */
@@ -348,7 +359,11 @@ export class TokenTable implements RecordTable<TokenRecord> {
     this.#rows = 0;
     this.#live = 0;
     this.#blocks = [];
-    this.#capture = undefined;
+    for (const ref of this.#captures ?? []) {
+      const state = ref.deref();
+      if (state) state.valid = false;
+    }
+    this.#captures = new Set();
     this.#users = [];
     this.#descriptions = [];
     this.#odd.clear();
@@ -624,38 +639,43 @@ export class TokenTable implements RecordTable<TokenRecord> {
   /**
    * The records as they are now, for the snapshot writer: read a slice at a time, in order, while
    * commits go on (a row changed or deleted meanwhile keeps its old record for the capture until
-   * it is read). Rows are materialized as the slices are read, not all at once, and not kept.
-   * One capture at a time: taking another ends the previous one.
+   * the capture has read past it). Rows are materialized as the slices are read, not all at once,
+   * and not kept.
    */
   capture(): RecordList<TokenRecord> {
-    const rows = this.#rows;
     const length = this.#live;
-    const state = { rows, before: new Map<number, TokenRecord>() };
-    this.#capture = state;
-    let row = 0;
+    const state: CaptureState = { rows: this.#rows, next: 0, before: new Map(), valid: true };
+    const ref = new WeakRef(state);
+    this.#captures.add(ref);
     let taken = 0;
     return {
       length,
       slice: (start: number, end: number): TokenRecord[] => {
-        if (start !== taken || this.#capture !== state) throw new RangeError('a token capture is read once, in order, while it is the latest');
+        if (start !== taken || !state.valid) throw new RangeError('a token capture is read once, in order, from a table not cleared since');
         const out: TokenRecord[] = [];
         const want = Math.min(end, length) - start;
-        for (; out.length < want && row < rows; row++) {
+        for (; out.length < want && state.next < state.rows; state.next++) {
+          const row = state.next;
           const saved = state.before.get(row);
-          if (saved !== undefined) out.push(saved);
-          else if (this.#flagsOf(row) & ALIVE) out.push(this.#record(row, false));
+          if (saved !== undefined) {
+            out.push(saved);
+            state.before.delete(row);
+          } else if (this.#flagsOf(row) & ALIVE) out.push(this.#record(row, false));
         }
         taken += out.length;
-        if (taken >= length) this.#capture = undefined;
+        if (taken >= length) this.#captures.delete(ref);
         return out;
       },
     };
   }
 
-  /** Before `row` changes: keep its record for a capture that holds it and has not read it yet. */
+  /** Before `row` changes: keep its record for each capture that has not read it yet. */
   #preserve(row: number): void {
-    const capture = this.#capture;
-    if (capture && row < capture.rows && !capture.before.has(row)) capture.before.set(row, this.#record(row, false));
+    for (const ref of this.#captures) {
+      const state = ref.deref();
+      if (state === undefined) this.#captures.delete(ref);
+      else if (row >= state.next && row < state.rows && !state.before.has(row)) state.before.set(row, this.#record(row, false));
+    }
   }
 
   put(record: TokenRecord): void {

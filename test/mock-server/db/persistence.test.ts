@@ -195,6 +195,26 @@ describe('store (files)', () => {
     expect(again.findMany('tokens', 'user_id', 'user1').map((t) => t.id)).to.deep.equal(expected.filter((id) => id.endsWith('-1') || id.endsWith('-4') || id.endsWith('-7')));
   });
 
+  it('a compaction taken while a replaceAll waits to be written: both snapshots hold what they captured', async () => {
+    const file = join(await tempDir(), 'db.json');
+    const store = await openAt(file, { compactEntries: 1, fsync: false });
+    // In one turn: a commit (its append starts a compaction of the state after the replaceAll),
+    // the replaceAll (written after that compaction), and commits changing the tokens it captured.
+    const data = seedData();
+    data.tokens.push(token('a', 'u1'), token('b', 'u1'), token('c', 'u1'));
+    const work = [store.commit([putToken('before')]), store.replaceAll(data)];
+    work.push(store.commit([{ op: 'delete', collection: 'tokens', key: 'a' }]));
+    work.push(store.commit([{ op: 'put', collection: 'tokens', record: token('b', 'u2') }]));
+    await Promise.all(work);
+    await store.flush();
+    expect(store.stats().writeError).to.equal(undefined);
+    const expected = [...store.all('tokens')].map((t) => JSON.stringify(t));
+    await closeAll();
+    const again = await openAt(file);
+    expect([...again.all('tokens')].map((t) => JSON.stringify(t))).to.deep.equal(expected);
+    expect(again.get('tokens', 'b')?.user_id).to.equal('u2');
+  });
+
   it('a failing compaction is reported and commits carry on', async () => {
     const dir = await tempDir();
     const file = join(dir, 'db.json');
