@@ -1,9 +1,11 @@
 /**
  * The snapshot: the whole database as one lowdb JSON file, plus `seq`, the number of the last
  * commit it contains (journal entries up to `seq` are already in it). Read and written through
- * lowdb's `Low` with {@link SnapshotFile}, an adapter that serializes in chunks, writes
- * atomically with fsync and mode 0600, and refuses, with a {@link StoreCorruptError}, a file it
- * cannot read back.
+ * lowdb's `Low` with {@link SnapshotFile}, an adapter that serializes in chunks with one record
+ * per line, streams a file in a chunk at a time (records straight into the store's tables, with
+ * a sink), writes atomically with fsync and mode 0600, and refuses, with a
+ * {@link StoreCorruptError}, a file it cannot read back. A file in any other layout (one line, as
+ * older mocks wrote it) is parsed whole, as before.
  *
  * @example
  * ```ts
