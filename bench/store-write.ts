@@ -20,6 +20,7 @@ import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import { openStore, type StoreOptions } from '../mock-server/db/store.js';
 import { snapshotChunks } from '../mock-server/db/snapshot.js';
+import { COLLECTIONS } from '../mock-server/db/memory.js';
 import type { MockData, Store, TokenRecord, UserRecord } from '../mock-server/db/schema.js';
 import { configFrom } from '../mock-server/services/config.js';
 
@@ -234,7 +235,10 @@ async function main(): Promise<void> {
       tokenSerial = 0;
       const data = { ...dataWith(n), seq: 0 };
       let t0 = performance.now();
-      const whole = JSON.stringify(data).length;
+      // The snapshot's value, keys in snapshot order (every collection, empty ones included).
+      const ordered: Record<string, unknown> = { version: data.version, seq: data.seq, config: data.config };
+      for (const name of COLLECTIONS) ordered[name] = data[name] ?? [];
+      const whole = JSON.stringify(ordered).length;
       const wholeMs = performance.now() - t0;
       let longest = 0;
       let chunks = 0;
