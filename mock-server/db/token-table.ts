@@ -790,13 +790,14 @@ export class TokenTable implements RecordTable<TokenRecord> {
     } else return 'not-canonical';
     if (!literalAt(buf, pos, end, LIT.expires)) return 'not-canonical';
     pos += LIT.expires.length;
-    const expires = readInteger(buf, pos, end);
-    if (expires === undefined) return 'not-canonical';
-    pos = expires.end;
+    pos = readInteger(buf, pos, end);
+    if (pos < 0) return 'not-canonical';
+    const expires = integerValue;
     if (!literalAt(buf, pos, end, LIT.created)) return 'not-canonical';
     pos += LIT.created.length;
-    const created = readInteger(buf, pos, end);
-    if (created === undefined || created.end !== end - 1 || buf[end - 1] !== 0x7d) return 'not-canonical';
+    pos = readInteger(buf, pos, end);
+    if (pos !== end - 1 || buf[end - 1] !== 0x7d) return 'not-canonical';
+    const created = integerValue;
     // Canonical. A primary key seen before is a replacement: the general path does it.
     block.idLens[r] = idLen;
     if (this.#ids.insertNew(row) >= 0) return 'not-canonical';
@@ -804,8 +805,8 @@ export class TokenTable implements RecordTable<TokenRecord> {
     const user = this.#internBytes(buf, userAt, userEnd, userHash);
     this.#users[row] = user;
     this.#descriptions[row] = this.#internBytes(buf, descriptionAt, descriptionEnd, descriptionHash);
-    block.expires[r] = expires.value;
-    block.created[r] = created.value;
+    block.expires[r] = expires;
+    block.created[r] = created;
     this.#rows += 1;
     this.#live += 1;
     const holder = this.#digests.set(row);
@@ -816,8 +817,14 @@ export class TokenTable implements RecordTable<TokenRecord> {
   }
 }
 
-/** A JSON integer of at most 15 digits (exact as a double) at `pos`: its value and end, or undefined. */
-function readInteger(buf: Uint8Array, pos: number, end: number): { value: number; end: number } | undefined {
+/** Value of the last integer {@link readInteger} read. */
+let integerValue = 0;
+
+/**
+ * A JSON integer of at most 15 digits (exact as a double) at `pos`: its end (its value in
+ * {@link integerValue}: no object per number), or -1.
+ */
+function readInteger(buf: Uint8Array, pos: number, end: number): number {
   let i = pos;
   const negative = buf[i] === 0x2d;
   if (negative) i += 1;
@@ -830,8 +837,9 @@ function readInteger(buf: Uint8Array, pos: number, end: number): { value: number
     i += 1;
   }
   const digits = i - first;
-  if (digits === 0 || digits > 15 || (digits > 1 && buf[first] === 0x30)) return undefined;
+  if (digits === 0 || digits > 15 || (digits > 1 && buf[first] === 0x30)) return -1;
   // A fraction or an exponent: not an integer literal (the general path parses it).
-  if (buf[i] === 0x2e || buf[i] === 0x65 || buf[i] === 0x45) return undefined;
-  return { value: negative ? -value : value, end: i };
+  if (buf[i] === 0x2e || buf[i] === 0x65 || buf[i] === 0x45) return -1;
+  integerValue = negative ? -value : value;
+  return i;
 }
