@@ -147,7 +147,9 @@ describe('hardening: secrets', function () {
         lines.forEach((line, i) => {
           for (const m of line.matchAll(/([\w.[\]'"]+)\s*[!=]==\s*([\w.[\]'"]+)/g)) {
             const [left = '', right = ''] = [m[1], m[2]];
-            const secretSide = SECRETISH.test(left) ? right : SECRETISH.test(right) ? left : undefined;
+            // A quoted name ('digest', an index's name) is a constant, not a secret-bearing value.
+            const named = (side: string) => SECRETISH.test(side) && !CONSTANT.test(side);
+            const secretSide = named(left) ? right : named(right) ? left : undefined;
             if (secretSide !== undefined && !CONSTANT.test(secretSide) && !line.includes('typeof')) findings.push(`${relative(ROOT, file)}:${i + 1}: ${line.trim()}`);
           }
         });
