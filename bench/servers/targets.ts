@@ -47,6 +47,11 @@ export interface TargetOptions {
   store?: 'objects' | 'compact';
   /** `middleware`: the cache's `maxEntries` (default: the cache's own default, 100 000). */
   maxEntries?: number;
+  /**
+   * `middleware`: requests for exactly this URL skip `authenticate()` and answer as `bare` does, so
+   * one process serves both (bench/paired.ts compares the two in the same heap and JIT state).
+   */
+  bareUrl?: string;
   /** Mattermost (mock) base URL (`remote`, `receiver`). */
   upstream?: string;
   /** HS256 secret of the signed events (`receiver`). */
@@ -129,7 +134,7 @@ const authUsername = (ctx: Koa.Context) => ctx.state.auth?.username ?? '';
 
 /** Build the app of one benchmark target. */
 export async function buildTarget(options: TargetOptions): Promise<Target> {
-  const { kind, tokens = 1000, upstream, eventSecret, store: storeKind = 'objects', maxEntries } = options;
+  const { kind, tokens = 1000, upstream, eventSecret, store: storeKind = 'objects', maxEntries, bareUrl } = options;
   const app = new Koa();
   app.silent = true;
   let stats = (): Record<string, number> => ({});
@@ -188,8 +193,14 @@ export async function buildTarget(options: TargetOptions): Promise<Target> {
       const { size } = store;
       const hooks = createHookBus();
       const resolver = cachedResolver(storeResolver(store), { hooks, ...(maxEntries === undefined ? {} : { maxEntries }) });
-      app.use(authenticate({ resolver }));
-      reply(app, authUsername);
+      const auth = authenticate({ resolver });
+      if (bareUrl === undefined) {
+        app.use(auth);
+        reply(app, authUsername);
+      } else {
+        app.use(function pairedAuth(ctx, next) { return ctx.url === bareUrl ? next() : auth(ctx, next); });
+        reply(app, (ctx) => (ctx.url === bareUrl ? 'anonymous' : authUsername(ctx)));
+      }
       stats = () => ({ cached: resolver.size, storeTokens: size });
       break;
     }
