@@ -303,6 +303,22 @@ async function main(): Promise<void> {
     else say('```\n' + store.stdout.trim() + '\n```');
   }
 
+  if (only === undefined) {
+    progress('heap bytes per cached principal: bench/cache-entry-size.ts');
+    const entries = quick ? 20_000 : 100_000;
+    const sizes = await childOutput(['--expose-gc', '--import', 'tsx', fileURLToPath(new URL('./cache-entry-size.ts', import.meta.url)), '--entries', String(entries)]);
+    say();
+    say(`## Cache entry size (bench/cache-entry-size.ts --entries ${entries}, exit ${sizes.code})`);
+    say();
+    // "<shape>: N B per cached principal through storeResolver(); the cache's own entry (…) M B, K B with revalidateMs"
+    const shapes = [...sizes.stdout.matchAll(/^(.+?): (\d+) B per cached principal.*?own entry \([^)]*\) (\d+) B, (\d+) B with revalidateMs/gm)];
+    if (shapes.length === 0) say('```\n' + sizes.stdout.trim() + '\n```');
+    else {
+      say(table(['data', 'per cached principal (storeResolver)', "the cache's own entry", 'with revalidateMs', 'target: own entry ≤ 400 B'],
+        shapes.map(([, shape = '', whole = '', own = '', revalidating = '']) => [shape, `${whole} B`, `${own} B`, `${revalidating} B`, verdict(Number(own), 400, 'max', ' B')])));
+    }
+  }
+
   if (!flag('--no-websocket') && only === undefined) {
     progress('WebSocket fan-out, memory, throughput: bench/websocket.ts');
     say();
