@@ -31,7 +31,8 @@ export interface SendJsonOptions {
 export function sendJson(ctx: Context, value: unknown, options: SendJsonOptions = {}): void {
   const { status = 200, newline = false } = options;
   ctx.status = status;
-  ctx.set('Content-Type', 'application/json');
+  // What ctx.set() ends in, without its per-call arrays; before the body, so Koa keeps the type.
+  if (!ctx.headerSent) ctx.res.setHeader('Content-Type', 'application/json');
   // A memoized view of a frozen record keeps its JSON text: serialized once, not per request.
   const json = viewJson(value);
   ctx.body = newline ? `${json}\n` : json;

@@ -85,6 +85,8 @@ const HASHTAG = /^#\p{L}[\p{L}\d\-_.]*[\p{L}\d]$/u;
 
 /** Mattermost's `ParseHashtags` (simplified): the `#words` of a message, space separated. */
 export function parseHashtags(message: string): string {
+  // A tag starts with '#', and trimming a word never adds one: most messages have none.
+  if (!message.includes('#')) return '';
   const tags: string[] = [];
   for (const word of message.split(/\s+/)) {
     const tag = word.replace(/^[^\p{L}\d\s#]+/u, '').replace(/[^\p{L}\d\s]+$/u, '');

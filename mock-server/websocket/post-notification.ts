@@ -37,7 +37,8 @@ export function explicitMentions(store: Store, channel: ChannelRecord, post: Pic
       if (member.user_id !== post.user_id) mentioned.add(member.user_id);
     }
   }
-  for (const match of post.message.matchAll(POSSIBLE_MENTION)) {
+  // A mention starts with '@': most messages have none.
+  for (const match of post.message.includes('@') ? post.message.matchAll(POSSIBLE_MENTION) : []) {
     let name = match[1].toLowerCase();
     while (name !== '') {
       if (CHANNEL_WIDE.has(name)) {
