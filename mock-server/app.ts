@@ -30,7 +30,7 @@ import { bodyReader } from './body.js';
 import { consoleAssets } from './console/serve.js';
 import type { MockContext } from './context.js';
 import { mockCors, type MockCorsOptions } from './cors.js';
-import { indexRoutes } from './route-index.js';
+import { indexedRoutes } from './route-index.js';
 import { MOCK_VERSION } from './services/config.js';
 import { testControls, type TestControlsOptions } from './test-controls.js';
 
@@ -100,7 +100,11 @@ function chain(middleware: readonly Middleware[]): Middleware {
 function runFrom(middleware: readonly Middleware[], i: number, ctx: Koa.Context, next: Koa.Next): Promise<void> {
   const fn = middleware[i];
   if (fn === undefined) return next();
-  return Promise.resolve(fn(ctx, () => runFrom(middleware, i + 1, ctx, next)));
+  try {
+    return Promise.resolve(fn(ctx, () => runFrom(middleware, i + 1, ctx, next)));
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }
 
 /**
@@ -162,7 +166,6 @@ export function createApp(options: CreateAppOptions): Koa {
   app.use(bodyReader({ limit: bodyLimit, ...(bodyTimeoutMs === undefined ? {} : { timeoutMs: bodyTimeoutMs }) }));
   const router = new Router({ prefix: API_PREFIX });
   for (const register of routes) register(router, server);
-  indexRoutes(router);
   const root = new Router();
   for (const register of rootRoutes) register(root, server);
   const notFound: Middleware = (ctx) => {
@@ -177,7 +180,7 @@ export function createApp(options: CreateAppOptions): Koa {
     throw new AppError('api.context.404.app_error', { detailed: `path=${ctx.path}` });
   };
   // The routers set `ctx.params` / `ctx.router` themselves before their handlers run.
-  const apiRoutes = router.routes() as unknown as Middleware;
+  const apiRoutes = indexedRoutes(router);
   const rootRouter = root.routes() as unknown as Middleware;
   const everything: Middleware[] = [];
   if (jwks !== undefined && jwks.length > 0) everything.push(jwksHandler(jwks, { path: '/.well-known/jwks.json' }));

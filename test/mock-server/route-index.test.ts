@@ -3,12 +3,16 @@
  * same layers, in the same order, for every registered route's path made concrete, in upper
  * case, with a trailing slash, with empty or extra segments, and for paths no route serves; also
  * for router middleware, a wildcard and a custom-option route (candidates for every path), and
- * after a route is added once the index was built.
+ * after a route is added once the index was built. Its dispatch (`indexedRoutes`) leaves the
+ * context as the router's own middleware does: params, captures, route path and name, the
+ * matched layers, every matched layer's middleware in order, errors and 404s.
  */
 import Router from '@koa/router';
 import { expect } from 'chai';
+import Koa from 'koa';
+import request from 'supertest';
 import { createMockApp, type MockApp } from '../../mock-server/index.js';
-import { indexRoutes } from '../../mock-server/route-index.js';
+import { indexedRoutes, indexRoutes } from '../../mock-server/route-index.js';
 
 type Layer = Router['stack'][number];
 
@@ -113,5 +117,56 @@ describe('mock server: route index', () => {
     router.get('/b/:id', () => undefined);
     expect(router.match('/b/1', 'GET').route).to.equal(true);
     expect(router.match('/a/1', 'GET').pathAndMethod.map((l) => l.path)).to.deep.equal(['/a/:id']);
+  });
+});
+
+describe('mock server: indexed route dispatch', () => {
+  /** An app whose routes record what the router left on the context; `indexed` picks the dispatch. */
+  function app(indexed: boolean): Koa {
+    const router = new Router({ prefix: '/api/v4' });
+    const seen = (ctx: Koa.Context, label: string) => {
+      const c = ctx as Koa.Context & Record<string, unknown>;
+      const trail = (c.state.trail ??= []) as unknown[];
+      trail.push({
+        label, params: { ...(c.params as object) }, requestParams: { ...((c.request as { params?: object }).params ?? {}) },
+        captures: c.captures, routerPath: c.routerPath, routerName: c.routerName, matchedRoute: c._matchedRoute,
+        matchedRouteName: c._matchedRouteName, routeMatched: c.routeMatched, isRouter: c.router === router,
+        matched: (c.matched as { path: string }[]).map((l) => l.path),
+      });
+    };
+    router.get('first', '/things/:a', async (ctx, next) => { seen(ctx, 'first'); await next(); seen(ctx, 'first after'); });
+    router.get('/things/:b', (ctx, next) => { seen(ctx, 'second'); return next(); }, (ctx) => { seen(ctx, 'third'); ctx.body = ctx.state.trail; });
+    router.post('/things/:a', () => { throw Object.assign(new Error('boom'), { status: 418, expose: true }); });
+    router.put('/things/:a', async () => { await Promise.resolve(); throw Object.assign(new Error('later'), { status: 409, expose: true }); });
+    router.get('/users/me', (ctx) => { seen(ctx, 'me'); ctx.body = ctx.state.trail; });
+    router.get('/users/:user_id', (ctx) => { seen(ctx, 'user'); ctx.body = ctx.state.trail; });
+    const koa = new Koa();
+    koa.silent = true;
+    koa.use(indexed ? indexedRoutes(router) : router.routes());
+    koa.use((ctx) => { ctx.status = 404; ctx.body = { fellThrough: true, matched: ((ctx as unknown as { matched?: { path: string }[] }).matched ?? []).map((l) => l.path) }; });
+    return koa;
+  }
+
+  it('answers every request exactly as router.routes() does', async () => {
+    const [own, indexed] = [app(false), app(true)];
+    const cases: [string, string][] = [
+      ['GET', '/api/v4/things/x%20y'], ['GET', '/api/v4/THINGS/abc/'], ['GET', '/api/v4/users/me'], ['GET', '/api/v4/users/u1'],
+      ['HEAD', '/api/v4/users/u1'], ['POST', '/api/v4/things/x'], ['PUT', '/api/v4/things/x'], ['DELETE', '/api/v4/things/x'],
+      ['GET', '/api/v4/nothing'], ['GET', '/elsewhere'], ['GET', '/api/v4/things/a/b'],
+    ];
+    let routed = 0;
+    for (const [method, path] of cases) {
+      const call = (koa: Koa) => request(koa.callback())[method.toLowerCase() as 'get'](path);
+      const [a, b] = [await call(own), await call(indexed)];
+      expect([b.status, b.text], `${method} ${path}`).to.deep.equal([a.status, a.text]);
+      if (a.status === 200 && method === 'GET') routed++;
+    }
+    expect(routed).to.equal(4);
+    // What was compared: both layers of /things/:a|:b ran in order, each with its own params.
+    const things = await request(indexed.callback()).get('/api/v4/things/x%20y');
+    expect((things.body as { label: string; params: object; routerPath: string }[]).map((t) => [t.label, t.params, t.routerPath])).to.deep.equal([
+      ['first', { a: 'x y' }, '/api/v4/things/:a'], ['second', { a: 'x y', b: 'x y' }, '/api/v4/things/:b'], ['third', { a: 'x y', b: 'x y' }, '/api/v4/things/:b'],
+      ['first after', { a: 'x y', b: 'x y' }, '/api/v4/things/:b'],
+    ]);
   });
 });
