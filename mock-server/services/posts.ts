@@ -217,10 +217,32 @@ export async function createPost(deps: PostDeps, caller: Caller, input: PostInpu
   const attach: Mutation[] = files.map((f) => ({ op: 'put', collection: 'fileInfos', record: { ...f, post_id: post.id, update_at: now } }));
   await commitThenEmit(deps, [...postMutations(store, channel, post), ...attach], {
     // Built from the committed state. A new root post has no replies yet: no need to scan its channel for them.
-    ws: () => [postedEvent(store, channel, post, JSON.stringify(postJson(store, post, post.root_id === '' ? new Map() : undefined)))],
+    ws: () => {
+      const text = JSON.stringify(postJson(store, post, post.root_id === '' ? new Map() : undefined));
+      POSTED_JSON.set(post, text);
+      return [postedEvent(store, channel, post, text)];
+    },
   });
   notifyPostCreated(store, post);
   return post;
+}
+
+/** The Post JSON text each new post's `posted` event carried, by (frozen, stored) post record. */
+const POSTED_JSON = new WeakMap<PostRecord, string>();
+
+/**
+ * The Post JSON text of a post {@link createPost} just stored: the text its `posted` event
+ * carried, serialized once (Mattermost's `createPost` handler also writes the very post its event
+ * was made from), or, for a post that had no event, built the same way.
+ *
+ * @example
+ * ```ts
+ * const post = await createPost(server, caller, input);
+ * sendJsonText(ctx, createdPostJson(server.store, post), { status: 201, newline: true });
+ * ```
+ */
+export function createdPostJson(store: Store, post: PostRecord): string {
+  return POSTED_JSON.get(post) ?? JSON.stringify(postJson(store, post, post.root_id === '' ? new Map() : undefined));
 }
 
 /**
