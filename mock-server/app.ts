@@ -159,11 +159,11 @@ export function createApp(options: CreateAppOptions): Koa {
     });
   }
   // Config `RateLimitSettings` (off in the default seed), read per request; before the body is read.
-  app.use(whileRateLimited(
+  const limiter = whileRateLimited(
     () => server.store.config.RateLimitSettings,
     rateLimit({ settings: () => server.store.config.RateLimitSettings, now: () => server.now(), logger: server.logger }),
-  ));
-  app.use(bodyReader({ limit: bodyLimit, ...(bodyTimeoutMs === undefined ? {} : { timeoutMs: bodyTimeoutMs }) }));
+  );
+  const readBody = bodyReader({ limit: bodyLimit, ...(bodyTimeoutMs === undefined ? {} : { timeoutMs: bodyTimeoutMs }) });
   const router = new Router({ prefix: API_PREFIX });
   for (const register of routes) register(router, server);
   const root = new Router();
@@ -192,8 +192,10 @@ export function createApp(options: CreateAppOptions): Koa {
   // `/__mock/…` only), so skipping them changes no answer. Every other path takes the whole chain.
   const api = chain([apiRoutes, rootRouter, notFound]);
   const rest = chain(everything);
-  app.use(function dispatch(ctx, next) {
-    return ctx.path.startsWith(API_PATHS) ? api(ctx, next) : rest(ctx, next);
+  const route: Middleware = (ctx, next) => (ctx.path.startsWith(API_PATHS) ? api(ctx, next) : rest(ctx, next));
+  // Rate limit, body, routes: one middleware of the app (Koa's compose wraps each in a promise).
+  app.use(function limitReadRoute(ctx, next) {
+    return limiter(ctx, () => readBody(ctx, () => route(ctx, next)));
   });
   return app;
 }
