@@ -8,6 +8,11 @@
  * headers come first of all (`@koa/cors`). Route modules register themselves on the router; they authenticate only through the
  * middleware's `authenticate()` (`server.requireSession` / `server.optionalSession`).
  *
+ * Per request the stack does as little as it can (issue 15): a path under `/api/v4/` goes from
+ * the body reader straight to the API router (the JWKS, console and test controls never answer
+ * one), the router finds its candidate routes through an index (`route-index.ts`) instead of
+ * testing every route's regexp, and the rate limiter is skipped while `RateLimitSettings` is off.
+ *
  * @example
  * ```ts
  * const app = createApp({ server, routes: [tokenRoutes, userRoutes] });
@@ -15,7 +20,7 @@
  * ```
  */
 import Router from '@koa/router';
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
 import { AppError } from './errors.js';
 import { errorBoundary } from '../middleware/errors/error-boundary.js';
 import { jwksHandler, type PublicKeySource } from '../middleware/events/event-keys.js';
@@ -25,6 +30,7 @@ import { bodyReader } from './body.js';
 import { consoleAssets } from './console/serve.js';
 import type { MockContext } from './context.js';
 import { mockCors, type MockCorsOptions } from './cors.js';
+import { indexedRoutes } from './route-index.js';
 import { MOCK_VERSION } from './services/config.js';
 import { testControls, type TestControlsOptions } from './test-controls.js';
 
@@ -75,6 +81,48 @@ export type OnUnhandledRequest = 'warn' | 'error' | 'off';
 /** Mattermost's `X-Version-Id`: version.build.hash.enterprise. */
 const VERSION_ID = `${MOCK_VERSION}.${MOCK_VERSION}.mattermost-pat-mock.false`;
 
+/** Where the REST API v4 router is mounted. */
+const API_PREFIX = '/api/v4';
+/** Request paths that only the API router (or the 404 after it) can answer. */
+const API_PATHS = `${API_PREFIX}/`;
+
+/**
+ * Run `middleware` in order as one middleware (`koa-compose`, without its guard against a
+ * second `next()`: these are the app's own, fixed middleware).
+ */
+function chain(middleware: readonly Middleware[]): Middleware {
+  return function chained(ctx, next) {
+    return runFrom(middleware, 0, ctx, next);
+  };
+}
+
+// Module-level rather than a closure made per request (tsx also names each such closure).
+function runFrom(middleware: readonly Middleware[], i: number, ctx: Koa.Context, next: Koa.Next): Promise<void> {
+  const fn = middleware[i];
+  if (fn === undefined) return next();
+  try {
+    return Promise.resolve(fn(ctx, () => runFrom(middleware, i + 1, ctx, next)));
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/**
+ * `limiter` (a `rateLimit()` middleware) only while the settings enable it. Off, the limiter
+ * would pass every request on unchanged; it is still called once after the settings were on, so
+ * that it drops its state (it rebuilds its buckets whenever the settings change) exactly as if it
+ * had seen every request.
+ */
+function whileRateLimited(settings: () => Readonly<Record<string, unknown>> | undefined, limiter: Middleware): Middleware {
+  let limiterOff = false;
+  return function rateLimitWhenOn(ctx, next) {
+    const off = settings()?.Enable !== true;
+    if (off && limiterOff) return next();
+    limiterOff = off;
+    return limiter(ctx, next);
+  };
+}
+
 /**
  * Build the Koa app.
  *
@@ -100,7 +148,8 @@ export function createApp(options: CreateAppOptions): Koa {
     logger: server.logger,
   }));
   app.use(function versionHeader(ctx, next) {
-    ctx.set('X-Version-Id', VERSION_ID);
+    // What ctx.set() ends in, without its per-call arrays (a constant string needs no normalizing).
+    ctx.res.setHeader('X-Version-Id', VERSION_ID);
     return next();
   });
   if (beforeResponse !== undefined) {
@@ -110,18 +159,16 @@ export function createApp(options: CreateAppOptions): Koa {
     });
   }
   // Config `RateLimitSettings` (off in the default seed), read per request; before the body is read.
-  app.use(rateLimit({ settings: () => server.store.config.RateLimitSettings, now: () => server.now(), logger: server.logger }));
-  app.use(bodyReader({ limit: bodyLimit, ...(bodyTimeoutMs === undefined ? {} : { timeoutMs: bodyTimeoutMs }) }));
-  if (jwks !== undefined && jwks.length > 0) app.use(jwksHandler(jwks, { path: '/.well-known/jwks.json' }));
-  if (withConsole) app.use(consoleAssets());
-  if (options.testControls !== undefined) app.use(testControls(options.testControls));
-  const router = new Router({ prefix: '/api/v4' });
+  const limiter = whileRateLimited(
+    () => server.store.config.RateLimitSettings,
+    rateLimit({ settings: () => server.store.config.RateLimitSettings, now: () => server.now(), logger: server.logger }),
+  );
+  const readBody = bodyReader({ limit: bodyLimit, ...(bodyTimeoutMs === undefined ? {} : { timeoutMs: bodyTimeoutMs }) });
+  const router = new Router({ prefix: API_PREFIX });
   for (const register of routes) register(router, server);
-  app.use(router.routes());
   const root = new Router();
   for (const register of rootRoutes) register(root, server);
-  app.use(root.routes());
-  app.use(function notFound(ctx) {
+  const notFound: Middleware = (ctx) => {
     if (ctx.body !== undefined && ctx.body !== null) return;
     // ctx.path only: the query string may hold a token (`?access_token=`), and logs never hold secrets.
     const fields = { method: ctx.method, path: ctx.path, request_id: ctx.state.requestId ?? '' };
@@ -131,6 +178,24 @@ export function createApp(options: CreateAppOptions): Koa {
     }
     if (onUnhandledRequest === 'warn') server.logger.warn('unhandled request', fields);
     throw new AppError('api.context.404.app_error', { detailed: `path=${ctx.path}` });
+  };
+  // The routers set `ctx.params` / `ctx.router` themselves before their handlers run.
+  const apiRoutes = indexedRoutes(router);
+  const rootRouter = root.routes() as unknown as Middleware;
+  const everything: Middleware[] = [];
+  if (jwks !== undefined && jwks.length > 0) everything.push(jwksHandler(jwks, { path: '/.well-known/jwks.json' }));
+  if (withConsole) everything.push(consoleAssets());
+  if (options.testControls !== undefined) everything.push(testControls(options.testControls) as unknown as Middleware);
+  everything.push(apiRoutes, rootRouter, notFound);
+  // A path under `/api/v4/` goes straight to the API router: the JWKS, the console and the test
+  // controls serve none (they answer `/.well-known/jwks.json`, `/`, `/static/console/…` and
+  // `/__mock/…` only), so skipping them changes no answer. Every other path takes the whole chain.
+  const api = chain([apiRoutes, rootRouter, notFound]);
+  const rest = chain(everything);
+  const route: Middleware = (ctx, next) => (ctx.path.startsWith(API_PATHS) ? api(ctx, next) : rest(ctx, next));
+  // Rate limit, body, routes: one middleware of the app (Koa's compose wraps each in a promise).
+  app.use(function limitReadRoute(ctx, next) {
+    return limiter(ctx, () => readBody(ctx, () => route(ctx, next)));
   });
   return app;
 }

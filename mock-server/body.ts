@@ -25,6 +25,7 @@
  * });
  * ```
  */
+import type { IncomingMessage } from 'node:http';
 import type { Context, Middleware } from 'koa';
 import { AppError, invalidBodyParam } from './errors.js';
 import * as v from 'valibot';
@@ -160,59 +161,92 @@ export function lingeringClose(ctx: Context, lingerBytes: number, lingerMs: numb
 
 interface ReadSettings { limit: number; timeoutMs: number; lingerBytes: number; lingerMs: number }
 
-async function readLimited(ctx: Context, settings: ReadSettings): Promise<string> {
+/**
+ * One body being read. The listeners and the timer are module functions that find this through
+ * the request (`this` of an emitter's listener), so a read makes no closures of its own.
+ */
+interface BodyRead {
+  readonly ctx: Context;
+  readonly settings: ReadSettings;
+  readonly chunks: Buffer[];
+  size: number;
+  timer: NodeJS.Timeout | undefined;
+  resolve(value: string): void;
+  reject(err: AppError): void;
+}
+
+const READS = new WeakMap<IncomingMessage, BodyRead>();
+
+function finish(req: IncomingMessage, read: BodyRead, err: AppError | undefined, value = ''): void {
+  clearTimeout(read.timer);
+  READS.delete(req);
+  req.off('data', onBodyData);
+  req.off('end', onBodyEnd);
+  req.off('error', onBodyError);
+  req.off('aborted', onBodyError);
+  if (err === undefined) read.resolve(value);
+  else read.reject(err);
+}
+
+function onBodyData(this: IncomingMessage, chunk: Buffer | string): void {
+  const read = READS.get(this);
+  if (read === undefined) return;
+  const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+  read.size += buf.length;
+  const { limit, lingerBytes, lingerMs, timeoutMs } = read.settings;
+  if (read.size > limit) {
+    finish(this, read, tooLarge());
+    lingeringClose(read.ctx, lingerBytes, lingerMs);
+    return;
+  }
+  read.chunks.push(buf);
+  // The gap is counted from this chunk: the same timer, restarted.
+  if (read.timer === undefined) read.timer = setTimeout(onBodyTimeout, timeoutMs, this);
+  else read.timer.refresh();
+}
+
+function onBodyEnd(this: IncomingMessage): void {
+  const read = READS.get(this);
+  if (read === undefined) return;
+  const { chunks } = read;
+  // Most bodies arrive in one chunk: decoded as it is, not copied into a new buffer first.
+  finish(this, read, undefined, chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+}
+
+/** The client went away mid-body (`aborted`) or the stream failed: nobody reads the answer; 400 ends the request cleanly. */
+function onBodyError(this: IncomingMessage): void {
+  const read = READS.get(this);
+  if (read !== undefined) finish(this, read, invalidBodyParam('body'));
+}
+
+function onBodyTimeout(req: IncomingMessage): void {
+  const read = READS.get(req);
+  if (read === undefined) return;
+  req.pause();
+  finish(req, read, timedOut(read.settings.timeoutMs));
+}
+
+function readLimited(ctx: Context, settings: ReadSettings): Promise<string> {
   const { limit, timeoutMs, lingerBytes, lingerMs } = settings;
   const declared = Number(ctx.get('Content-Length') || '0');
   if (Number.isFinite(declared) && declared > limit) {
     lingeringClose(ctx, lingerBytes, lingerMs);
-    throw tooLarge();
+    return Promise.reject(tooLarge());
   }
   const { req } = ctx;
   return new Promise<string>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let timer: NodeJS.Timeout | undefined;
-    const done = (err: AppError | undefined, value = ''): void => {
-      clearTimeout(timer);
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('aborted', onAborted);
-      if (err === undefined) resolve(value);
-      else reject(err);
-    };
-    const arm = (): void => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        req.pause();
-        done(timedOut(timeoutMs));
-      }, timeoutMs);
-    };
-    const onData = (chunk: Buffer | string): void => {
-      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      size += buf.length;
-      if (size > limit) {
-        done(tooLarge());
-        lingeringClose(ctx, lingerBytes, lingerMs);
-        return;
-      }
-      chunks.push(buf);
-      arm();
-    };
-    const onEnd = (): void => done(undefined, Buffer.concat(chunks).toString('utf8'));
-    // The client went away mid-body: nobody reads the answer; 400 ends the request cleanly.
-    const onAborted = (): void => done(invalidBodyParam('body'));
-    const onError = (): void => done(invalidBodyParam('body'));
-    req.on('data', onData);
-    req.once('end', onEnd);
-    req.once('error', onError);
-    req.once('aborted', onAborted);
+    const read: BodyRead = { ctx, settings, chunks: [], size: 0, timer: undefined, resolve, reject };
+    READS.set(req, read);
+    req.on('data', onBodyData);
+    req.once('end', onBodyEnd);
+    req.once('error', onBodyError);
+    req.once('aborted', onBodyError);
     // Already read to the end by someone else: nothing more will come.
     if (req.readableEnded) {
-      onEnd();
+      onBodyEnd.call(req);
       return;
     }
-    arm();
+    read.timer = setTimeout(onBodyTimeout, timeoutMs, req);
   });
 }
 

@@ -29,11 +29,23 @@ export interface SendJsonOptions {
  * ```
  */
 export function sendJson(ctx: Context, value: unknown, options: SendJsonOptions = {}): void {
+  // A memoized view of a frozen record keeps its JSON text: serialized once, not per request.
+  sendJsonText(ctx, viewJson(value), options);
+}
+
+/**
+ * Like {@link sendJson}, for a value already serialized (`json` is its `JSON.stringify` text).
+ *
+ * @example
+ * ```ts
+ * sendJsonText(ctx, createdPostJson(server.store, post), { status: 201, newline: true });
+ * ```
+ */
+export function sendJsonText(ctx: Context, json: string, options: SendJsonOptions = {}): void {
   const { status = 200, newline = false } = options;
   ctx.status = status;
-  ctx.set('Content-Type', 'application/json');
-  // A memoized view of a frozen record keeps its JSON text: serialized once, not per request.
-  const json = viewJson(value);
+  // What ctx.set() ends in, without its per-call arrays; before the body, so Koa keeps the type.
+  if (!ctx.headerSent) ctx.res.setHeader('Content-Type', 'application/json');
   ctx.body = newline ? `${json}\n` : json;
 }
 

@@ -15,8 +15,8 @@ import { invalidBodyParam } from '../errors.js';
 import { isValidId } from '../../middleware/util/ids.js';
 import { getPrincipal } from '../../middleware/auth/principal.js';
 import type { MockContext } from '../context.js';
-import { pageParams, sendJson, statusOk } from '../respond.js';
-import { channelPosts, createPost, getPost, parsePostInput, postJson } from '../services/posts.js';
+import { pageParams, sendJson, sendJsonText, statusOk } from '../respond.js';
+import { channelPosts, createdPostJson, createPost, getPost, parsePostInput, postJson } from '../services/posts.js';
 import { deletePost, getPostThread, parsePostPatch, patchPost, updatePost } from '../services/post-edits.js';
 import { jsonBody } from '../body.js';
 import { idParam, queryBool } from './params.js';
@@ -55,8 +55,8 @@ export function postRoutes(router: Router, server: MockContext): void {
   router.post('/posts', auth, async (ctx) => {
     const input = parsePostInput(jsonBody(ctx));
     const post = await createPost(server, getPrincipal(ctx), input);
-    // A new root post has no replies yet: no need to scan its channel for them.
-    sendJson(ctx, postJson(server.store, post, post.root_id === '' ? new Map() : undefined), { status: 201, newline: true });
+    // The text of its `posted` event: the post is serialized once.
+    sendJsonText(ctx, createdPostJson(server.store, post), { status: 201, newline: true });
   });
 
   router.get('/posts/:post_id', auth, (ctx) => {

@@ -73,7 +73,8 @@ export function userRoutes(router: Router, server: MockContext): void {
   router.get('/users/:user_id', auth, (ctx) => {
     const caller = getPrincipal(ctx);
     const user = getUser(server, caller, alnumParam(ctx, 'user_id'));
-    ctx.set('ETag', `${String(user.update_at)}.${user.id}`);
+    // What ctx.set() ends in, without its per-call arrays.
+    if (!ctx.headerSent) ctx.res.setHeader('ETag', `${String(user.update_at)}.${user.id}`);
     sendJson(ctx, userJsonFor(caller, user));
   });
 

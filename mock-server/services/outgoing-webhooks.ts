@@ -252,10 +252,13 @@ function isWebhookPost(post: PostRecord): boolean {
  * Mattermost, the one `trigger_word` reported is that of the last matching hook.
  */
 export function matchingHooks(ctx: ServiceContext, post: PostRecord, channel: ChannelRecord): { hooks: OutgoingWebhookRecord[]; triggerWord: string } {
-  const firstWord = post.message.split(/\s+/).find((w) => w !== '') ?? '';
+  const teamHooks = ctx.store.findMany('outgoingWebhooks', 'team_id', channel.team_id);
   const hooks: OutgoingWebhookRecord[] = [];
   let triggerWord = '';
-  for (const hook of ctx.store.findMany('outgoingWebhooks', 'team_id', channel.team_id)) {
+  // Most teams have no outgoing webhook: no need to split the message for them.
+  if (teamHooks.length === 0) return { hooks, triggerWord };
+  const firstWord = post.message.split(/\s+/).find((w) => w !== '') ?? '';
+  for (const hook of teamHooks) {
     if (hook.channel_id !== post.channel_id && hook.channel_id !== '') continue;
     if (hook.channel_id === post.channel_id && hook.trigger_words.length === 0) {
       hooks.push(hook);

@@ -280,9 +280,11 @@ export function createWebSocketHub(options: WebSocketHubOptions): WebSocketHub {
 
   const publish = (event: WebSocketEvent) => {
     if (closed) return;
-    const frame = precomputeEvent(event);
     const target = event.broadcast.user_id;
-    const candidates = target !== undefined && target !== '' ? byUser.get(target) ?? [] : registered;
+    const candidates = target !== undefined && target !== '' ? byUser.get(target) : registered;
+    // No connection, live or resumable, to deliver to: nothing to serialise.
+    if (candidates === undefined || candidates.size === 0) return;
+    const frame = precomputeEvent(event);
     for (const conn of [...candidates]) deliver(conn, frame);
   };
 
@@ -469,6 +471,14 @@ export function createWebSocketHub(options: WebSocketHubOptions): WebSocketHub {
   // ---- HTTP ------------------------------------------------------------------------------
 
   const isRoute = (pathname: string) => pathname === path || pathname === `${path}/`;
+  const lastSegment = path.slice(path.lastIndexOf('/') + 1);
+  /**
+   * Whether a request target could parse to the route: every other HTTP request is answered by
+   * the app, so this runs before each of them and must be cheap. The URL parser neither decodes
+   * percent-escapes nor changes case in a path, so the route's last segment appears as it is in
+   * any target that resolves to it, unless tabs or newlines (which the parser drops) split it.
+   */
+  const mayBeRoute = (target: string) => target.includes(lastSegment) || /[\t\n\r]/.test(target);
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
@@ -494,8 +504,9 @@ export function createWebSocketHub(options: WebSocketHubOptions): WebSocketHub {
       server.on('upgrade', onUpgrade);
     },
     handleRequest(req, res) {
+      if (req.method !== 'GET' || !mayBeRoute(req.url ?? '/')) return false;
       const url = new URL(req.url ?? '/', 'http://localhost');
-      if (!isRoute(url.pathname) || req.method !== 'GET') return false;
+      if (!isRoute(url.pathname)) return false;
       const refusal = notAHandshake();
       if (refusal.kind !== 'refuse') return false;
       res.writeHead(refusal.status, refusal.headers);

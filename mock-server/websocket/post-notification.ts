@@ -31,13 +31,13 @@ const POSSIBLE_MENTION = /@([a-z0-9.\-_]+)/gi;
  */
 export function explicitMentions(store: Store, channel: ChannelRecord, post: Pick<PostRecord, 'user_id' | 'message'>): string[] {
   const mentioned = new Set<string>();
-  const isMember = (userId: string) => store.get('channelMembers', `${channel.id}:${userId}`) !== undefined;
   if (channel.type === 'D') {
     for (const member of store.findMany('channelMembers', 'channel_id', channel.id)) {
       if (member.user_id !== post.user_id) mentioned.add(member.user_id);
     }
   }
-  for (const match of post.message.matchAll(POSSIBLE_MENTION)) {
+  // A mention starts with '@': most messages have none.
+  for (const match of post.message.includes('@') ? post.message.matchAll(POSSIBLE_MENTION) : []) {
     let name = match[1].toLowerCase();
     while (name !== '') {
       if (CHANNEL_WIDE.has(name)) {
@@ -46,7 +46,7 @@ export function explicitMentions(store: Store, channel: ChannelRecord, post: Pic
       }
       const user = store.findOne('users', 'username', name);
       if (user !== undefined) {
-        if (isMember(user.id)) mentioned.add(user.id);
+        if (store.get('channelMembers', `${channel.id}:${user.id}`) !== undefined) mentioned.add(user.id);
         break;
       }
       if (!/[.\-_]$/.test(name)) break;

@@ -17,6 +17,24 @@ describe('mock server: app assembly, ping, logs', () => {
     expect(res.headers['x-version-id']).to.be.a('string');
   });
 
+  it('RateLimitSettings turned off and on again: off, no limit and no headers; on again, fresh buckets as if the limiter had seen every request', async () => {
+    const limits = (Enable: boolean) => ({ ...t.mock.store.config, RateLimitSettings: { ...t.mock.store.config.RateLimitSettings, Enable, PerSec: 1, MaxBurst: 2 } });
+    const ping = () => t.http.get(`${API}/system/ping`);
+    await t.mock.store.commit([{ op: 'config', config: limits(true) }]);
+    const on = [];
+    for (let i = 0; i < 6; i++) on.push(await ping());
+    expect(on[0]?.headers['x-ratelimit-limit']).to.equal('3');
+    expect(on.map((r) => r.status)).to.include(429);
+    await t.mock.store.commit([{ op: 'config', config: limits(false) }]);
+    for (let i = 0; i < 6; i++) {
+      const res = await ping();
+      expect([res.status, res.headers['x-ratelimit-limit']]).to.deep.equal([200, undefined]);
+    }
+    await t.mock.store.commit([{ op: 'config', config: limits(true) }]);
+    const again = await ping();
+    expect([again.status, again.headers['x-ratelimit-limit'], again.headers['x-ratelimit-remaining']]).to.deep.equal([200, '3', '2']);
+  });
+
   it('unknown routes and unknown methods on known paths answer Mattermost\'s 404 body', async () => {
     for (const [method, path] of [['get', `${API}/nope`], ['delete', `${API}/users/me/tokens`], ['patch', `${API}/system/ping`], ['get', '/elsewhere'], ['post', `${API}/users/tokens/x/y`]] as const) {
       const res = await t.http[method](path).set(bearer(t.admin));
