@@ -83,6 +83,9 @@ export function toAppError(err: unknown): AppError<string> {
   }
 }
 
+/** Resolves the boundary's promise to undefined, whatever the chain resolved to. */
+function ignoreValue(): void {}
+
 function headersOf(value: unknown): Record<string, string> {
   if (typeof value !== 'object' || value === null) return {};
   const out: Record<string, string> = {};
@@ -151,11 +154,16 @@ export function errorBoundary(options: ErrorBoundaryOptions = {}): Koa.Middlewar
     }
   };
 
-  return async function errorBoundaryMiddleware(ctx, next) {
+  // Not an async function: the chain's own promise takes the error handler, with no extra step
+  // per request.
+  return function errorBoundaryMiddleware(ctx, next) {
+    let downstream: Promise<unknown>;
     try {
-      await next();
+      downstream = next();
     } catch (err) {
       render(ctx, err);
+      return Promise.resolve();
     }
+    return downstream.then(ignoreValue, (err: unknown) => render(ctx, err));
   };
 }

@@ -41,7 +41,8 @@ export function requestId(options: RequestIdOptions = {}): Koa.Middleware {
     const incoming = trustIncoming ? ctx.headers[incomingName] : undefined;
     const id = typeof incoming === 'string' && isValidId(incoming) ? incoming : generate();
     ctx.state.requestId = id;
-    ctx.set(header, id);
+    // Straight to Node: Koa's `ctx.set` builds arrays on every call, and a fresh request has sent no header yet.
+    if (!ctx.headerSent) ctx.res.setHeader(header, id);
     return next();
   };
 }

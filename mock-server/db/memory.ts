@@ -80,10 +80,52 @@ function checkShape(tables: Tables, m: Mutation, position: number): string | und
   if (m.op !== 'put') throw new InvalidMutationError(`mutation ${position}: unknown op ${JSON.stringify((m as { op: unknown }).op)}`);
   if (m.record === null || typeof m.record !== 'object') throw new InvalidMutationError(`mutation ${position}: put needs a record`);
   const pk = anyTable(tables, m.collection).primaryKey(m.record);
-  if (typeof pk !== 'string' || pk.split(':').some((part) => part === '' || part === 'undefined')) {
+  if (typeof pk !== 'string' || !isCompleteKey(pk)) {
     throw new InvalidMutationError(`mutation ${position}: ${m.collection} record has no primary key`);
   }
   return pk;
+}
+
+/**
+ * Whether every part of a primary key (parts are joined by ':') is set: none is empty or the text
+ * `undefined` (a field missing from the record). Checked without splitting the key.
+ */
+function isCompleteKey(pk: string): boolean {
+  return pk !== '' && pk !== 'undefined' && !pk.startsWith(':') && !pk.endsWith(':') && !pk.includes('::')
+    && !pk.startsWith('undefined:') && !pk.endsWith(':undefined') && !pk.includes(':undefined:');
+}
+
+/**
+ * Whether no two mutations of the batch name the same collection (config changes aside). A
+ * malformed mutation answers false: the full check reports it at its position.
+ */
+function touchesEachCollectionOnce(mutations: readonly Mutation[]): boolean {
+  for (let i = 0; i < mutations.length; i++) {
+    const m = mutations[i];
+    if (m === null || typeof m !== 'object') return false;
+    if (m.op === 'config') continue;
+    for (let j = 0; j < i; j++) {
+      const earlier = mutations[j] as Mutation;
+      if (earlier.op !== 'config' && earlier.collection === m.collection) return false;
+    }
+    // A large batch takes the full check rather than comparing every pair.
+    if (i >= MAX_PAIRWISE_BATCH) return false;
+  }
+  return true;
+}
+
+/** Batches up to this size are checked pair by pair for a repeated collection. */
+const MAX_PAIRWISE_BATCH = 8;
+
+/** Throw if `record` (primary key `pk`) takes a unique key that another record of `table` holds. */
+function checkUniqueKeys(table: RecordTable<object>, collection: CollectionName, record: object, pk: string): void {
+  for (const index of table.indexes.values()) {
+    if (!index.def.unique) continue;
+    const key = index.def.key(record);
+    if (key === undefined) continue;
+    const holder = table.uniqueOwner(index.name, key);
+    if (holder !== undefined && holder !== pk) throw new UniqueViolationError(collection, index.name, key, holder);
+  }
 }
 
 /** All collections and the config, in memory. */
@@ -121,25 +163,36 @@ export class MemoryState {
    */
   validate(mutations: readonly Mutation[]): void {
     if (!Array.isArray(mutations)) throw new InvalidMutationError('commit() takes an array of mutations');
+    if (touchesEachCollectionOnce(mutations)) {
+      // No mutation can see another's change (unique indexes are per collection): each one is
+      // checked against the tables alone. The usual batch (a post, its channel, the poster's
+      // membership) takes this path, with no pending view to build.
+      for (let position = 0; position < mutations.length; position++) {
+        const m = mutations[position] as Mutation;
+        const pk = checkShape(this.tables, m, position);
+        if (m.op === 'put' && pk !== undefined) checkUniqueKeys(anyTable(this.tables, m.collection), m.collection, m.record, pk);
+      }
+      return;
+    }
     // Pending view of the batch: records by "collection\0pk" (null = deleted), unique keys by
     // "collection\0index\0key" (null = freed).
     const records = new Map<string, object | null>();
     const owners = new Map<string, string | null>();
-    mutations.forEach((m, position) => {
+    for (let position = 0; position < mutations.length; position++) {
+      const m = mutations[position] as Mutation;
       const pk = checkShape(this.tables, m, position);
-      if (m.op === 'config' || pk === undefined) return;
+      if (m.op === 'config' || pk === undefined) continue;
       const table = anyTable(this.tables, m.collection);
       const recordKey = `${m.collection}\0${pk}`;
       const old = records.has(recordKey) ? records.get(recordKey) ?? undefined : table.get(pk);
       for (const index of table.indexes.values()) {
         if (!index.def.unique) continue;
-        const ownerKey = (key: string): string => `${m.collection}\0${index.name}\0${key}`;
         const oldKey = old === undefined ? undefined : index.def.key(old);
-        if (oldKey !== undefined) owners.set(ownerKey(oldKey), null);
+        if (oldKey !== undefined) owners.set(`${m.collection}\0${index.name}\0${oldKey}`, null);
         if (m.op !== 'put') continue;
         const newKey = index.def.key(m.record);
         if (newKey === undefined) continue;
-        const slot = ownerKey(newKey);
+        const slot = `${m.collection}\0${index.name}\0${newKey}`;
         const holder = owners.has(slot) ? owners.get(slot) : table.uniqueOwner(index.name, newKey);
         if (holder !== undefined && holder !== null && holder !== pk) {
           throw new UniqueViolationError(m.collection, index.name, newKey, holder);
@@ -147,7 +200,7 @@ export class MemoryState {
         owners.set(slot, pk);
       }
       records.set(recordKey, m.op === 'put' ? m.record : null);
-    });
+    }
   }
 
   /** Apply a validated batch (records are frozen). */

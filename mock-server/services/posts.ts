@@ -246,7 +246,12 @@ const POSTED_JSON = new WeakMap<PostRecord, string>();
  * ```
  */
 export function createdPostJson(store: Store, post: PostRecord): string {
-  return POSTED_JSON.get(post) ?? JSON.stringify(postJson(store, post, post.root_id === '' ? new Map() : undefined));
+  const text = POSTED_JSON.get(post);
+  if (text === undefined) return JSON.stringify(postJson(store, post, post.root_id === '' ? new Map() : undefined));
+  // Taken once: the answer is its only reader, and a text kept for as long as its post lives
+  // would double what every stored post holds in memory.
+  POSTED_JSON.delete(post);
+  return text;
 }
 
 /**

@@ -158,6 +158,40 @@ describe('store (in memory)', () => {
     expect(store.count('tokens')).to.equal(0);
   });
 
+  it('rejects a primary key with an empty or undefined part, and accepts every complete one', async () => {
+    const store = await memoryStore();
+    const member = (channelId: string, userId: string) => ({ op: 'put', collection: 'channelMembers', record: { channel_id: channelId, user_id: userId } });
+    for (const [channelId, userId] of [['', 'u1'], ['c1', ''], ['undefined', 'u1'], ['c1', 'undefined'], ['c1:', 'u1'], ['c1', ':u1'], ['a:undefined', 'u1']]) {
+      // @ts-expect-error a partial record, only its key matters here
+      const err = await store.commit([member(channelId, userId)]).then(() => undefined, (e: unknown) => e);
+      expect(err, `${channelId}:${userId}`).to.be.instanceOf(InvalidMutationError);
+    }
+    expect(store.count('channelMembers')).to.equal(0);
+    // 'undefined' inside a part is not a missing field.
+    // @ts-expect-error a partial record, only its key matters here
+    await store.commit([member('xundefined', 'undefinedx')]);
+    expect(store.get('channelMembers', 'xundefined:undefinedx')).to.not.equal(undefined);
+  });
+
+  it('a batch of distinct collections checks each put against the tables: its own key passes, another record\'s fails', async () => {
+    const store = await memoryStore();
+    const u1 = store.get('users', 'u1');
+    if (!u1) throw new Error('seed user missing');
+    await store.commit([
+      { op: 'put', collection: 'users', record: { ...u1, nickname: 'same keys' } },
+      { op: 'put', collection: 'tokens', record: token('t1', 'u1') },
+    ]);
+    expect(store.get('users', 'u1')?.nickname).to.equal('same keys');
+    const err = await store.commit([
+      { op: 'put', collection: 'tokens', record: token('t2', 'u1', { digest: store.get('tokens', 't1')?.digest }) },
+      { op: 'put', collection: 'users', record: { ...u1, nickname: 'never' } },
+    ]).then(() => undefined, (e: unknown) => e);
+    expect(err).to.be.instanceOf(UniqueViolationError);
+    expect((err as UniqueViolationError).existing).to.equal('t1');
+    expect(store.get('users', 'u1')?.nickname).to.equal('same keys');
+    expect(store.count('tokens')).to.equal(1);
+  });
+
   it('stored records are frozen so nobody changes memory behind the journal', async () => {
     const store = await memoryStore();
     await store.commit([{ op: 'put', collection: 'tokens', record: token('t1', 'u1') }]);
