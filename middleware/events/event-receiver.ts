@@ -16,7 +16,8 @@
  * before applying an event when events may have been missed: the first event of a source it does
  * not know (`'source'`), a new boot id (`'boot'`), or a `prev` that is not its last seq (`'gap'`).
  * A coalesced event with a `userId` also resets that user (`'coalesced'`). An event at or below
- * the last seq is a redelivery: acknowledged (200), not applied again. When a known source has
+ * the last seq is a redelivery: acknowledged (200), not applied again (from a new boot of the
+ * source too, which still resets `'boot'`). When a known source has
  * sent nothing (no event, no heartbeat) for `heartbeatTimeoutMs`, the receiver resets
  * (`'heartbeat'`), and again every `heartbeatTimeoutMs` for as long as the source stays silent:
  * while it cannot hear revocations, no cached answer outlives that period; tokens are re-validated,
@@ -166,8 +167,19 @@ export function eventReceiver(options: EventReceiverOptions): EventReceiver {
   /** True for a redelivery of a seq already applied (acknowledge, do not apply). */
   const redelivered = (stream: StreamClaims, heartbeat: boolean): boolean => {
     const known = sources.get(stream.src);
-    if (known === undefined || known.boot !== stream.boot || heartbeat || stream.seq > known.last) return false;
-    known.heardAt = clock();
+    if (known === undefined || heartbeat || stream.seq > known.last) return false;
+    const at = clock();
+    if (known.boot !== stream.boot) {
+      // A new start of the source (seqs are never reused within a source) redelivering what its
+      // previous start delivered: that start's acknowledgement was not stored, or its last
+      // request reached us as it closed. Applied already, so not again (its jti would be refused
+      // as a replay, the sender would skip it as lost, and the new boot would go unnoticed);
+      // but it is a new boot: whatever that start held only in memory may be gone.
+      reset('boot', { src: stream.src, boot: stream.boot, seq: stream.seq, prev: stream.prev, last: known.last });
+      known.boot = stream.boot;
+      known.resetAt = at;
+    }
+    known.heardAt = at;
     duplicates++;
     return true;
   };

@@ -78,7 +78,7 @@ export interface EventSenderOptions {
 }
 
 export interface EventSender {
-  /** Stop; wait (at most `closeTimeoutMs`) for pending deliveries, then abort them (a durable outbox keeps them). */
+  /** Stop; wait (at most `closeTimeoutMs`) for pending deliveries, then abort them (a durable outbox keeps them); resolves once no request of this sender is in flight or can start. */
   close(): Promise<void>;
   /** Resolves when no target has anything pending and nothing is in flight. */
   flush(): Promise<void>;
@@ -152,6 +152,10 @@ export function createEventSender(options: EventSenderOptions): EventSender {
 
   const attempt = async (url: string, jws: string, what: Record<string, unknown>): Promise<Outcome> => {
     // One controller per attempt, aborted by its timeout or by close(); listeners are removed after.
+    // An attempt may begin after close() aborted (the abort came while the event was being
+    // signed): an 'abort' listener added then never fires, so the request would go out after
+    // close() returned, from a sender the next start has already replaced. Not sent: it stays owed.
+    if (closing.signal.aborted) return 'retry';
     const attemptAbort = new AbortController();
     const onClose = () => attemptAbort.abort(new Error('event sender closed'));
     closing.signal.addEventListener('abort', onClose, { once: true });
@@ -267,7 +271,7 @@ export function createEventSender(options: EventSenderOptions): EventSender {
     outbox.append(event, payload, meta);
     for (const target of targets) target.wake?.();
   });
-  for (const target of targets) void run(target);
+  const running = targets.map(run);
 
   const flush = () => new Promise<void>((resolve) => {
     idleWaiters.push(resolve);
@@ -285,6 +289,9 @@ export function createEventSender(options: EventSenderOptions): EventSender {
       clearTimeout(timer);
       closing.abort();
       if (result === 'timeout') logger.warn('event sender closed with deliveries pending; they stay in the outbox', { closeTimeoutMs, pending: pendingCount() });
+      // Nothing of this sender may reach a target (nor ack into the outbox) once close() resolved:
+      // wait for every delivery loop to end (the abort cuts their requests and sleeps short).
+      await Promise.all(running);
       await outbox.settled();
     },
     get pending() { return pendingCount(); },

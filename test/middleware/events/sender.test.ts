@@ -133,4 +133,65 @@ describe('event sender: at least once, losses made visible', () => {
     expect(applied).to.deep.equal(['token.revoked']);
     expect(resets).to.deep.equal(['source']);
   });
+
+  it('a new start redelivering what the last start delivered but could not acknowledge: applied once, and still a new boot', async () => {
+    const app = await serve();
+    // The first start's request reaches the receiver, its answer does not (as when it closes
+    // with the request on the wire): the entry stays in the stored outbox.
+    gate = (_ctx, claims) => (claims.event === 'token.revoked' && claims.seq === 1 && bodies.length === 1 ? 'drop-answer' : 'pass');
+    const storage = recordingStorage();
+    const busA = createHookBus();
+    const first = sender({ hooks: busA, targets: [`${app.url}${PATH}`], outbox: storage, retryBaseMs: 60_000, retryMaxMs: 60_000, closeTimeoutMs: 20 });
+    busA.emit('token.revoked', { tokenId: newId(), userId: newId() });
+    while (applied.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await first.close();
+    expect(first.delivered).to.equal(0);
+    expect(storage.state()?.entries.map((e) => e.seq)).to.deep.equal([1]);
+
+    const busA2 = createHookBus();
+    const second = sender({ hooks: busA2, targets: [`${app.url}${PATH}`], outbox: storage });
+    await second.flush();
+    expect(second.delivered, 'acknowledged, not refused as a replay of its jti').to.equal(1);
+    expect(second.dropped).to.equal(0);
+    expect(receiver.duplicates).to.equal(1);
+    expect(applied, 'applied once').to.deep.equal(['token.revoked']);
+    expect(resets, 'the redelivery still tells the receiver of the new boot').to.deep.equal(['source', 'boot']);
+    expect(receiver.sources().get(first.outbox.sourceId)).to.include({ boot: second.bootId, last: 1 });
+    busA2.emit('user.deactivated', { userId: newId() });
+    await second.flush();
+    expect(applied).to.deep.equal(['token.revoked', 'user.deactivated']);
+    expect(resets, 'the stream goes on from the redelivered seq: no gap').to.deep.equal(['source', 'boot']);
+    expect(storage.state()?.entries).to.deep.equal([]);
+  });
+
+  it('close() aborting while a delivery is being signed: nothing is sent once close() resolved', async () => {
+    // The abort can land between two attempts (the signing is asynchronous); an attempt begun
+    // after it must not go out from a sender the next start has already replaced.
+    for (let round = 0; round < 40; round++) {
+      let calls = 0;
+      let inFlight = 0;
+      const fetch: typeof globalThis.fetch = async (_input, init) => {
+        calls++;
+        inFlight++;
+        try {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          if (init?.signal?.aborted) throw new Error('aborted');
+          throw new Error('connection refused');
+        } finally { inFlight--; }
+      };
+      const busA = createHookBus();
+      const s = createEventSender({
+        signing: { alg: 'HS256', secret: SECRET }, hooks: busA, targets: ['http://127.0.0.1:9/x'], fetch,
+        retryBaseMs: 0, retryMaxMs: 0, heartbeatMs: 0, closeTimeoutMs: round % 4,
+      });
+      busA.emit('token.revoked', { tokenId: newId(), userId: newId() });
+      await new Promise((resolve) => setTimeout(resolve, round % 3));
+      await s.close();
+      const after = calls;
+      expect(inFlight, `round ${round}: a request still in flight after close()`).to.equal(0);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(calls, `round ${round}: a request sent after close()`).to.equal(after);
+      expect(s.pending, 'still owed (a durable outbox keeps it)').to.equal(1);
+    }
+  });
 });
