@@ -17,7 +17,7 @@
  * not know (`'source'`), a new boot id (`'boot'`), or a `prev` that is not its last seq (`'gap'`).
  * A coalesced event with a `userId` also resets that user (`'coalesced'`). An event at or below
  * the last seq is a redelivery: acknowledged (200), not applied again (from a new boot of the
- * source too, which still resets `'boot'`). When a known source has
+ * source too when its `jti` is one already applied: that still resets `'boot'`). When a known source has
  * sent nothing (no event, no heartbeat) for `heartbeatTimeoutMs`, the receiver resets
  * (`'heartbeat'`), and again every `heartbeatTimeoutMs` for as long as the source stays silent:
  * while it cannot hear revocations, no cached answer outlives that period; tokens are re-validated,
@@ -165,16 +165,17 @@ export function eventReceiver(options: EventReceiverOptions): EventReceiver {
   };
 
   /** True for a redelivery of a seq already applied (acknowledge, do not apply). */
-  const redelivered = (stream: StreamClaims, heartbeat: boolean): boolean => {
+  const redelivered = (stream: StreamClaims, heartbeat: boolean, jti: string, now: number): boolean => {
     const known = sources.get(stream.src);
     if (known === undefined || heartbeat || stream.seq > known.last) return false;
     const at = clock();
     if (known.boot !== stream.boot) {
-      // A new start of the source (seqs are never reused within a source) redelivering what its
-      // previous start delivered: that start's acknowledgement was not stored, or its last
-      // request reached us as it closed. Applied already, so not again (its jti would be refused
-      // as a replay, the sender would skip it as lost, and the new boot would go unnoticed);
-      // but it is a new boot: whatever that start held only in memory may be gone.
+      // A new boot's seq proves nothing (its outbox may be an older copy reusing seqs); its jti
+      // does: an event we applied, redelivered by a new start of the source (that start's
+      // acknowledgement was not stored, or its last request reached us as it closed). Not
+      // applied again (refused as a replay, the sender would skip it as lost and the new boot
+      // would go unnoticed), but it is a new boot: what that start held in memory may be gone.
+      if (!((seen.get(jti) ?? 0) > now)) return false;
       reset('boot', { src: stream.src, boot: stream.boot, seq: stream.seq, prev: stream.prev, last: known.last });
       known.boot = stream.boot;
       known.resetAt = at;
@@ -266,7 +267,7 @@ export function eventReceiver(options: EventReceiverOptions): EventReceiver {
     if (payload === undefined) throw refuse('api.events.malformed.app_error', `payload of ${String(event)}`);
     // A redelivery of an applied seq is acknowledged before the jti check: at least once means
     // the same jti may come again when an answer was lost.
-    const fresh = stream === undefined || !redelivered(stream, heartbeat);
+    const fresh = stream === undefined || !redelivered(stream, heartbeat, jti, now);
     if (fresh) {
       const until = seen.get(jti);
       if (until !== undefined && until > now) throw refuse('api.events.replayed.app_error', `jti ${jti}`);

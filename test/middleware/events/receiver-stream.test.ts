@@ -120,6 +120,23 @@ describe('event receiver: sequence, boot id and heartbeat fail safe', () => {
     expect(await me()).to.equal(401);
   });
 
+  it('a new boot redelivering an event already applied (same jti, old seq): acknowledged, not applied again, and still a new boot', async () => {
+    const payload = other();
+    const jti = newId();
+    await post(await signed('token.revoked', payload, { src, boot, seq: 2, prev: 1 }, jti));
+    await cachedThenRevokedUpstream();
+    const boot2 = newId();
+    // Not a 401 replay: the new start's sender would skip it as lost and never tell its boot.
+    expect(await post(await signed('token.revoked', payload, { src, boot: boot2, seq: 2, prev: 1 }, jti))).to.deep.equal({ status: 200, body: { status: 'OK' } });
+    expect(applied).to.deep.equal(['token.revoked']);
+    expect(receiver.duplicates).to.equal(1);
+    expect(resets.at(-1)).to.deep.equal({ reason: 'boot' });
+    expect(await me(), 'the new boot dropped the cache').to.equal(401);
+    expect(receiver.sources().get(src)).to.include({ boot: boot2, last: 2 });
+    expect((await post(await signed('config.changed', { keys: [] }, { src, boot: boot2, seq: 3, prev: 2 }))).status).to.equal(200);
+    expect(receiver.resets).to.include({ source: 1, boot: 1, gap: 0 });
+  });
+
   it('a heartbeat with a matching prev keeps the cache; one naming a later seq is a gap', async () => {
     await post(await signed('token.revoked', other(), { src, boot, seq: 4, prev: 3 }));
     await cachedThenRevokedUpstream();
