@@ -3,20 +3,9 @@ import { createHash } from 'node:crypto';
 import { INDEXES, PRIMARY_KEY, type TokenRecord } from '../../../mock-server/db/schema.js';
 import { Table, type IndexDef } from '../../../mock-server/db/table.js';
 import { TokenTable } from '../../../mock-server/db/token-table.js';
+import { prng as random } from '../../support/prng.js';
 
 const defs = INDEXES.tokens as unknown as Record<string, IndexDef<TokenRecord>>;
-
-/** A small deterministic PRNG (mulberry32), so a failing sequence can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const hex = (n: number): string => createHash('sha256').update(String(n)).digest('hex');
 
