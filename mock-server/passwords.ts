@@ -23,7 +23,7 @@ export const SCRYPT_N = 16384;
  * mock's own unit tests' CPU time.
  */
 export const FAST_SCRYPT_N = 1024;
-/** Costs a stored hash may name: powers of two from 2^10 to 2^17 (maxmem 128 MiB). */
+/** Costs a stored hash may name: powers of two from 2^10 to 2^17 (at most 128 MiB of scrypt memory, 128·N·r bytes). */
 const MIN_N = 1024;
 const MAX_N = 131072;
 const R = 8;
