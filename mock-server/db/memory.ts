@@ -88,11 +88,12 @@ function checkShape(tables: Tables, m: Mutation, position: number): string | und
 
 /**
  * Whether every part of a primary key (parts are joined by ':') is set: none is empty or the text
- * `undefined` (a field missing from the record). Checked without splitting the key.
+ * `undefined` (a field missing from the record). Framed in ':' so every part is seen whole,
+ * without an array of the parts.
  */
 function isCompleteKey(pk: string): boolean {
-  return pk !== '' && pk !== 'undefined' && !pk.startsWith(':') && !pk.endsWith(':') && !pk.includes('::')
-    && !pk.startsWith('undefined:') && !pk.endsWith(':undefined') && !pk.includes(':undefined:');
+  const framed = `:${pk}:`;
+  return !framed.includes('::') && !framed.includes(':undefined:');
 }
 
 /**
