@@ -9,15 +9,15 @@
  * `--no-websocket` (skip bench/websocket.ts, which full and quick runs include unless `--only`),
  * `--websocket` (run only bench/websocket.ts, with the other options passed on).
  *
- * The headline ratio is server CPU per request against bare Koa in the same round (issue 15),
+ * The headline ratio is server CPU per request against bare Koa measured around the target (issue 15),
  * with req/s beside it; every target is judged both ways. The mock's own PAT path (`me-*`,
  * `post-*`: GET /users/me and POST /posts, in memory and on a file database) and a cache over its
  * bound (`mw-over`) are targets like the Koa apps.
  *
  * Every server runs in its own process (`bench/servers/serve.ts`, a fresh one per round), every
  * load in another (`bench/lib/load-worker.ts`: autocannon, 50 connections, against 127.0.0.1);
- * ratios are against a bare Koa route measured in the same round (the order rotates each round),
- * and the figures are medians over the rounds.
+ * every target is measured between two loads of a bare Koa route (the order rotates each round),
+ * its ratios are against their mean, and the figures are medians over the rounds.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -63,8 +63,11 @@ function say(text = ''): void {
 const t0 = Date.now();
 const progress = (text: string) => process.stderr.write(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${text}\n`);
 
-/** A load's figures plus the server's CPU time per response (µs), read around the load, and the 1-min load average after it. */
-type Round = LoadResult & { cpuUs: number; load1: number };
+/**
+ * A load's figures plus the server's CPU time per response (µs; `userUs` its user-space part),
+ * read around the load, and the 1-min load average after it.
+ */
+type Round = LoadResult & { cpuUs: number; userUs: number; load1: number };
 
 interface Measured {
   name: string;
@@ -77,6 +80,11 @@ interface Measured {
   /** The mock's own path: makes this round's requests once the server listens (tokens, a bot). */
   setup?: (url: string) => Promise<LoadRequest[]>;
   rounds: Round[];
+  /**
+   * Bare Koa as measured around each of this target's rounds: the mean of the bare load just
+   * before it and the one just after (bare itself: its own rounds). Every ratio is against these.
+   */
+  refs: Round[];
   /** Start-up of each round's process. */
   builds: ReadyMessage[];
 }
@@ -127,10 +135,20 @@ let driver: LoadDriver;
 
 async function load(m: Measured, duration: number): Promise<Round> {
   const server = serverOf(m);
-  const before = (await server.stats()).cpuUs ?? NaN;
+  const before = await server.stats();
   const result = await driver.run({ url: server.url, connections: CONNECTIONS, duration, requests: m.requests });
-  const after = (await server.stats()).cpuUs ?? NaN;
-  return { ...result, cpuUs: (after - before) / result.total, load1: loadavg()[0] ?? NaN };
+  const after = await server.stats();
+  const perResponse = (key: string) => ((after[key] ?? NaN) - (before[key] ?? NaN)) / result.total;
+  return { ...result, cpuUs: perResponse('cpuUs'), userUs: perResponse('userUs'), load1: loadavg()[0] ?? NaN };
+}
+
+/** The mean of two bare loads, as the reference of the target measured between them. */
+function between(a: Round, b: Round): Round {
+  const mean = (f: (r: Round) => number) => (f(a) + f(b)) / 2;
+  return {
+    ...b, rps: mean((r) => r.rps), cpuUs: mean((r) => r.cpuUs), userUs: mean((r) => r.userUs),
+    p50: mean((r) => r.p50), p99: mean((r) => r.p99), load1: mean((r) => r.load1),
+  };
 }
 
 function childOutput(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -204,8 +222,19 @@ async function main(): Promise<void> {
   // after one more request per token.
   const chosen = specs.filter((spec) => spec.name === 'bare' || only === undefined || only.includes(spec.name));
   const targets: Measured[] = chosen.map((spec) => ({
-    name: spec.name, what: spec.what, tokens: spec.tokens, requests: bearerRequests(spec.tokens), setup: spec.setup, rounds: [], builds: [], server: undefined,
+    name: spec.name, what: spec.what, tokens: spec.tokens, requests: bearerRequests(spec.tokens), setup: spec.setup, rounds: [], refs: [], builds: [], server: undefined,
   }));
+  const bare = targets.find((m) => m.name === 'bare') as Measured;
+  const others = targets.filter((m) => m !== bare);
+  /** Bare's loads bracket every other target's: shorter, as they are many. */
+  const BARE_S = Math.max(1, DURATION / 2);
+  const measureBare = async (): Promise<Round> => {
+    await prime(bare);
+    const round = await load(bare, BARE_S);
+    bare.rounds.push(round);
+    bare.refs.push(round);
+    return round;
+  };
   const stats = new Map<string, Record<string, number>>();
   for (let r = 0; r < ROUNDS; r++) {
     progress(`round ${r + 1}/${ROUNDS}: starting ${chosen.length} target servers`);
@@ -220,13 +249,20 @@ async function main(): Promise<void> {
         await prime(m);
         await load(m, WARM_S);
       }
-      const order = targets.map((_, i) => targets[(i + r) % targets.length] as Measured);
+      // The machine's speed drifts by tens of per cent within a run (round 3's bare moved from
+      // 34k to 20k req/s): each target is measured between two bare loads, and its ratios are
+      // against their mean, not against one bare load taken minutes away.
+      const order = others.map((_, i) => others[(i + r) % others.length] as Measured);
+      let before = await measureBare();
       for (const m of order) {
         progress(`round ${r + 1}/${ROUNDS}: measuring ${m.name}`);
         // Touch every token again first: a cache entry older than its TTL (60 s by default; a
         // round lasts longer) is refreshed here, not during the measurement ("warm cache").
         await prime(m);
         m.rounds.push(await load(m, DURATION));
+        const after = await measureBare();
+        m.refs.push(between(before, after));
+        before = after;
       }
       for (const m of targets) stats.set(m.name, await serverOf(m).stats());
     } finally {
@@ -344,30 +380,45 @@ function consoleTable(text: string): { head: string[]; rows: string[][] } | unde
 function reportThroughput(targets: Measured[], stats: Map<string, Record<string, number>>, startup: string[][]): void {
   const bare = targets.find((m) => m.name === 'bare') as Measured;
   const rps = (m: Measured) => median(m.rounds.map((r) => r.rps));
-  const ratio = (m: Measured, base: Measured) => median(m.rounds.map((r, i) => r.rps / (base.rounds[i]?.rps ?? NaN)));
-  const dp99 = (m: Measured) => median(m.rounds.map((r, i) => r.p99 - (bare.rounds[i]?.p99 ?? NaN)));
-  const cpuRatio = (m: Measured, base: Measured) => median(m.rounds.map((r, i) => (base.rounds[i]?.cpuUs ?? NaN) / r.cpuUs));
+  /** Round i of `m` against the bare loads around it (bare's figure / the target's, so higher is better): by `of`. */
+  const vsBare = (m: Measured, i: number, of: (r: Round) => number) => {
+    const r = m.rounds[i];
+    const ref = m.refs[i];
+    return r === undefined || ref === undefined ? NaN : of(ref) / of(r);
+  };
+  const perRound = (m: Measured, base: Measured, of: (r: Round) => number) =>
+    m.rounds.map((_, i) => (base === bare ? vsBare(m, i, of) : vsBare(m, i, of) / vsBare(base, i, of)));
+  const byCpu = (r: Round) => r.cpuUs;
+  const byUser = (r: Round) => r.userUs;
+  const byRps = (r: Round) => 1 / r.rps;
+  const ratio = (m: Measured, base: Measured) => median(perRound(m, base, byRps));
+  const cpuRatio = (m: Measured, base: Measured) => median(perRound(m, base, byCpu));
+  /** The median and, in brackets, the range over the rounds. */
+  const spreadOf = (values: number[]) => (values.length < 2 ? fixed(median(values)) : `${fixed(median(values))} (${fixed(Math.min(...values))}–${fixed(Math.max(...values))})`);
+  const dp99 = (m: Measured) => median(m.rounds.map((r, i) => r.p99 - (m.refs[i]?.p99 ?? NaN)));
   const flawed = (m: Measured) => m.rounds.some((r) => r.non2xx > 0 || r.errors > 0 || r.timeouts > 0);
   const loads = targets.flatMap((m) => m.rounds.map((r) => r.load1));
 
   say();
-  say(`## Throughput (${CONNECTIONS} connections, ${ROUNDS} x ${DURATION} s, medians; ratios paired with bare round by round)`);
+  say(`## Throughput (${CONNECTIONS} connections, ${ROUNDS} x ${DURATION} s per target, medians; every target measured between two bare loads of ${fixed(Math.max(1, DURATION / 2), 0)} s)`);
   say();
-  say('The headline ratio is **server CPU per request** against bare Koa in the same round (bare\'s CPU µs / the target\'s): it moves far less with the machine\'s load than req/s, which is beside it.');
+  say('The headline ratio is **server CPU per request** (user + kernel) against bare Koa measured just before and just after the target (bare\'s CPU µs / the target\'s; the range over the rounds in brackets): it moves far less with the machine\'s load than req/s, which is beside it. The user-space part is beside it too: on loopback the kernel time of a write includes the load generator\'s TCP receive and its wake-up, which costs more the longer the generator sits idle, so it weighs more on slow targets.');
   say(`1-min load average after the loads: median ${fixed(median(loads))}, min ${fixed(Math.min(...loads))}, max ${fixed(Math.max(...loads))} (on ${availableParallelism()} cores).`);
   say();
   say(table(
-    ['target', 'what', 'x bare by CPU', 'server CPU/req', 'req/s', 'x bare req/s', 'p50', 'p99', 'Δp99 vs bare', 'per round req/s', 'ok'],
+    ['target', 'what', 'x bare by CPU', 'server CPU/req', 'user CPU/req', 'x bare by user CPU', 'req/s', 'x bare req/s', 'p50', 'p99', 'Δp99 vs bare', 'per round req/s', 'ok'],
     targets.map((m) => [
-      m.name, m.what, fixed(cpuRatio(m, bare)), `${fixed(median(m.rounds.map((r) => r.cpuUs)), 1)} µs`, thousands(rps(m)), fixed(ratio(m, bare)),
+      m.name, m.what, spreadOf(perRound(m, bare, byCpu)), `${fixed(median(m.rounds.map(byCpu)), 1)} µs`, `${fixed(median(m.rounds.map(byUser)), 1)} µs`,
+      fixed(median(perRound(m, bare, byUser))), thousands(rps(m)), fixed(ratio(m, bare)),
       ms(median(m.rounds.map((r) => r.p50))), ms(median(m.rounds.map((r) => r.p99))),
-      m === bare ? '' : ms(dp99(m)), m.rounds.map((r) => thousands(r.rps)).join(' / '), flawed(m) ? 'NON-2xx/ERRORS' : 'all 2xx',
+      m === bare ? '' : ms(dp99(m)),
+      m === bare ? `${thousands(Math.min(...m.rounds.map((r) => r.rps)))}–${thousands(Math.max(...m.rounds.map((r) => r.rps)))} over ${m.rounds.length} loads` : m.rounds.map((r) => thousands(r.rps)).join(' / '), flawed(m) ? 'NON-2xx/ERRORS' : 'all 2xx',
     ]),
   ));
   say();
   say(table(['server', 'start-up (median; in parallel with the others)', 'RSS at start (median)', 'RSS / counters after the last round'], startup.map(([name, build, rss]) => {
     const s = stats.get(name ?? '') ?? {};
-    return [name ?? '', build ?? '', rss ?? '', Object.entries(s).filter(([k]) => k !== 'cpuUs').map(([k, v]) => `${k} ${v}`).join(', ')];
+    return [name ?? '', build ?? '', rss ?? '', Object.entries(s).filter(([k]) => k !== 'cpuUs' && k !== 'userUs').map(([k, v]) => `${k} ${v}`).join(', ')];
   })));
 
   const named = (name: string) => targets.find((m) => m.name === name);
@@ -388,7 +439,7 @@ function reportThroughput(targets: Measured[], stats: Map<string, Record<string,
     const d = dp99(m);
     const resolved = Number.isFinite(d) && Math.abs(d) >= Math.max(1, spread);
     return ['1', `${m.name} p99 within 1 ms of bare`, '', '', `Δp99 ${ms(d)}`,
-      resolved ? verdict(d, 1, 'max', ' ms') : `not resolved here (under ${ms(Math.max(1, spread))}: bare's own p99 moved by ${ms(spread)} between rounds)`];
+      resolved ? verdict(d, 1, 'max', ' ms') : `not resolved here (under ${ms(Math.max(1, spread))}: bare's own p99 moved by ${ms(spread)} between its loads)`];
   };
   const rows: string[][] = [];
   for (const name of ['mw-1M', 'mw-1M-packed']) {

@@ -6,7 +6,7 @@
  *
  * - sends `{ type: 'ready', url, port, buildMs, rssMb }` once listening;
  * - answers `{ type: 'stats', id }` with `{ type: 'stats', id, data }` (the target's counters,
- *   RSS and heap in MB, CPU time used so far in µs);
+ *   RSS and heap in MB, CPU time used so far in µs: `cpuUs` user + kernel, `userUs` user only);
  * - exits when the runner disconnects or on SIGTERM.
  *
  * Kind `mock` starts the mock Mattermost server (`startMockServer`) in memory, or on a fresh file
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     if (message.type !== 'stats' || typeof message.id !== 'number') return;
     const memory = process.memoryUsage();
     const cpu = process.cpuUsage();
-    send({ type: 'stats', id: message.id, data: { ...counters(), rssMb: mb(memory.rss), heapMb: mb(memory.heapUsed), cpuUs: cpu.user + cpu.system } });
+    send({ type: 'stats', id: message.id, data: { ...counters(), rssMb: mb(memory.rss), heapMb: mb(memory.heapUsed), cpuUs: cpu.user + cpu.system, userUs: cpu.user } });
   });
   send({ type: 'ready', url, port, buildMs, rssMb: mb(process.memoryUsage().rss) });
 }
