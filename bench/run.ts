@@ -408,7 +408,7 @@ function reportThroughput(targets: Measured[], stats: Map<string, Record<string,
   say(table(
     ['target', 'what', 'x bare by CPU', 'server CPU/req', 'user CPU/req', 'x bare by user CPU', 'req/s', 'x bare req/s', 'p50', 'p99', 'Δp99 vs bare', 'per round req/s', 'ok'],
     targets.map((m) => [
-      m.name, m.what, spreadOf(perRound(m, bare, byCpu)), `${fixed(median(m.rounds.map(byCpu)), 1)} µs`, `${fixed(median(m.rounds.map(byUser)), 1)} µs`,
+      m.name, m.what, m === bare ? '1.00' : spreadOf(perRound(m, bare, byCpu)), `${fixed(median(m.rounds.map(byCpu)), 1)} µs`, `${fixed(median(m.rounds.map(byUser)), 1)} µs`,
       fixed(median(perRound(m, bare, byUser))), thousands(rps(m)), fixed(ratio(m, bare)),
       ms(median(m.rounds.map((r) => r.p50))), ms(median(m.rounds.map((r) => r.p99))),
       m === bare ? '' : ms(dp99(m)),
