@@ -198,7 +198,9 @@ async function main(): Promise<void> {
   const postSetup = (url: string) => createPostRequests(url);
   /** The cache-sizing target: a working set twice `maxEntries`. */
   const MISS_ENTRIES = Math.floor(LOAD_TOKENS / 2);
-  const specs: Array<{ name: string; what: string; options: () => ServeConfig; tokens: string[]; setup?: (url: string) => Promise<LoadRequest[]> }> = [
+  /** docs/middleware.md's advice for a big in-process store: fewer scavenges, each of which walks every old-space page. */
+  const BIG_STORE_FLAGS = ['--max-semi-space-size=64'];
+  const specs: Array<{ name: string; what: string; options: () => ServeConfig; execArgv?: string[]; tokens: string[]; setup?: (url: string) => Promise<LoadRequest[]> }> = [
     { name: 'bare', what: 'bare Koa route, no authentication', options: () => ({ kind: 'bare' }), tokens: small },
     { name: 'map', what: 'raw Map.get(secret), 1k tokens', options: () => ({ kind: 'map' }), tokens: small },
     { name: 'sha-map', what: 'SHA-256 per request + Map, 1k tokens', options: () => ({ kind: 'sha-map' }), tokens: small },
@@ -208,6 +210,7 @@ async function main(): Promise<void> {
     { name: 'mw-1k', what: 'authenticate + storeResolver + warm cache, 1k tokens', options: () => ({ kind: 'middleware', tokens: 1000 }), tokens: small },
     { name: 'mw-1M', what: 'authenticate + storeResolver + warm cache, 1M tokens (one object per token)', options: () => ({ kind: 'middleware', tokens: BIG }), tokens: bigTokens },
     { name: 'mw-1M-packed', what: 'the same, 1M tokens in typed arrays (no object per token)', options: () => ({ kind: 'middleware', tokens: BIG, store: 'compact' }), tokens: bigTokens },
+    { name: 'mw-1M-semi64', what: `mw-1M with node ${BIG_STORE_FLAGS.join(' ')} (docs/middleware.md's advice for big stores; bare keeps the defaults)`, options: () => ({ kind: 'middleware', tokens: BIG }), execArgv: BIG_STORE_FLAGS, tokens: bigTokens },
     { name: 'remote', what: `authenticate + remoteResolver (mock upstream), warm cache, ${LOAD_TOKENS} tokens`, options: () => ({ kind: 'remote', upstream: mock.url }), tokens: patSecrets },
     { name: 'mw-over', what: `the same as mw-1k with maxEntries ${MISS_ENTRIES}: a working set of ${LOAD_TOKENS} tokens over the bound`, options: () => ({ kind: 'middleware', tokens: 1000, maxEntries: MISS_ENTRIES }), tokens: small },
     { name: 'me-mem', what: `the mock: GET /api/v4/users/me, ${MOCK_TOKENS} PATs, in memory`, options: () => ({ kind: 'mock' }), tokens: [], setup: meSetup },
@@ -238,7 +241,7 @@ async function main(): Promise<void> {
   const stats = new Map<string, Record<string, number>>();
   for (let r = 0; r < ROUNDS; r++) {
     progress(`round ${r + 1}/${ROUNDS}: starting ${chosen.length} target servers`);
-    const starting = chosen.map((spec) => startServer(spec.options()));
+    const starting = chosen.map((spec) => startServer(spec.options(), undefined, spec.execArgv));
     for (const p of starting) p.catch(() => undefined);
     try {
       for (const [i, m] of targets.entries()) {
@@ -442,7 +445,7 @@ function reportThroughput(targets: Measured[], stats: Map<string, Record<string,
       resolved ? verdict(d, 1, 'max', ' ms') : `not resolved here (under ${ms(Math.max(1, spread))}: bare's own p99 moved by ${ms(spread)} between its loads)`];
   };
   const rows: string[][] = [];
-  for (const name of ['mw-1M', 'mw-1M-packed']) {
+  for (const name of ['mw-1M', 'mw-1M-packed', 'mw-1M-semi64']) {
     const big = named(name);
     rows.push(both('1', big, bare, 0.95, `${name} x bare`), p99Row(big), both('1', big, one, 0.95, `${name} / mw-1k`));
   }
