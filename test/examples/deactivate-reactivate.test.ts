@@ -3,7 +3,8 @@ import { run } from '../../examples/deactivate-reactivate.js';
 import { ExampleFailure } from '../../examples/lib/cli.js';
 import { login, type Client } from '../../examples/lib/client.js';
 import type { HookEventName } from '../../middleware/hooks/hook-bus.js';
-import { startMockServer, type MockServer } from '../../mock-server/index.js';
+import type { MockServer } from '../../mock-server/index.js';
+import { startMockServer } from '../support/fast-seed-mock.js';
 import { bareEnv, collector, runExample } from './support/run-example.js';
 
 const SESSION_EXPIRED = '401 api.context.session_expired.app_error';
@@ -14,7 +15,7 @@ describe('examples/deactivate-reactivate', () => {
   let events: string[];
 
   beforeEach(async () => {
-    mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true });
+    mock = await startMockServer({ port: 0, inMemory: true });
     admin = await login(mock.url, mock.seeded.sysadmin.username, mock.seeded.sysadmin.password);
     events = [];
     mock.hooks.onAny((event: HookEventName, payload) => {

@@ -6,7 +6,8 @@ import { expect } from 'chai';
 import { run, startEchoBot } from '../../examples/echo-bot.js';
 import { ExampleFailure } from '../../examples/lib/cli.js';
 import { login, secretOf } from '../../examples/lib/client.js';
-import { startMockServer, type MockServer } from '../../mock-server/index.js';
+import type { MockServer } from '../../mock-server/index.js';
+import { startMockServer } from '../support/fast-seed-mock.js';
 import { bareEnv, collector, runExample } from './support/run-example.js';
 
 describe('examples/echo-bot', () => {
@@ -15,7 +16,7 @@ describe('examples/echo-bot', () => {
   // WebSocketClient reports its connection steps with console.log.
   before(() => { saved = console.log; console.log = () => {}; });
   after(() => { console.log = saved; });
-  beforeEach(async () => { mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true }); });
+  beforeEach(async () => { mock = await startMockServer({ port: 0, inMemory: true }); });
   afterEach(async () => { await mock.close(); });
 
   it('demo: answers both mentions in the thread; after the revocation it receives nothing and answers nothing', async () => {

@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { EVENTS_PATH, createService, main, runDemo, type Service } from '../../examples/koa-app.js';
 import { ExampleFailure } from '../../examples/lib/cli.js';
 import { login, secretOf, type Client } from '../../examples/lib/client.js';
-import { startMockServer, type MockServer } from '../../mock-server/index.js';
+import type { MockServer } from '../../mock-server/index.js';
+import { startMockServer } from '../support/fast-seed-mock.js';
 import { ROOT, bareEnv, collector, runExample } from './support/run-example.js';
 
 const listen = (server: Server) => new Promise<string>((resolve) => {
@@ -39,7 +40,7 @@ describe('examples/koa-app', () => {
     async function start(withEvents: boolean) {
       http = createServer();
       appUrl = await listen(http);
-      mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true, ...(withEvents ? { webhooks: [`${appUrl}${EVENTS_PATH}`], webhookSecret: secret } : {}) });
+      mock = await startMockServer({ port: 0, inMemory: true, ...(withEvents ? { webhooks: [`${appUrl}${EVENTS_PATH}`], webhookSecret: secret } : {}) });
       out = collector();
       service = createService({ mattermostUrl: mock.url, eventSecret: withEvents ? secret : undefined, ttlMs: 5 * 60_000, print: out.print });
       http.on('request', service.app.callback());
@@ -176,7 +177,7 @@ describe('examples/koa-app', () => {
   });
 
   it('as a process without --demo: serves against MM_URL until SIGTERM, then exits 0', async () => {
-    const mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true });
+    const mock = await startMockServer({ port: 0, inMemory: true });
     try {
       const admin = await login(mock.url, mock.seeded.sysadmin.username, mock.seeded.sysadmin.password);
       const token = secretOf(await admin.createUserAccessToken(mock.seeded.user1.id, 'serve test'));

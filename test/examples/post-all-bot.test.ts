@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { run } from '../../examples/post-all-bot.js';
 import { ExampleFailure } from '../../examples/lib/cli.js';
 import { login, secretOf, type Client } from '../../examples/lib/client.js';
-import { startMockServer, type MockServer } from '../../mock-server/index.js';
+import type { MockServer } from '../../mock-server/index.js';
+import { startMockServer } from '../support/fast-seed-mock.js';
 import { bareEnv, collector, runExample } from './support/run-example.js';
 
 describe('examples/post-all-bot', () => {
@@ -10,7 +11,7 @@ describe('examples/post-all-bot', () => {
   let admin: Client;
 
   beforeEach(async () => {
-    mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true });
+    mock = await startMockServer({ port: 0, inMemory: true });
     admin = await login(mock.url, mock.seeded.sysadmin.username, mock.seeded.sysadmin.password);
   });
   afterEach(async () => { await mock.close(); });

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { run } from '../../examples/rotate-token.js';
 import { ExampleFailure } from '../../examples/lib/cli.js';
 import { connect, login, secretOf, type Client } from '../../examples/lib/client.js';
-import { startMockServer, type MockServer } from '../../mock-server/index.js';
+import type { MockServer } from '../../mock-server/index.js';
+import { startMockServer } from '../support/fast-seed-mock.js';
 import { bareEnv, collector, runExample } from './support/run-example.js';
 
 const DESCRIPTION = 'rotated by mattermost-pat integration';
@@ -38,7 +39,7 @@ describe('examples/rotate-token', () => {
   let dir: string;
 
   beforeEach(async () => {
-    mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true });
+    mock = await startMockServer({ port: 0, inMemory: true });
     admin = await login(mock.url, mock.seeded.sysadmin.username, mock.seeded.sysadmin.password);
     dir = await mkdtemp(join(tmpdir(), 'rotate-test-'));
   });

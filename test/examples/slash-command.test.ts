@@ -2,13 +2,14 @@ import { expect } from 'chai';
 import { createSlashCommandApp, run } from '../../examples/slash-command.js';
 import { ExampleFailure } from '../../examples/lib/cli.js';
 import { login } from '../../examples/lib/client.js';
-import { startMockServer, type MockServer } from '../../mock-server/index.js';
+import type { MockServer } from '../../mock-server/index.js';
+import { startMockServer } from '../support/fast-seed-mock.js';
 import { listen } from '../support/koa-harness.js';
 import { bareEnv, collector, runExample } from './support/run-example.js';
 
 describe('examples/slash-command', () => {
   let mock: MockServer;
-  beforeEach(async () => { mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true }); });
+  beforeEach(async () => { mock = await startMockServer({ port: 0, inMemory: true }); });
   afterEach(async () => { await mock.close(); });
 
   it('demo: registers /deploy, executes it through the mock; the in_channel answer is a post; wrong and old tokens get 401; the command is deleted', async () => {
