@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { Readable } from 'node:stream';
-import { startMockServer, type MockServer } from '../../mock-server/index.js';
+import type { MockServer } from '../../mock-server/index.js';
+import { startMockServer } from '../support/fast-seed-mock.js';
 import { ENDPOINTS, fillPath, paramNames, type Endpoint, type Seeds } from './support/catalogue.js';
 import { badBody, badId, badNumber, DEEP_OBJECT, expectClientError, fingerprint, inPath } from './support/fuzz.js';
 import { send, type Reply } from './support/http.js';
@@ -27,7 +28,7 @@ describe('hardening: every endpoint, bad input', function () {
   };
 
   before(async () => {
-    mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true });
+    mock = await startMockServer({ port: 0, inMemory: true });
     await login();
     pristine = fingerprint(mock.store);
     const { team, channels } = mock.seeded;

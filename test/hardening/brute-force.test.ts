@@ -1,13 +1,14 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import { createMockApp, defaultSeed, type MockApp } from '../../mock-server/index.js';
+import { defaultSeed, type MockApp } from '../../mock-server/index.js';
+import { createMockApp, startMockServer } from '../support/fast-seed-mock.js';
 import type { SeedInput } from '../../mock-server/index.js';
 import { hashingStats, resetHashingStats } from '../../mock-server/passwords.js';
 import { login } from '../../mock-server/services/login.js';
 import { prng } from '../support/prng.js';
 import mattermostClient from '@mattermost/client';
 import { connect as netConnect, type Socket } from 'node:net';
-import { startMockServer, type MockServer } from '../../mock-server/index.js';
+import type { MockServer } from '../../mock-server/index.js';
 
 const { Client4 } = mattermostClient;
 
@@ -24,7 +25,7 @@ async function rig(config: Record<string, Record<string, unknown>> = {}): Promis
   let clock = Date.now();
   const seed: SeedInput = defaultSeed();
   seed.config = { ...seed.config, ...config, ServiceSettings: { ...seed.config?.ServiceSettings, ...config.ServiceSettings } };
-  const mock = await createMockApp({ fastSeedPasswords: true, inMemory: true, seed, now: () => clock });
+  const mock = await createMockApp({ inMemory: true, seed, now: () => clock });
   return { mock, http: request(mock.app.callback()), advance: (ms) => { clock += ms; } };
 }
 
@@ -204,7 +205,7 @@ describe('hardening: brute force', function () {
     async function start(bodyMs?: number): Promise<{ admin: InstanceType<typeof Client4>; pat: InstanceType<typeof Client4> }> {
       const seed = defaultSeed();
       seed.config = { ...seed.config, ServiceSettings: { ...seed.config?.ServiceSettings, EnableUserAccessTokens: true }, RateLimitSettings: { Enable: true, PerSec: 1000, MaxBurst: 1000 } };
-      server = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true, seed, ...(bodyMs === undefined ? {} : { timeouts: { bodyMs } }) });
+      server = await startMockServer({ port: 0, inMemory: true, seed, ...(bodyMs === undefined ? {} : { timeouts: { bodyMs } }) });
       const admin = new Client4();
       admin.setUrl(server.url);
       await admin.login('sysadmin', 'Sys@dmin-sample1');

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startMockServer, type MockServer } from '../../mock-server/index.js';
+import type { MockServer } from '../../mock-server/index.js';
+import { startMockServer } from '../support/fast-seed-mock.js';
 import { send, type Reply } from './support/http.js';
 
 const json = { 'Content-Type': 'application/json' };
@@ -29,7 +30,7 @@ describe('hardening: concurrency', function () {
 
   it('200 concurrent token creations for one user: all listed, all on disk after a restart, all authenticate', async () => {
     const dbFile = join(dir, 'db.json');
-    let mock = await startMockServer({ fastSeedPasswords: true, port: 0, dbFile });
+    let mock = await startMockServer({ port: 0, dbFile });
     let created: { id: string; token: string }[];
     try {
       const admin = await login(mock, mock.seeded.sysadmin);
@@ -40,7 +41,7 @@ describe('hardening: concurrency', function () {
     } finally {
       await mock.close();
     }
-    mock = await startMockServer({ fastSeedPasswords: true, port: 0, dbFile });
+    mock = await startMockServer({ port: 0, dbFile });
     try {
       expect(mock.fresh).to.equal(false);
       const admin = await login(mock, mock.seeded.sysadmin);
@@ -54,7 +55,7 @@ describe('hardening: concurrency', function () {
   });
 
   it('revoke or disable racing with uses: no use sent after the revoke/disable returned ever succeeds', async () => {
-    const mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true });
+    const mock = await startMockServer({ port: 0, inMemory: true });
     try {
       const admin = await login(mock, mock.seeded.sysadmin);
       for (let round = 0; round < 8; round++) {
@@ -90,7 +91,7 @@ describe('hardening: concurrency', function () {
   });
 
   it('concurrent role changes leave one consistent roles string on the user, its sessions and its cached PAT principal', async () => {
-    const mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true });
+    const mock = await startMockServer({ port: 0, inMemory: true });
     try {
       const admin = await login(mock, mock.seeded.sysadmin);
       const userId = mock.seeded.user1.id;

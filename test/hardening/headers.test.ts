@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { startMockServer, type MockServer } from '../../mock-server/index.js';
+import type { MockServer } from '../../mock-server/index.js';
+import { startMockServer } from '../support/fast-seed-mock.js';
 import { expectClientError } from './support/fuzz.js';
 import { send, sendRaw, type RawReply } from './support/http.js';
 
@@ -12,7 +13,7 @@ describe('hardening: abusive headers', function () {
   let host: string;
 
   before(async () => {
-    mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true });
+    mock = await startMockServer({ port: 0, inMemory: true });
     host = new URL(mock.url).host;
     const login = await send(mock.url, '/api/v4/users/login', {
       method: 'POST', headers: { 'Content-Type': 'application/json' },

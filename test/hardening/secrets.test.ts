@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { safeEqual, sha256Hex } from '../../middleware/util/digest.js';
-import { startMockServer, type MockServer } from '../../mock-server/index.js';
+import type { MockServer } from '../../mock-server/index.js';
+import { startMockServer } from '../support/fast-seed-mock.js';
 import { send, type Reply, type SendOptions } from './support/http.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -37,7 +38,7 @@ describe('hardening: secrets', function () {
 
   it('after a full lifecycle no response (but create/rotate/login), log line or byte of the database holds a secret; files are 0600', async () => {
     const dbFile = join(dir, 'db.json');
-    const server = await startMockServer({ fastSeedPasswords: true, port: 0, dbFile, developerMode: true });
+    const server = await startMockServer({ port: 0, dbFile, developerMode: true });
     mock = server;
     const recorded: Recorded[] = [];
     const call = async (label: string, path: string, options: SendOptions = {}, mayShowSecret = false): Promise<Reply> => {
@@ -116,7 +117,7 @@ describe('hardening: secrets', function () {
     }
     const db = await readFile(dbFile, 'utf8') + await readFile(`${dbFile}.journal`, 'utf8').catch(() => '');
     expect(db).to.include(sha256Hex(rotated.token)); // stored as a SHA-256 digest
-    const reopened = await startMockServer({ fastSeedPasswords: true, port: 0, dbFile });
+    const reopened = await startMockServer({ port: 0, dbFile });
     mock = reopened;
     const user = reopened.store.findOne('users', 'username', 'lifecycle');
     expect(user?.password_hash).to.match(/^scrypt\$[A-Za-z0-9+/=]{24}\$[A-Za-z0-9+/=]{44}$/); // slow, salted hash
