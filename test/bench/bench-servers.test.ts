@@ -6,7 +6,8 @@
 import { expect } from 'chai';
 import { SignJWT } from 'jose';
 import request from 'supertest';
-import { startMockServer, type MockServer } from '../../mock-server/index.js';
+import type { MockServer } from '../../mock-server/index.js';
+import { startMockServer } from '../support/fast-seed-mock.js';
 import { compactTokenStore, jwtOf, secretOf, spreadIndexes, syncTokenStore, UNKNOWN_SECRET, usernameOf } from '../../bench/lib/fixtures.js';
 import { createPat, httpClient, login } from '../../bench/lib/http.js';
 import { buildTarget, type TargetOptions } from '../../bench/servers/targets.js';
@@ -92,7 +93,7 @@ describe('bench: target servers answer 200 / 401 correctly', function () {
     let pat: { id: string; token: string };
 
     before(async function () {
-      mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true });
+      mock = await startMockServer({ port: 0, inMemory: true });
       const client = httpClient(mock.url, 1);
       try {
         const admin = await login(client, mock.seeded.sysadmin.username, mock.seeded.sysadmin.password);

@@ -11,7 +11,8 @@
  */
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { defaultSeed, startMockServer, type MockServer } from '../../mock-server/index.js';
+import { defaultSeed, type MockServer } from '../../mock-server/index.js';
+import { startMockServer } from '../support/fast-seed-mock.js';
 import { launchChromium, rest, restLogin, SCREENSHOT_DIR, watchPage, type PageWatch } from './support.js';
 
 interface TokenJson { id: string; user_id: string; description: string; is_active: boolean }
@@ -71,7 +72,7 @@ describe('console: the personal access tokens guide, clicked in chromium', funct
   before(async function () {
     this.timeout(60_000);
     const seed = defaultSeed();
-    mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true, seed: {
+    mock = await startMockServer({ port: 0, inMemory: true, seed: {
       ...seed,
       // Tokens off, so step 1 turns them on; strict CSRF, so every cookie write must carry the session's X-CSRF-Token.
       config: { ServiceSettings: { EnableUserAccessTokens: false, ExperimentalStrictCSRFEnforcement: true } },

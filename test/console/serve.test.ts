@@ -8,7 +8,8 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { startMockServer, type MockServer } from '../../mock-server/index.js';
+import type { MockServer } from '../../mock-server/index.js';
+import { startMockServer, withFastSeedPasswords } from '../support/fast-seed-mock.js';
 
 const CLI = fileURLToPath(new URL('../../mock-server/cli.ts', import.meta.url));
 const DIST_INDEX = fileURLToPath(new URL('../../dist/mock-server/index.js', import.meta.url));
@@ -22,7 +23,7 @@ describe('console: served by the mock', function () {
   });
 
   it('serves / and its assets from the source tree, same origin only', async () => {
-    mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true });
+    mock = await startMockServer({ port: 0, inMemory: true });
     const page = await fetch(`${mock.url}/`);
     expect(page.status).to.equal(200);
     expect(page.headers.get('content-type')).to.equal('text/html; charset=utf-8');
@@ -51,7 +52,7 @@ describe('console: served by the mock', function () {
   });
 
   it('console: false: / is the API\'s 404 and the API still answers', async () => {
-    mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true, console: false });
+    mock = await startMockServer({ port: 0, inMemory: true, console: false });
     const page = await fetch(`${mock.url}/`);
     expect(page.status).to.equal(404);
     expect(((await page.json()) as { id: string }).id).to.equal('api.context.404.app_error');
@@ -62,7 +63,7 @@ describe('console: served by the mock', function () {
   it('dist/ serves the bundle built by npm run build', async function () {
     if (!existsSync(DIST_INDEX)) throw new Error('dist/ is missing: run npm run build first');
     const dist = (await import(DIST_INDEX)) as typeof import('../../mock-server/index.js');
-    mock = await dist.startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true });
+    mock = await dist.startMockServer(withFastSeedPasswords({ port: 0, inMemory: true }));
     const js = await fetch(`${mock.url}/static/console/console.js`);
     expect(js.status).to.equal(200);
     expect(await js.text()).to.contain('/api/v4');
