@@ -28,9 +28,9 @@ const CANARY = [
   "import { startMockServer } from 'mattermost-pat/mock-server';",
   '-->',
   '```ts',
-  'const mock = await startMockServer({ fastSeedPasswords: true, port: 0 });',
+  'const mock = await startMockServer({ port: 0 });',
   'const id: number = mock.seeded.sysadmin.id;',
-  'await startMockServer({ fastSeedPasswords: true, prot: 0 });',
+  'await startMockServer({ prot: 0 });',
   '```',
 ].join('\n');
 
