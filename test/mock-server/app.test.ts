@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { request as httpRequest } from 'node:http';
-import { startMockServer } from '../../mock-server/index.js';
+import { startMockServer } from '../support/fast-seed-mock.js';
 import { API, bearer, createPat, expectError, expectPermission, startTestMock, type TestMock } from './support/mock.js';
 
 describe('mock server: app assembly, ping, logs', () => {
@@ -50,7 +50,7 @@ describe('mock server: app assembly, ping, logs', () => {
   });
 
   it('413 for a chunked body that grows over the limit (no Content-Length)', async () => {
-    const mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true, bodyLimit: 4096 });
+    const mock = await startMockServer({ port: 0, inMemory: true, bodyLimit: 4096 });
     try {
       const url = new URL(`${mock.url}${API}/users/login`);
       const result = await new Promise<{ status: number; body: string }>((resolve, reject) => {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { connect, type Socket } from 'node:net';
-import { startMockServer, type MockServer } from '../../mock-server/index.js';
+import type { MockServer } from '../../mock-server/index.js';
+import { startMockServer } from '../support/fast-seed-mock.js';
 
 const FIVE_MB = Buffer.alloc(5 * 1024 * 1024, 0x61);
 const TOO_LARGE = 'api.context.request_body_too_large.app_error';
@@ -21,7 +22,7 @@ function raw(mock: MockServer, allowHalfOpen = false): { socket: Socket; receive
 describe('mock server: request bodies over the limit (413 with lingering close)', function () {
   this.timeout(60_000);
   let mock: MockServer;
-  before(async () => { mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true }); });
+  before(async () => { mock = await startMockServer({ port: 0, inMemory: true }); });
   after(async () => { await mock.close(); });
 
   it('Node fetch: 20 consecutive 5 MB uploads all read the 413 body', async () => {
@@ -54,7 +55,7 @@ describe('mock server: request bodies over the limit (413 with lingering close)'
   }
 
   it('a client that keeps sending past the linger bound is cut off (bounded in bytes)', async () => {
-    const small = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true, bodyLimit: 1024 });
+    const small = await startMockServer({ port: 0, inMemory: true, bodyLimit: 1024 });
     try {
       // Half-open: the client goes on writing after the server's FIN, as a stubborn uploader would.
       const { socket, received, closed } = raw(small, true);
@@ -82,7 +83,7 @@ describe('mock server: slow and absent clients (timeouts)', function () {
   this.timeout(30_000);
   let mock: MockServer;
   before(async () => {
-    mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true, timeouts: { headersMs: 300, requestMs: 800, bodyMs: 200, idleMs: 300 } });
+    mock = await startMockServer({ port: 0, inMemory: true, timeouts: { headersMs: 300, requestMs: 800, bodyMs: 200, idleMs: 300 } });
   });
   after(async () => { await mock.close(); });
 

@@ -1,11 +1,12 @@
 /**
  * The same lifecycle with the official `@mattermost/client` Client4 over real HTTP against
- * `startMockServer({ fastSeedPasswords: true, port: 0 })`: the client must work unchanged (Token header on login,
+ * `startMockServer({ port: 0 })`: the client must work unchanged (Token header on login,
  * exact `application/json`, Mattermost error bodies surfacing as ClientError ids).
  */
 import { Client4 } from '@mattermost/client';
 import { expect } from 'chai';
-import { defaultSeed, startMockServer, type MockServer } from '../../mock-server/index.js';
+import { defaultSeed, type MockServer } from '../../mock-server/index.js';
+import { startMockServer } from '../support/fast-seed-mock.js';
 
 interface ClientErrorLike { status_code?: number; server_error_id?: string }
 
@@ -30,7 +31,7 @@ describe('mock server: the lifecycle with the official Client4 over HTTP', () =>
   let mock: MockServer;
   before(async () => {
     const seed = defaultSeed();
-    mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true, seed: { ...seed, bots: [{ username: 'client4-bot', owner: 'sysadmin' }], config: undefined } });
+    mock = await startMockServer({ port: 0, inMemory: true, seed: { ...seed, bots: [{ username: 'client4-bot', owner: 'sysadmin' }], config: undefined } });
   });
   after(async () => { await mock.close(); });
 

@@ -5,7 +5,8 @@
  */
 import { expect } from 'chai';
 import request from 'supertest';
-import { createMockApp, type MockApp } from '../../mock-server/index.js';
+import type { MockApp } from '../../mock-server/index.js';
+import { createMockApp } from '../support/fast-seed-mock.js';
 
 describe('mock server: CORS', () => {
   let mock: MockApp | undefined;
@@ -22,7 +23,7 @@ describe('mock server: CORS', () => {
   });
 
   it('a listed origin: preflight 204 with methods and headers; answers carry the origin and expose Token; errors too', async () => {
-    mock = await createMockApp({ fastSeedPasswords: true, cors: { origin: ['http://localhost:5173'] } });
+    mock = await createMockApp({ cors: { origin: ['http://localhost:5173'] } });
     const http = request(mock.app.callback());
     const pre = await http.options('/api/v4/users/login')
       .set('Origin', 'http://localhost:5173').set('Access-Control-Request-Method', 'POST').set('Access-Control-Request-Headers', 'authorization,content-type');
@@ -43,21 +44,21 @@ describe('mock server: CORS', () => {
   });
 
   it('an origin not listed gets no CORS headers (the browser refuses), the answer is unchanged', async () => {
-    mock = await createMockApp({ fastSeedPasswords: true, cors: { origin: 'http://localhost:5173' } });
+    mock = await createMockApp({ cors: { origin: 'http://localhost:5173' } });
     const res = await request(mock.app.callback()).get('/api/v4/system/ping').set('Origin', 'http://evil.test');
     expect(res.status).to.equal(200);
     expect(res.headers['access-control-allow-origin']).to.equal(undefined);
   });
 
   it("'*' allows any origin; credentials with '*' is refused at start", async () => {
-    mock = await createMockApp({ fastSeedPasswords: true, cors: { origin: '*' } });
+    mock = await createMockApp({ cors: { origin: '*' } });
     const res = await request(mock.app.callback()).get('/api/v4/system/ping').set('Origin', 'http://anything.test');
     expect(res.headers['access-control-allow-origin']).to.equal('*');
     await mock.close();
     mock = undefined;
     let thrown: unknown;
     try {
-      mock = await createMockApp({ fastSeedPasswords: true, cors: { origin: '*', credentials: true } });
+      mock = await createMockApp({ cors: { origin: '*', credentials: true } });
     } catch (err) {
       thrown = err;
     }

@@ -8,7 +8,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { startMockServer } from '../../mock-server/index.js';
+import { startMockServer } from '../support/fast-seed-mock.js';
 import { expectFailure, expectForbidden, raw, startClientMock, UNKNOWN_ID, type ClientMock } from './support/client4.js';
 
 function form(channelId: string | undefined, files: Array<{ name: string; body: string | Uint8Array; type?: string }>, clientIds: string[] = []): FormData {
@@ -143,7 +143,7 @@ describe('mock server: files (Client4 over HTTP)', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'mm-files-'));
     const dbFile = path.join(dir, 'db.json');
     try {
-      let mock = await startMockServer({ fastSeedPasswords: true, port: 0, dbFile });
+      let mock = await startMockServer({ port: 0, dbFile });
       const login = async () => {
         const res = await fetch(`${mock.url}/api/v4/users/login`, { method: 'POST', body: JSON.stringify({ login_id: 'user-1', password: 'SampleUs@r-1' }) });
         return res.headers.get('token') ?? '';
@@ -156,7 +156,7 @@ describe('mock server: files (Client4 over HTTP)', () => {
       await mock.close();
       expect(await readdir(path.join(dir, 'files'))).to.deep.equal([id]);
       expect(await readFile(dbFile, 'utf8')).to.not.include(marker);
-      mock = await startMockServer({ fastSeedPasswords: true, port: 0, dbFile });
+      mock = await startMockServer({ port: 0, dbFile });
       const again = await fetch(`${mock.url}/api/v4/files/${id}`, { headers: { Authorization: `Bearer ${await login()}` } });
       expect(await again.text()).to.equal(marker);
       await mock.close();

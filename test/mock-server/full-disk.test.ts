@@ -9,7 +9,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startMockServer, type MockServer } from '../../mock-server/index.js';
+import type { MockServer } from '../../mock-server/index.js';
+import { startMockServer } from '../support/fast-seed-mock.js';
 import { writeAll } from '../../mock-server/db/fsutil.js';
 import { StoreFailedError } from '../../mock-server/db/errors.js';
 import { openStore } from '../../mock-server/db/store.js';
@@ -59,7 +60,7 @@ describe('mock server: a full disk', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'mmpat-full-'));
     disk = diskSwitch();
-    mock = await startMockServer({ fastSeedPasswords: true, port: 0, dbFile: join(dir, 'db.json'), storeOptions: { appendJournal: disk.appendJournal } });
+    mock = await startMockServer({ port: 0, dbFile: join(dir, 'db.json'), storeOptions: { appendJournal: disk.appendJournal } });
     const c = new Client4();
     c.setUrl(mock.url);
     await c.login(mock.seeded.sysadmin.username, mock.seeded.sysadmin.password);

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { createLogBuffer, type LogSink } from '../../mock-server/logs.js';
-import { startMockServer, type MockServer } from '../../mock-server/index.js';
+import type { MockServer } from '../../mock-server/index.js';
+import { startMockServer } from '../support/fast-seed-mock.js';
 
 const parse = (line: string) => JSON.parse(line) as Record<string, unknown>;
 
@@ -83,7 +84,7 @@ describe('mock server: a flood of refused requests with long paths', function ()
   this.timeout(120_000);
   let mock: MockServer;
   let clock = Date.now();
-  before(async () => { mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true, now: () => clock }); });
+  before(async () => { mock = await startMockServer({ port: 0, inMemory: true, now: () => clock }); });
   after(async () => { await mock.close(); });
 
   it('costs bounded log memory; GET /logs stays a small paged 200 and reports the suppressed count', async () => {

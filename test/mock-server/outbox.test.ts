@@ -9,7 +9,8 @@ import { expect } from 'chai';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startMockServer, type MockServer, type MockServerOptions } from '../../mock-server/index.js';
+import type { MockServer, MockServerOptions } from '../../mock-server/index.js';
+import { startMockServer } from '../support/fast-seed-mock.js';
 import { adminToken, api, createPat, FAST, PATH, SECRET, sourceEvents, startService, until, type Service } from './support/outbox-service.js';
 
 describe('mock server: revocation events are delivered at least once, in order', () => {
@@ -26,7 +27,6 @@ describe('mock server: revocation events are delivered at least once, in order',
 
   const start = async (options: MockServerOptions = {}) => {
     const started = await startMockServer({
-      fastSeedPasswords: true,
       port: 0, inMemory: true, webhooks: [`${service.url}${PATH}`], webhookSecret: SECRET, webhookOptions: FAST, ...options,
     });
     service.setMattermost(started.url);

@@ -4,7 +4,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StoreCorruptError } from '../../mock-server/db/errors.js';
-import { startMockServer, type MockServer } from '../../mock-server/index.js';
+import type { MockServer } from '../../mock-server/index.js';
+import { startMockServer } from '../support/fast-seed-mock.js';
 
 const API = '/api/v4';
 
@@ -24,7 +25,7 @@ describe('mock server: persistence across restarts', () => {
 
   it('keeps every user, token (still working), session and post', async () => {
     const dbFile = join(dir, 'db.json');
-    let mock = await startMockServer({ fastSeedPasswords: true, port: 0, dbFile });
+    let mock = await startMockServer({ port: 0, dbFile });
     expect(mock.fresh).to.equal(true);
     const loginRes = await call(mock, 'POST', '/users/login', undefined, { login_id: 'sysadmin', password: 'Sys@dmin-sample1' });
     const admin = loginRes.headers.get('Token') ?? '';
@@ -39,7 +40,7 @@ describe('mock server: persistence across restarts', () => {
     expect(post.status).to.equal(201);
     await mock.close();
 
-    mock = await startMockServer({ fastSeedPasswords: true, port: 0, dbFile });
+    mock = await startMockServer({ port: 0, dbFile });
     try {
       expect(mock.fresh).to.equal(false);
       expect(mock.seeded.sysadmin.username).to.equal('sysadmin');
@@ -60,7 +61,7 @@ describe('mock server: persistence across restarts', () => {
 
   it('--in-memory (inMemory) leaves no file behind', async () => {
     const dbFile = join(dir, 'sub', 'db.json');
-    const mock = await startMockServer({ fastSeedPasswords: true, port: 0, dbFile, inMemory: true });
+    const mock = await startMockServer({ port: 0, dbFile, inMemory: true });
     const loginRes = await call(mock, 'POST', '/users/login', undefined, { login_id: 'sysadmin', password: 'Sys@dmin-sample1' });
     await call(mock, 'POST', '/users/me/tokens', loginRes.headers.get('Token') ?? '', { description: 'x' });
     await mock.close();
@@ -70,17 +71,17 @@ describe('mock server: persistence across restarts', () => {
 
   it('reset discards the database and starts from the seed; reset() is durable', async () => {
     const dbFile = join(dir, 'db.json');
-    let mock = await startMockServer({ fastSeedPasswords: true, port: 0, dbFile });
+    let mock = await startMockServer({ port: 0, dbFile });
     const loginRes = await call(mock, 'POST', '/users/login', undefined, { login_id: 'sysadmin', password: 'Sys@dmin-sample1' });
     await call(mock, 'POST', '/users/me/tokens', loginRes.headers.get('Token') ?? '', { description: 'x' });
     await mock.reset();
     expect(mock.store.count('tokens')).to.equal(0);
     await call(mock, 'POST', '/users/me/tokens', (await call(mock, 'POST', '/users/login', undefined, { login_id: 'sysadmin', password: 'Sys@dmin-sample1' })).headers.get('Token') ?? '', { description: 'y' });
     await mock.close();
-    mock = await startMockServer({ fastSeedPasswords: true, port: 0, dbFile });
+    mock = await startMockServer({ port: 0, dbFile });
     expect(mock.store.count('tokens')).to.equal(1);
     await mock.close();
-    mock = await startMockServer({ fastSeedPasswords: true, port: 0, dbFile, reset: true });
+    mock = await startMockServer({ port: 0, dbFile, reset: true });
     try {
       expect(mock.fresh).to.equal(true);
       expect(mock.store.count('tokens')).to.equal(0);
@@ -94,7 +95,7 @@ describe('mock server: persistence across restarts', () => {
     await writeFile(dbFile, '{"version":1, oops');
     let error: unknown;
     try {
-      await startMockServer({ fastSeedPasswords: true, port: 0, dbFile });
+      await startMockServer({ port: 0, dbFile });
     } catch (err) {
       error = err;
     }

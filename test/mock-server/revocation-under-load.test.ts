@@ -4,7 +4,8 @@
  * accepted. A correctness test (bounded: ~0.5 s of load per round), not a timing test.
  */
 import { expect } from 'chai';
-import { startMockServer, type MockServer } from '../../mock-server/index.js';
+import type { MockServer } from '../../mock-server/index.js';
+import { startMockServer } from '../support/fast-seed-mock.js';
 import { createPat, httpClient, login, type HttpClient } from '../../bench/lib/http.js';
 import { revokeUnderLoad } from '../../bench/lib/revocation.js';
 
@@ -14,7 +15,7 @@ describe('mock server: revocation under load', function () {
   let admin: string;
 
   before(async function () {
-    mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true });
+    mock = await startMockServer({ port: 0, inMemory: true });
     client = httpClient(mock.url, 1);
     admin = await login(client, mock.seeded.sysadmin.username, mock.seeded.sysadmin.password);
   });

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sha256Hex } from '../../middleware/util/digest.js';
 import { buildSeed, defaultSeed, SeedError } from '../../mock-server/seed.js';
-import { startMockServer, type MockServer, type SeedInput } from '../../mock-server/index.js';
+import type { MockServer, SeedInput } from '../../mock-server/index.js';
+import { startMockServer } from '../support/fast-seed-mock.js';
 
 const { Client4 } = mattermostClient;
 const BOT_SECRET = 'cibottoken0000000000000001';
@@ -39,7 +40,7 @@ describe('mock server: seeded tokens with known secrets', () => {
 
   it('authenticate as their users through Client4; the db file holds the digest, never the secret', async () => {
     const dbFile = join(dir, 'db.json');
-    mock = await startMockServer({ fastSeedPasswords: true, port: 0, dbFile, seed: seedWithTokens() });
+    mock = await startMockServer({ port: 0, dbFile, seed: seedWithTokens() });
     const bot = new Client4();
     bot.setUrl(mock.url);
     bot.setToken(BOT_SECRET);
@@ -70,7 +71,7 @@ describe('mock server: seeded tokens with known secrets', () => {
   it('survive a reset (they are part of the seed) and an expires_at in the past is refused', async () => {
     const seed = seedWithTokens();
     seed.tokens = [{ user: 'user-1', token: USER_SECRET, expires_at: 1 }, { user: 'ci-bot', token: BOT_SECRET }];
-    mock = await startMockServer({ fastSeedPasswords: true, port: 0, seed });
+    mock = await startMockServer({ port: 0, seed });
     const bearer = (t: string) => ({ headers: { Authorization: `Bearer ${t}` } });
     expect((await fetch(`${mock.url}/api/v4/users/me`, bearer(USER_SECRET))).status).to.equal(401);
     await mock.reset();

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
-import { createMockApp } from '../../mock-server/index.js';
+import { createMockApp } from '../support/fast-seed-mock.js';
 import { defaultSeed, SeedError, validateSeed } from '../../mock-server/seed.js';
 import { SEED_SCHEMA_FILE, seedJsonSchemaText } from '../../mock-server/schemas/seed-json-schema.js';
 
@@ -24,7 +24,7 @@ describe('seed validation', () => {
   it('"user" (for "users") is refused at its path: no server starts with no users', async () => {
     expect(seedError({ user: [alice] })).to.equal('invalid seed: user: unknown key');
     let thrown: unknown;
-    try { await createMockApp({ fastSeedPasswords: true, inMemory: true, seed: { user: [alice] } as never }); } catch (err) { thrown = err; }
+    try { await createMockApp({ inMemory: true, seed: { user: [alice] } as never }); } catch (err) { thrown = err; }
     expect(thrown).to.be.instanceOf(SeedError);
     expect((thrown as Error).message).to.include('user: unknown key');
   });
@@ -64,7 +64,7 @@ describe('seed validation', () => {
   it('accepts the default seed, "$schema" and unknown config settings (kept as given)', async () => {
     const seed = { ...defaultSeed(), $schema: './mock-server/schemas/seed.schema.json', config: { CustomSettings: { Anything: 1 } } };
     expect(validateSeed(seed).users).to.have.lengthOf(2);
-    const mock = await createMockApp({ fastSeedPasswords: true, inMemory: true, seed });
+    const mock = await createMockApp({ inMemory: true, seed });
     try {
       expect(mock.seeded.sysadmin.roles).to.equal('system_admin system_user');
       expect(mock.store.config.CustomSettings).to.deep.equal({ Anything: 1 });

@@ -4,7 +4,8 @@
  * `expires_at` pass (the token is then refused, as Mattermost refuses an expired one).
  */
 import { expect } from 'chai';
-import { startMockServer, type MockServer } from '../../mock-server/index.js';
+import type { MockServer } from '../../mock-server/index.js';
+import { startMockServer } from '../support/fast-seed-mock.js';
 
 const post = (url: string, body?: unknown) => fetch(url, { method: 'POST', body: body === undefined ? undefined : JSON.stringify(body) });
 
@@ -19,7 +20,7 @@ describe('mock server: test controls (/__mock/)', () => {
   afterEach(async () => { await mock?.close(); mock = undefined; });
 
   it('are off by default: /__mock/reset and /__mock/clock answer the generic 404 and change nothing', async () => {
-    mock = await startMockServer({ fastSeedPasswords: true, port: 0 });
+    mock = await startMockServer({ port: 0 });
     for (const [method, path] of [['POST', '/__mock/reset'], ['GET', '/__mock/clock'], ['POST', '/__mock/clock/advance']] as const) {
       const res = await fetch(`${mock.url}${path}`, { method, body: method === 'POST' ? '{"ms":1000}' : undefined });
       expect(res.status, path).to.equal(404);
@@ -29,7 +30,7 @@ describe('mock server: test controls (/__mock/)', () => {
   });
 
   it('POST /__mock/reset: back to the seed (a created user is gone, old sessions refused, seeded logins work)', async () => {
-    mock = await startMockServer({ fastSeedPasswords: true, port: 0, testControls: true });
+    mock = await startMockServer({ port: 0, testControls: true });
     const token = await adminToken(mock);
     const auth = { Authorization: `Bearer ${token}` };
     const created = await fetch(`${mock.url}/api/v4/users`, { method: 'POST', headers: auth, body: JSON.stringify({ username: 'temp-user', email: 'temp@example.com', password: 'Passw0rd!x' }) });
@@ -46,7 +47,7 @@ describe('mock server: test controls (/__mock/)', () => {
   });
 
   it('the clock drives token expiry: a PAT with expires_at in an hour works, then after advancing 61 min is refused (401)', async () => {
-    mock = await startMockServer({ fastSeedPasswords: true, port: 0, testControls: true, now: () => 1_800_000_000_000 });
+    mock = await startMockServer({ port: 0, testControls: true, now: () => 1_800_000_000_000 });
     const auth = { Authorization: `Bearer ${await adminToken(mock)}` };
     const start = (await (await fetch(`${mock.url}/__mock/clock`)).json()) as { now: number; offset_ms: number };
     expect(start).to.deep.equal({ now: 1_800_000_000_000, offset_ms: 0 });
@@ -72,7 +73,7 @@ describe('mock server: test controls (/__mock/)', () => {
   });
 
   it('bad advance bodies: 400 invalid_body_param naming ms, the clock unchanged', async () => {
-    mock = await startMockServer({ fastSeedPasswords: true, port: 0, testControls: true });
+    mock = await startMockServer({ port: 0, testControls: true });
     for (const body of [undefined, { ms: -1 }, { ms: 1.5 }, { ms: '1000' }, [], { ms: Number.MAX_SAFE_INTEGER + 2 }]) {
       const res = await post(`${mock.url}/__mock/clock/advance`, body);
       expect(res.status, JSON.stringify(body)).to.equal(400);

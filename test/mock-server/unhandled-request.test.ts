@@ -5,7 +5,8 @@
  */
 import { expect } from 'chai';
 import request from 'supertest';
-import { createMockApp, type MockApp } from '../../mock-server/index.js';
+import type { MockApp } from '../../mock-server/index.js';
+import { createMockApp } from '../support/fast-seed-mock.js';
 
 const lines = (mock: MockApp) => mock.logs.lines().map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'unhandled request');
 
@@ -34,7 +35,7 @@ describe('mock server: unhandled requests', () => {
   });
 
   it("'error': 501 api.mock.unhandled_request.app_error and an error line", async () => {
-    mock = await createMockApp({ fastSeedPasswords: true, onUnhandledRequest: 'error', developerMode: true });
+    mock = await createMockApp({ onUnhandledRequest: 'error', developerMode: true });
     const res = await request(mock.app.callback()).get('/api/v4/users/me/nonsense');
     expect(res.status).to.equal(501);
     expect(res.body).to.include({ id: 'api.mock.unhandled_request.app_error', status_code: 501, detailed_error: 'GET /api/v4/users/me/nonsense' });
@@ -42,7 +43,7 @@ describe('mock server: unhandled requests', () => {
   });
 
   it("'off': the 404 and no line", async () => {
-    mock = await createMockApp({ fastSeedPasswords: true, onUnhandledRequest: 'off' });
+    mock = await createMockApp({ onUnhandledRequest: 'off' });
     const res = await request(mock.app.callback()).get('/api/v4/nonsense');
     expect([res.status, res.body.id]).to.deep.equal([404, 'api.context.404.app_error']);
     expect(lines(mock)).to.deep.equal([]);

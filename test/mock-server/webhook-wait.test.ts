@@ -13,7 +13,8 @@ import { eventReceiver } from '../../middleware/events/event-receiver.js';
 import { createHookBus } from '../../middleware/hooks/hook-bus.js';
 import { remoteResolver } from '../../middleware/remote/remote-resolver.js';
 import { requestId } from '../../middleware/http/request-id.js';
-import { startMockServer, type MockServer } from '../../mock-server/index.js';
+import type { MockServer } from '../../mock-server/index.js';
+import { startMockServer } from '../support/fast-seed-mock.js';
 
 const SECRET = 'a-shared-secret-of-at-least-32-bytes-long';
 
@@ -48,7 +49,7 @@ describe('mock server: webhookWaitMs', () => {
     second = createServer(app.callback());
     const secondUrl = await listen(second);
 
-    mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true, webhooks: [`${secondUrl}/mattermost-pat/events`], webhookSecret: SECRET, webhookWaitMs: 5_000 });
+    mock = await startMockServer({ port: 0, inMemory: true, webhooks: [`${secondUrl}/mattermost-pat/events`], webhookSecret: SECRET, webhookWaitMs: 5_000 });
     mattermostUrl = mock.url;
     const login = await fetch(`${mock.url}/api/v4/users/login`, { method: 'POST', body: JSON.stringify({ login_id: 'sysadmin', password: 'Sys@dmin-sample1' }) });
     const admin = { Authorization: `Bearer ${login.headers.get('Token') ?? ''}` };
@@ -73,7 +74,7 @@ describe('mock server: webhookWaitMs', () => {
     const closed = createServer();
     const deadUrl = await listen(closed);
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true, webhooks: [`${deadUrl}/events`], webhookSecret: SECRET, webhookWaitMs: 200 });
+    mock = await startMockServer({ port: 0, inMemory: true, webhooks: [`${deadUrl}/events`], webhookSecret: SECRET, webhookWaitMs: 200 });
     const login = await fetch(`${mock.url}/api/v4/users/login`, { method: 'POST', body: JSON.stringify({ login_id: 'sysadmin', password: 'Sys@dmin-sample1' }) });
     const admin = { Authorization: `Bearer ${login.headers.get('Token') ?? ''}` };
     const created = await fetch(`${mock.url}/api/v4/users/me/tokens`, { method: 'POST', headers: admin, body: JSON.stringify({ description: 'dead webhook' }) });

@@ -7,7 +7,8 @@ import { expect } from 'chai';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startMockServer, type MockServer } from '../../mock-server/index.js';
+import type { MockServer } from '../../mock-server/index.js';
+import { startMockServer } from '../support/fast-seed-mock.js';
 
 const SECRET = 'an-hs256-secret-of-at-least-32-bytes!!';
 
@@ -52,7 +53,7 @@ describe('mock server: signed revocation events', () => {
   });
 
   it('HS256: a revocation reaches the webhook as a JWT signed with the shared secret', async () => {
-    mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true, webhooks: [rx.url], webhookSecret: SECRET });
+    mock = await startMockServer({ port: 0, inMemory: true, webhooks: [rx.url], webhookSecret: SECRET });
     const tokenId = await revokeOneToken(mock);
     const key = new TextEncoder().encode(SECRET);
     const events = async () => Promise.all(rx.bodies.map(async (b) => (await jwtVerify(b, key)).payload));
@@ -66,13 +67,13 @@ describe('mock server: signed revocation events', () => {
   });
 
   it('flushEvents() resolves once every event emitted so far reached the webhook', async () => {
-    mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true, webhooks: [rx.url], webhookSecret: SECRET });
+    mock = await startMockServer({ port: 0, inMemory: true, webhooks: [rx.url], webhookSecret: SECRET });
     await revokeOneToken(mock);
     await mock.flushEvents();
     const key = new TextEncoder().encode(SECRET);
     const names = await Promise.all(rx.bodies.map(async (b) => (await jwtVerify(b, key)).payload.event));
     expect(names).to.include.members(['token.created', 'token.revoked']);
-    const withoutWebhooks = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true });
+    const withoutWebhooks = await startMockServer({ port: 0, inMemory: true });
     try {
       await withoutWebhooks.flushEvents();
     } finally {
@@ -81,7 +82,7 @@ describe('mock server: signed revocation events', () => {
   });
 
   it('EdDSA: without a secret the events are signed with keys published at /.well-known/jwks.json', async () => {
-    mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true, webhooks: [rx.url] });
+    mock = await startMockServer({ port: 0, inMemory: true, webhooks: [rx.url] });
     const jwks = await fetch(`${mock.url}/.well-known/jwks.json`);
     expect(jwks.status).to.equal(200);
     expect(jwks.headers.get('content-type')).to.equal('application/json');

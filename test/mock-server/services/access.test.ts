@@ -5,7 +5,8 @@
  */
 import { expect } from 'chai';
 import { newId } from '../../../middleware/util/ids.js';
-import { createMockApp, type MockApp } from '../../../mock-server/index.js';
+import type { MockApp } from '../../../mock-server/index.js';
+import { createMockApp } from '../../support/fast-seed-mock.js';
 import { sessionHasPermissionToUser, sessionHasPermissionToUserOrBot } from '../../../mock-server/services/access.js';
 import { requireId } from '../../../mock-server/services/input.js';
 import { AppError } from '../../../mock-server/errors.js';
@@ -16,7 +17,7 @@ describe('services/access: SessionHasPermissionToUser', () => {
   const principal = (userId: string, roles: string[]): Principal => ({ userId, username: '', roles, sessionId: '', isBot: false, kind: 'session' });
   const admin = () => principal(mock.seeded.sysadmin.id, ['system_admin', 'system_user']);
   const user = () => principal(mock.seeded.user1.id, ['system_user']);
-  before(async () => { mock = await createMockApp({ fastSeedPasswords: true, inMemory: true }); });
+  before(async () => { mock = await createMockApp({ inMemory: true }); });
   after(async () => { await mock.close(); });
 
   it('refuses an empty id, even to an admin', () => {

@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
 import mattermostClient from '@mattermost/client';
 import type { Client4 as Client4Type } from '@mattermost/client';
 import { expect } from 'chai';
-import { createMockApp, defaultSeed, type MockApp } from '../../../mock-server/index.js';
+import { defaultSeed, type MockApp } from '../../../mock-server/index.js';
+import { createMockApp } from '../../support/fast-seed-mock.js';
 import type { WebSocketEvent } from '../../../mock-server/services/context.js';
 
 const { Client4 } = mattermostClient;
@@ -46,7 +47,6 @@ export async function startClientMock(options: { now?: () => number } = {}): Pro
   const extra = ['user-2', 'user-3', 'user-4'].map((username, i) => ({ username, password: `SampleUs@r-${i + 2}`, first_name: ['Ada', 'Bo', 'Cy'][i], last_name: 'Extra' }));
   const team = seed.teams?.[0];
   const mock = await createMockApp({
-    fastSeedPasswords: true,
     inMemory: true,
     developerMode: true,
     ...options,

@@ -7,7 +7,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { login, type Client } from '../../../examples/lib/client.js';
-import { createMockApp, type MockApp, type MockServerOptions } from '../../../mock-server/index.js';
+import type { MockApp, MockServerOptions } from '../../../mock-server/index.js';
+import { createMockApp } from '../../support/fast-seed-mock.js';
 import type { WebSocketEvent } from '../../../mock-server/services/context.js';
 
 /** One request the service received. */
@@ -103,7 +104,7 @@ export interface ListeningMock {
  * ```
  */
 export async function startListeningMock(options: MockServerOptions = {}): Promise<ListeningMock> {
-  const mock = await createMockApp({ fastSeedPasswords: true, inMemory: true, ...options });
+  const mock = await createMockApp({ inMemory: true, ...options });
   const events: WebSocketEvent[] = [];
   const original = mock.server.publish.bind(mock.server);
   (mock.server as { publish: (e: WebSocketEvent) => void }).publish = (event) => { events.push(event); original(event); };

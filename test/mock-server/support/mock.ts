@@ -5,7 +5,8 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import type { Response } from 'supertest';
-import { createMockApp, type MockApp, type MockServerOptions } from '../../../mock-server/index.js';
+import type { MockApp, MockServerOptions } from '../../../mock-server/index.js';
+import { createMockApp } from '../../support/fast-seed-mock.js';
 
 export const API = '/api/v4';
 
@@ -22,7 +23,7 @@ export interface TestMock {
 
 /** An in-memory mock with the default seed (or `options.seed`), logged in as sysadmin and user-1. */
 export async function startTestMock(options: MockServerOptions = {}): Promise<TestMock> {
-  const mock = await createMockApp({ fastSeedPasswords: true, inMemory: true, ...options });
+  const mock = await createMockApp({ inMemory: true, ...options });
   const http = request(mock.app.callback());
   const { sysadmin, user1 } = mock.seeded;
   const admin = await login(http, sysadmin.username, sysadmin.password);

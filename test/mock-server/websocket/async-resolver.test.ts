@@ -7,7 +7,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import request from 'supertest';
-import { createMockApp, type MockApp } from '../../../mock-server/index.js';
+import type { MockApp } from '../../../mock-server/index.js';
+import { createMockApp } from '../../support/fast-seed-mock.js';
 import { mockResolver } from '../../../mock-server/resolver.js';
 import { createWebSocketHub, type WebSocketHub } from '../../../mock-server/websocket/hub.js';
 import type { Principal, TokenResolver } from '../../../middleware/types.js';
@@ -23,7 +24,7 @@ describe('websocket: an asynchronous resolver', () => {
   const sockets: RawClient[] = [];
 
   beforeEach(async () => {
-    mock = await createMockApp({ fastSeedPasswords: true, inMemory: true });
+    mock = await createMockApp({ inMemory: true });
     const inner = mockResolver({ store: mock.store, hooks: mock.hooks });
     const slow: TokenResolver = {
       resolve: async (t, context) => {

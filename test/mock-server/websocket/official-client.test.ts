@@ -1,6 +1,6 @@
 /**
  * The official `WebSocketClient` from @mattermost/client, unchanged, over real sockets against
- * `startMockServer({ fastSeedPasswords: true, port: 0 })`: hello, posted to members only, mentions, revocation through
+ * `startMockServer({ port: 0 })`: hello, posted to members only, mentions, revocation through
  * Client4, and resume after a dropped connection.
  */
 import { expect } from 'chai';

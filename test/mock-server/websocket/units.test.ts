@@ -3,7 +3,8 @@
  * the resume ring buffer and `getExplicitMentions`.
  */
 import { expect } from 'chai';
-import { createMockApp, type MockApp } from '../../../mock-server/index.js';
+import type { MockApp } from '../../../mock-server/index.js';
+import { createMockApp } from '../../support/fast-seed-mock.js';
 import { encodeEvent, eventFrame, parseRequest, precomputeEvent, replyFrame } from '../../../mock-server/websocket/frames.js';
 import { explicitMentions } from '../../../mock-server/websocket/post-notification.js';
 import { ResumeBuffer } from '../../../mock-server/websocket/resume-buffer.js';
@@ -57,7 +58,7 @@ describe('websocket: units', () => {
 
   describe('explicitMentions', () => {
     let mock: MockApp;
-    before(async () => { mock = await createMockApp({ fastSeedPasswords: true, inMemory: true }); });
+    before(async () => { mock = await createMockApp({ inMemory: true }); });
     after(async () => { await mock.close(); });
 
     it('names channel members mentioned by @username (trailing punctuation tried off), never the sender nor non-members', () => {

@@ -7,7 +7,8 @@ import mattermostClient from '@mattermost/client';
 import type { Client4 as Client4Type, WebSocketClient as WebSocketClientType } from '@mattermost/client';
 import { expect } from 'chai';
 import { WebSocket } from 'ws';
-import { startMockServer, type MockServer, type MockServerOptions } from '../../../../mock-server/index.js';
+import type { MockServer, MockServerOptions } from '../../../../mock-server/index.js';
+import { startMockServer } from '../../../support/fast-seed-mock.js';
 
 const { Client4, WebSocketClient } = mattermostClient;
 
@@ -174,7 +175,7 @@ export function client(url: string, token?: string): Client4Type {
 
 /** Start a mock (port 0, in memory) with PATs enabled and a PAT for user-1. */
 export async function startWsMock(options: MockServerOptions = {}): Promise<WsMock> {
-  const mock = await startMockServer({ fastSeedPasswords: true, port: 0, inMemory: true, ...options });
+  const mock = await startMockServer({ port: 0, inMemory: true, ...options });
   const admin = client(mock.url);
   await admin.login(mock.seeded.sysadmin.username, mock.seeded.sysadmin.password);
   const user = client(mock.url);
