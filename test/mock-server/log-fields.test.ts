@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import request from 'supertest';
-import { createMockApp } from '../../mock-server/index.js';
+import { createMockApp } from '../support/fast-seed-mock.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 

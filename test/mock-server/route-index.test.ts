@@ -11,7 +11,8 @@ import Router from '@koa/router';
 import { expect } from 'chai';
 import Koa from 'koa';
 import request from 'supertest';
-import { createMockApp, type MockApp } from '../../mock-server/index.js';
+import type { MockApp } from '../../mock-server/index.js';
+import { createMockApp } from '../support/fast-seed-mock.js';
 import { indexedRoutes, indexRoutes } from '../../mock-server/route-index.js';
 
 type Layer = Router['stack'][number];
