@@ -1,5 +1,5 @@
 /**
- * The benchmark (issue 5): `npm run bench` (full: 3 rounds of 8 s per target, ~8 min) or
+ * The benchmark (issue 5): `npm run bench` (full: 3 rounds of 8 s per target, ~17 min) or
  * `npm run bench -- --quick` (one round of 2 s, 100 tokens per load, smaller plain-Node timings,
  * no store-write run: under a minute). Prints tables of figures and ratios; never fails on a
  * figure (exit code 0 unless something crashed). Options: `--quick`, `--store` / `--no-store`
@@ -356,6 +356,18 @@ async function main(): Promise<void> {
       say(table(['data', 'per cached principal (storeResolver)', "the cache's own entry", 'with revalidateMs', 'target: own entry ≤ 400 B'],
         shapes.map(([, shape = '', whole = '', own = '', revalidating = '']) => [shape, `${whole} B`, `${own} B`, `${revalidating} B`, verdict(Number(own), 400, 'max', ' B')])));
     }
+  }
+
+  if (only === undefined) {
+    // Item 1 without the between-process spread: authenticate() + a warm hit against a bare route
+    // of the same process, the 1M-token store in its heap (bench/paired.ts).
+    const pairs = quick ? ['--tokens', '100000', '--rounds', '4', '--duration', '1'] : ['--tokens', String(BIG), '--rounds', '12', '--duration', '2'];
+    progress(`the middleware in one process: bench/paired.ts ${pairs.join(' ')}`);
+    const paired = await childOutput(['--import', 'tsx', fileURLToPath(new URL('./paired.ts', import.meta.url)), ...pairs]);
+    say();
+    say(`## The middleware against a bare route in one process (bench/paired.ts ${pairs.join(' ')}, exit ${paired.code})`);
+    say();
+    say(paired.stdout.trim());
   }
 
   if (!flag('--no-websocket') && only === undefined) {
