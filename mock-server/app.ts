@@ -123,6 +123,31 @@ function whileRateLimited(settings: () => Readonly<Record<string, unknown>> | un
   };
 }
 
+/** Settles in the check phase of the event loop's current turn: one `setImmediate` for every request answered in it. */
+let turnEnd: Promise<void> | undefined;
+
+function endOfTurn(): Promise<void> {
+  turnEnd ??= new Promise<void>((resolve) => {
+    setImmediate(() => {
+      turnEnd = undefined;
+      resolve();
+    });
+  });
+  return turnEnd;
+}
+
+/**
+ * The answers of every request handled in one turn of the event loop are written together, once
+ * the turn's I/O is handled (as the file database's group commit already does for writes): the
+ * bytes and the order of each connection's answers are unchanged, and so is the number of writes
+ * (one per answer). Over loopback a write that finds its reader asleep pays for waking it
+ * (`sock_def_readable` → a wakeup, 30 % of the CPU of `POST /posts`); written back to back, the
+ * answers find it awake. Outermost but for CORS: error answers wait too.
+ */
+function answerWithTheTurn(_ctx: Koa.Context, next: Koa.Next): Promise<void> {
+  return next().then(endOfTurn);
+}
+
 /**
  * Build the Koa app.
  *
@@ -142,6 +167,7 @@ export function createApp(options: CreateAppOptions): Koa {
   app.silent = true;
   // First, so error answers and preflights carry the CORS headers too.
   if (options.cors !== undefined) app.use(mockCors(options.cors));
+  app.use(answerWithTheTurn);
   app.use(requestId());
   app.use(errorBoundary({
     developerMode: () => developerMode || server.store.config.ServiceSettings.EnableDeveloper,
