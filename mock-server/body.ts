@@ -235,7 +235,7 @@ function onBodyTimeout(req: IncomingMessage): void {
 }
 
 function readLimited(ctx: Context, settings: ReadSettings): Promise<string> {
-  const { limit, timeoutMs, lingerBytes, lingerMs } = settings;
+  const { limit, lingerBytes, lingerMs } = settings;
   const declared = Number(ctx.req.headers['content-length'] || '0');
   if (Number.isFinite(declared) && declared > limit) {
     lingeringClose(ctx, lingerBytes, lingerMs);
@@ -256,8 +256,16 @@ function readLimited(ctx: Context, settings: ReadSettings): Promise<string> {
       onBodyEnd.call(req);
       return;
     }
-    read.timer = setTimeout(onBodyTimeout, timeoutMs, req);
+    // Armed a tick later: Node's parser pushes a body that came with the headers before that
+    // tick runs, and such a read (most) is done by then, with no timer to set and clear.
+    process.nextTick(armBodyTimer, req);
   });
+}
+
+/** Start the gap timer of a read that has had no chunk yet (a chunk arms it itself). */
+function armBodyTimer(req: IncomingMessage): void {
+  const read = READS.get(req);
+  if (read !== undefined && read.timer === undefined) read.timer = setTimeout(onBodyTimeout, read.settings.timeoutMs, req);
 }
 
 function tryParse(raw: string): unknown {
