@@ -179,7 +179,8 @@ const POST_INPUT = goStruct({
 
 function validatePost(input: PostInput): void {
   // Like Mattermost's Post.IsValid: an empty message is valid; only an over-long one is refused.
-  if (runes(input.message) > POST_MESSAGE_MAX_RUNES) {
+  // A message has at most as many runes as UTF-16 units: only a longer one needs counting.
+  if (input.message.length > POST_MESSAGE_MAX_RUNES && runes(input.message) > POST_MESSAGE_MAX_RUNES) {
     throw new AppError('model.post.is_valid.msg.app_error', { detailed: `message is longer than ${POST_MESSAGE_MAX_RUNES} runes` });
   }
   if (!CLIENT_POST_TYPES.has(input.type) && !input.type.startsWith('custom_')) throw new AppError('model.post.is_valid.type.app_error');
