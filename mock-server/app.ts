@@ -137,15 +137,17 @@ function endOfTurn(): Promise<void> {
 }
 
 /**
- * The answers of every request handled in one turn of the event loop are written together, once
- * the turn's I/O is handled (as the file database's group commit already does for writes): the
- * bytes and the order of each connection's answers are unchanged, and so is the number of writes
- * (one per answer). Over loopback a write that finds its reader asleep pays for waking it
- * (`sock_def_readable` → a wakeup, 30 % of the CPU of `POST /posts`); written back to back, the
- * answers find it awake. Outermost but for CORS: error answers wait too.
+ * The answers of every request handled within the turn of the event loop it arrived in are
+ * written together, once the turn's I/O is handled: the bytes and the order of each connection's
+ * answers are unchanged, and so is the number of writes (one per answer). Over loopback a write
+ * that finds its reader asleep pays for waking it (`sock_def_readable` → a wakeup, 30 % of the CPU
+ * of `POST /posts` in memory); written back to back, the answers find it awake. A request that
+ * waited for I/O past its turn (a file database's group commit, which already answers its writes
+ * together) is answered at once. Outermost but for CORS: error answers wait too.
  */
 function answerWithTheTurn(_ctx: Koa.Context, next: Koa.Next): Promise<void> {
-  return next().then(endOfTurn);
+  const arrived = endOfTurn();
+  return next().then(() => (turnEnd === arrived ? arrived : undefined));
 }
 
 /**
