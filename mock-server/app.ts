@@ -140,8 +140,9 @@ function endOfTurn(): Promise<void> {
  * The answers of every request handled within the turn of the event loop it arrived in are
  * written together, once the turn's I/O is handled: the bytes and the order of each connection's
  * answers are unchanged, and so is the number of writes (one per answer). Over loopback a write
- * that finds its reader asleep pays for waking it (`sock_def_readable` → a wakeup, 30 % of the CPU
- * of `POST /posts` in memory); written back to back, the answers find it awake. A request that
+ * that finds its reader asleep pays for waking it (`sock_def_readable` → a wakeup: the biggest
+ * single cost of `POST /posts` in memory, bench/RESULTS.md round 4); written back to back, the
+ * answers find it awake. A request that
  * waited for I/O past its turn (a file database's group commit, which already answers its writes
  * together) is answered at once. Outermost but for CORS: error answers wait too.
  */
