@@ -137,3 +137,48 @@ describe('mock server: slow and absent clients (timeouts)', function () {
     expect(answered, `answers received before the server dropped the socket (${code})`).to.be.below(count);
   });
 });
+
+describe('mock server: a request body that arrives in pieces', function () {
+  this.timeout(30_000);
+  let mock: MockServer;
+  before(async () => { mock = await startMockServer({ port: 0, inMemory: true }); });
+  after(async () => { await mock.close(); });
+
+  const login = JSON.stringify({ login_id: 'sysadmin', password: 'Sys@dmin-sample1' });
+  const head = (framing: string) => `POST /api/v4/users/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${framing}Connection: close\r\n\r\n`;
+  /** Write `pieces` one at a time, each after the server has had a turn to read the previous one. */
+  async function send(socket: Socket, pieces: string[]): Promise<void> {
+    for (const piece of pieces) {
+      socket.write(piece);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  it('framed by Content-Length, in three writes: the whole body is read (200, the user)', async () => {
+    const { socket, received, closed } = raw(mock);
+    const third = Math.ceil(login.length / 3);
+    await send(socket, [head(`Content-Length: ${Buffer.byteLength(login)}\r\n`) + login.slice(0, third), login.slice(third, 2 * third), login.slice(2 * third)]);
+    await closed;
+    expect(received()).to.match(/^HTTP\/1\.1 200 /).and.include('"username":"sysadmin"');
+  });
+
+  it('chunked, in three chunks: the whole body is read (200, the user)', async () => {
+    const { socket, received, closed } = raw(mock);
+    const chunk = (s: string) => `${Buffer.byteLength(s).toString(16)}\r\n${s}\r\n`;
+    const half = Math.ceil(login.length / 2);
+    await send(socket, [head('Transfer-Encoding: chunked\r\n') + chunk(login.slice(0, half)), chunk(login.slice(half)), '0\r\n\r\n']);
+    await closed;
+    expect(received()).to.match(/^HTTP\/1\.1 200 /).and.include('"username":"sysadmin"');
+  });
+
+  it('a body that ends exactly at its Content-Length leaves the next pipelined request alone: both answered, in order', async () => {
+    const { socket, received, closed } = raw(mock);
+    const first = `POST /api/v4/users/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(login)}\r\n\r\n${login}`;
+    socket.write(`${first}GET /api/v4/system/ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    await closed;
+    const answers = received().split(/(?=HTTP\/1\.1 )/);
+    expect(answers).to.have.length(2);
+    expect(answers[0]).to.match(/^HTTP\/1\.1 200 /).and.include('"username":"sysadmin"');
+    expect(answers[1]).to.match(/^HTTP\/1\.1 200 /).and.include('"status":"OK"');
+  });
+});
