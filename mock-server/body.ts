@@ -195,7 +195,7 @@ function onBodyData(this: IncomingMessage, chunk: Buffer | string): void {
   if (read === undefined) return;
   const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
   read.size += buf.length;
-  const { limit, lingerBytes, lingerMs, timeoutMs } = read.settings;
+  const { limit, lingerBytes, lingerMs } = read.settings;
   if (read.size > limit) {
     finish(this, read, tooLarge());
     lingeringClose(read.ctx, lingerBytes, lingerMs);
@@ -208,8 +208,12 @@ function onBodyData(this: IncomingMessage, chunk: Buffer | string): void {
     onBodyEnd.call(this);
     return;
   }
-  // The gap is counted from this chunk: the same timer, restarted.
-  if (read.timer === undefined) read.timer = setTimeout(onBodyTimeout, timeoutMs, this);
+  restartGapTimer(this, read);
+}
+
+/** The gap is counted from now: the read's one timer, started or restarted. */
+function restartGapTimer(req: IncomingMessage, read: BodyRead): void {
+  if (read.timer === undefined) read.timer = setTimeout(onBodyTimeout, read.settings.timeoutMs, req);
   else read.timer.refresh();
 }
 
@@ -236,12 +240,12 @@ function onBodyTimeout(req: IncomingMessage): void {
 
 function readLimited(ctx: Context, settings: ReadSettings): Promise<string> {
   const { limit, lingerBytes, lingerMs } = settings;
-  const declared = Number(ctx.req.headers['content-length'] || '0');
+  const { req } = ctx;
+  const declared = Number(req.headers['content-length'] || '0');
   if (Number.isFinite(declared) && declared > limit) {
     lingeringClose(ctx, lingerBytes, lingerMs);
     return Promise.reject(tooLarge());
   }
-  const { req } = ctx;
   // Node's parser frames a body by Content-Length unless Transfer-Encoding is sent.
   const expected = req.headers['transfer-encoding'] === undefined && Number.isSafeInteger(declared) && declared > 0 ? declared : -1;
   return new Promise<string>((resolve, reject) => {
@@ -265,7 +269,7 @@ function readLimited(ctx: Context, settings: ReadSettings): Promise<string> {
 /** Start the gap timer of a read that has had no chunk yet (a chunk arms it itself). */
 function armBodyTimer(req: IncomingMessage): void {
   const read = READS.get(req);
-  if (read !== undefined && read.timer === undefined) read.timer = setTimeout(onBodyTimeout, read.settings.timeoutMs, req);
+  if (read !== undefined && read.timer === undefined) restartGapTimer(req, read);
 }
 
 function tryParse(raw: string): unknown {
