@@ -4,7 +4,7 @@
  *
  * | kind | authentication |
  * | --- | --- |
- * | `bare` | none (the baseline every ratio is against) |
+ * | `bare` | none (the baseline every ratio is against); with `heldTokens`, beside a store no request reads |
  * | `map` | raw `Map.get(secret)` (insecure: secrets in memory; the floor of any token check) |
  * | `sha-map` | SHA-256 of the secret per request, then `Map.get(digest)` |
  * | `jose` | `jwtVerify()` of an HS256 JWT (jose) |
@@ -45,6 +45,11 @@ export interface TargetOptions {
   tokens?: number;
   /** `middleware`: one object per token in Maps (`objects`, default: {@link documentedTokenStore}) or packed typed arrays (`compact`). */
   store?: 'objects' | 'compact';
+  /**
+   * `bare`: hold {@link documentedTokenStore}`(heldTokens)` in memory, unread: the heap an app
+   * with a big in-process store carries whether or not it authenticates (bench `bare-1M`).
+   */
+  heldTokens?: number;
   /** `middleware`: the cache's `maxEntries` (default: the cache's own default, 100 000). */
   maxEntries?: number;
   /**
@@ -134,15 +139,19 @@ const authUsername = (ctx: Koa.Context) => ctx.state.auth?.username ?? '';
 
 /** Build the app of one benchmark target. */
 export async function buildTarget(options: TargetOptions): Promise<Target> {
-  const { kind, tokens = 1000, upstream, eventSecret, store: storeKind = 'objects', maxEntries, bareUrl } = options;
+  const { kind, tokens = 1000, upstream, eventSecret, store: storeKind = 'objects', maxEntries, bareUrl, heldTokens } = options;
   const app = new Koa();
   app.silent = true;
   let stats = (): Record<string, number> => ({});
 
   switch (kind) {
-    case 'bare':
+    case 'bare': {
       reply(app, () => 'anonymous');
+      if (heldTokens === undefined) break;
+      const held = documentedTokenStore(heldTokens);
+      stats = () => ({ heldTokens: held.size });
       break;
+    }
     case 'map':
     case 'sha-map': {
       const hashed = kind === 'sha-map';

@@ -35,6 +35,14 @@ describe('bench: target servers answer 200 / 401 correctly', function () {
     expect((await http.get('/').set(bearer(secretOf(1)))).status).to.equal(200);
   });
 
+  it('bare with heldTokens holds that store (its counter says so) and still answers as bare', async function () {
+    const target = await buildTarget({ kind: 'bare', heldTokens: 2000 });
+    expect(target.stats()).to.deep.equal({ heldTokens: 2000 });
+    const res = await request(target.app.callback()).get('/').set(bearer(UNKNOWN_SECRET));
+    expect(res.status).to.equal(200);
+    expect(res.body).to.deep.equal({ user: 'anonymous' });
+  });
+
   for (const kind of ['map', 'sha-map', 'passport'] as const) {
     it(`${kind}: the load's tokens get 200 and their user; unknown and missing get 401`, async function () {
       const { app } = await buildTarget({ kind, tokens: 1000 });
