@@ -205,6 +205,7 @@ async function main(): Promise<void> {
   /** `anonymous`: the target answers without a token (not primed with the two 401 checks). */
   const specs: Array<{ name: string; what: string; options: () => ServeConfig; execArgv?: string[]; tokens: string[]; setup?: (url: string) => Promise<LoadRequest[]>; anonymous?: true }> = [
     { name: 'bare', what: 'bare Koa route, no authentication', options: () => ({ kind: 'bare' }), tokens: small, anonymous: true },
+    { name: 'bare-2', what: 'bare Koa again, in a process of its own: the control, what a target no dearer than bare measures', options: () => ({ kind: 'bare' }), tokens: small, anonymous: true },
     { name: 'map', what: 'raw Map.get(secret), 1k tokens', options: () => ({ kind: 'map' }), tokens: small },
     { name: 'sha-map', what: 'SHA-256 per request + Map, 1k tokens', options: () => ({ kind: 'sha-map' }), tokens: small },
     { name: 'jose', what: 'jose jwtVerify HS256', options: () => ({ kind: 'jose' }), tokens: jwts },
@@ -461,6 +462,9 @@ function reportThroughput(targets: Measured[], stats: Map<string, Record<string,
       resolved ? verdict(d, 1, 'max', ' ms') : `not resolved here (under ${ms(Math.max(1, spread))}: bare's own p99 moved by ${ms(spread)} between its loads)`];
   };
   const rows: string[][] = [];
+  const control = named('bare-2');
+  // Bare against bare: how far from 1.00 this run puts a target that costs exactly what bare costs.
+  if (control !== undefined) rows.push(['0', 'control: bare-2 (bare again, its own process) x bare', spreadOf(perRound(control, bare, byCpu)), 'reported (1.00 would be exact)', spreadOf(perRound(control, bare, byRps)), 'reported']);
   const heldBare = named('bare-1M');
   for (const name of ['mw-1M', 'mw-1M-packed', 'mw-1M-semi64']) {
     const big = named(name);
