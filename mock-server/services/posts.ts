@@ -215,8 +215,9 @@ export async function createPost(deps: PostDeps, caller: Caller, input: PostInpu
     user_id: caller.userId, channel_id: channel.id, root_id: input.root_id, message: input.message, type: input.type,
     props: input.props, file_ids: files.map((f) => f.id), pending_post_id: input.pending_post_id, create_at: createAt, update_at: createAt,
   }, now);
-  const attach: Mutation[] = files.map((f) => ({ op: 'put', collection: 'fileInfos', record: { ...f, post_id: post.id, update_at: now } }));
-  await commitThenEmit(deps, [...postMutations(store, channel, post), ...attach], {
+  const mutations = postMutations(store, channel, post);
+  for (const f of files) mutations.push({ op: 'put', collection: 'fileInfos', record: { ...f, post_id: post.id, update_at: now } });
+  await commitThenEmit(deps, mutations, {
     // Built from the committed state. A new root post has no replies yet: no need to scan its channel for them.
     // A bound module function, not a closure: the tsx the bench runs names each closure it makes.
     ws: postedEvents.bind(undefined, store, channel, post),
@@ -261,6 +262,8 @@ export function createdPostJson(store: Store, post: PostRecord): string {
  */
 export function attachableFiles(store: Store, userId: string, channelId: string, fileIds: readonly string[]): FileInfoRecord[] {
   const out: FileInfoRecord[] = [];
+  // Most posts have no files: no set of their ids to build.
+  if (fileIds.length === 0) return out;
   for (const id of new Set(fileIds)) {
     const info = store.get('fileInfos', id);
     if (info === undefined || info.delete_at !== 0 || info.post_id !== '' || info.creator_id !== userId || info.channel_id !== channelId) continue;
