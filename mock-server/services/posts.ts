@@ -98,10 +98,17 @@ export function parseHashtags(message: string): string {
 /** A new post row with Mattermost's defaults. */
 export function newPostRecord(fields: Pick<PostRecord, 'user_id' | 'channel_id'> & Partial<PostRecord>, now: number): PostRecord {
   const message = fields.message ?? '';
-  return {
-    id: newId(), create_at: now, update_at: now, edit_at: 0, delete_at: 0, is_pinned: false, root_id: '', original_id: '',
-    message, type: '', props: {}, hashtags: parseHashtags(message), file_ids: [], pending_post_id: '', ...fields,
+  // One object, field by field, in the order stored records have always had (user_id and
+  // channel_id last): no defaults object for `fields` to be spread over.
+  const post: PostRecord = {
+    id: fields.id ?? newId(), create_at: fields.create_at ?? now, update_at: fields.update_at ?? now, edit_at: fields.edit_at ?? 0,
+    delete_at: fields.delete_at ?? 0, is_pinned: fields.is_pinned ?? false, root_id: fields.root_id ?? '',
+    original_id: fields.original_id ?? '', message, type: fields.type ?? '', props: fields.props ?? {},
+    hashtags: fields.hashtags ?? parseHashtags(message), file_ids: fields.file_ids ?? [], pending_post_id: fields.pending_post_id ?? '',
+    user_id: fields.user_id, channel_id: fields.channel_id,
   };
+  if (fields.has_reactions !== undefined) post.has_reactions = fields.has_reactions;
+  return post;
 }
 
 /**
