@@ -32,12 +32,12 @@ export type PostDeps = Pick<ServiceContext, 'store' | 'hooks' | 'now' | 'publish
 
 /** Post JSON as Mattermost serialises `model.Post` (after `PreparePostForClient`). */
 export interface PostJson extends Omit<PostRecord, 'file_ids' | 'has_reactions'> {
-  /** Left out when the post has no files. */
+  /** Left out when the post has no files (undefined, which JSON.stringify drops). */
   file_ids?: string[];
   reply_count: number;
   last_reply_at: number;
   participants: null;
-  /** Only when true (Mattermost's omitempty). */
+  /** Only when true (Mattermost's omitempty; otherwise undefined, which JSON.stringify drops). */
   has_reactions?: boolean;
   metadata: PostMetadataJson;
 }
@@ -164,9 +164,10 @@ export function postJson(store: Store, post: PostRecord, stats?: ReadonlyMap<str
     id: post.id, create_at: post.create_at, update_at: post.update_at, edit_at: post.edit_at, delete_at: post.delete_at,
     is_pinned: post.is_pinned, user_id: post.user_id, channel_id: post.channel_id, root_id: post.root_id,
     original_id: post.original_id, message: post.message, type: post.type, props: post.props, hashtags: post.hashtags,
-    ...(post.file_ids.length > 0 ? { file_ids: post.file_ids } : {}),
+    // Mattermost's omitempty: undefined, which JSON.stringify leaves out, as Go leaves out an empty field.
+    file_ids: post.file_ids.length > 0 ? post.file_ids : undefined,
     pending_post_id: post.pending_post_id, reply_count: thread.count, last_reply_at: thread.lastAt, participants: null,
-    ...(post.has_reactions === true ? { has_reactions: true } : {}), metadata: postMetadata(store, post),
+    has_reactions: post.has_reactions === true ? true : undefined, metadata: postMetadata(store, post),
   };
 }
 
