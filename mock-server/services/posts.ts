@@ -234,9 +234,12 @@ export async function createPost(deps: PostDeps, caller: Caller, input: PostInpu
   return post;
 }
 
+/** The thread stats of a new root post, which has no replies yet: one empty map, shared. */
+const NO_THREADS: ReadonlyMap<string, ThreadStats> = new Map();
+
 /** The `posted` event of a new post (built once it is committed); its Post JSON text is kept for the answer. */
 function postedEvents(store: Store, channel: ChannelRecord, post: PostRecord): WebSocketEvent[] {
-  const text = JSON.stringify(postJson(store, post, post.root_id === '' ? new Map() : undefined));
+  const text = JSON.stringify(postJson(store, post, post.root_id === '' ? NO_THREADS : undefined));
   POSTED_JSON.set(post, text);
   return [postedEvent(store, channel, post, text)];
 }
@@ -257,7 +260,7 @@ const POSTED_JSON = new WeakMap<PostRecord, string>();
  */
 export function createdPostJson(store: Store, post: PostRecord): string {
   const text = POSTED_JSON.get(post);
-  if (text === undefined) return JSON.stringify(postJson(store, post, post.root_id === '' ? new Map() : undefined));
+  if (text === undefined) return JSON.stringify(postJson(store, post, post.root_id === '' ? NO_THREADS : undefined));
   // Taken once: the answer is its only reader, and a text kept for as long as its post lives
   // would double what every stored post holds in memory.
   POSTED_JSON.delete(post);
