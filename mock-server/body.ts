@@ -251,10 +251,12 @@ function readLimited(ctx: Context, settings: ReadSettings): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     const read: BodyRead = { ctx, settings, chunks: [], size: 0, expected, timer: undefined, resolve, reject };
     READS.set(req, read);
+    // `on`, not `once`: finish() takes all four off at the first that ends the read, and a
+    // `once` would wrap each listener in a new function for nothing.
     req.on('data', onBodyData);
-    req.once('end', onBodyEnd);
-    req.once('error', onBodyError);
-    req.once('aborted', onBodyError);
+    req.on('end', onBodyEnd);
+    req.on('error', onBodyError);
+    req.on('aborted', onBodyError);
     // Already read to the end by someone else: nothing more will come.
     if (req.readableEnded) {
       onBodyEnd.call(req);
