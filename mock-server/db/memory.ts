@@ -92,6 +92,8 @@ function checkShape(tables: Tables, m: Mutation, position: number): string | und
  * without an array of the parts.
  */
 function isCompleteKey(pk: string): boolean {
+  // A key of one part (most collections' ids) needs no framing, and no new string.
+  if (!pk.includes(':')) return pk !== '' && pk !== 'undefined';
   const framed = `:${pk}:`;
   return !framed.includes('::') && !framed.includes(':undefined:');
 }
