@@ -30,6 +30,8 @@ const POSSIBLE_MENTION = /@([a-z0-9.\-_]+)/gi;
  * users who are not members are not either. In order of first mention.
  */
 export function explicitMentions(store: Store, channel: ChannelRecord, post: Pick<PostRecord, 'user_id' | 'message'>): string[] {
+  // Not a DM and no '@' in the message (most posts): nobody is mentioned, no set to build.
+  if (channel.type !== 'D' && !post.message.includes('@')) return [];
   const mentioned = new Set<string>();
   if (channel.type === 'D') {
     for (const member of store.findMany('channelMembers', 'channel_id', channel.id)) {
