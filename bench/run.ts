@@ -12,7 +12,9 @@
  * The headline ratio is server CPU per request against bare Koa measured around the target (issue 15),
  * with req/s beside it; every target is judged both ways. The mock's own PAT path (`me-*`,
  * `post-*`: GET /users/me and POST /posts, in memory and on a file database) and a cache over its
- * bound (`mw-over`) are targets like the Koa apps.
+ * bound (`mw-over`) are targets like the Koa apps. Two targets are references: `bare-2` (bare Koa
+ * again, its own process: what a target exactly as dear as bare measures in this run) and `bare-1M`
+ * (a bare route beside the 1M-token store, which it never reads: the store's heap without the middleware).
  *
  * Every server runs in its own process (`bench/servers/serve.ts`, a fresh one per round), every
  * load in another (`bench/lib/load-worker.ts`: autocannon, 50 connections, against 127.0.0.1);
