@@ -226,7 +226,7 @@ export async function createPost(deps: PostDeps, caller: Caller, input: PostInpu
   const mutations = postMutations(store, channel, post);
   for (const f of files) mutations.push({ op: 'put', collection: 'fileInfos', record: { ...f, post_id: post.id, update_at: now } });
   await commitThenEmit(deps, mutations, {
-    // Built from the committed state. A new root post has no replies yet: no need to scan its channel for them.
+    // Built from the committed state.
     // A bound module function, not a closure: the tsx the bench runs names each closure it makes.
     ws: postedEvents.bind(undefined, store, channel, post),
   });
@@ -237,9 +237,14 @@ export async function createPost(deps: PostDeps, caller: Caller, input: PostInpu
 /** The thread stats of a new root post, which has no replies yet: one empty map, shared. */
 const NO_THREADS: ReadonlyMap<string, ThreadStats> = new Map();
 
+/** The Post JSON text of a post just created: a new root has no replies, so its channel is not scanned for them. */
+function newPostJsonText(store: Store, post: PostRecord): string {
+  return JSON.stringify(postJson(store, post, post.root_id === '' ? NO_THREADS : undefined));
+}
+
 /** The `posted` event of a new post (built once it is committed); its Post JSON text is kept for the answer. */
 function postedEvents(store: Store, channel: ChannelRecord, post: PostRecord): WebSocketEvent[] {
-  const text = JSON.stringify(postJson(store, post, post.root_id === '' ? NO_THREADS : undefined));
+  const text = newPostJsonText(store, post);
   POSTED_JSON.set(post, text);
   return [postedEvent(store, channel, post, text)];
 }
@@ -260,7 +265,7 @@ const POSTED_JSON = new WeakMap<PostRecord, string>();
  */
 export function createdPostJson(store: Store, post: PostRecord): string {
   const text = POSTED_JSON.get(post);
-  if (text === undefined) return JSON.stringify(postJson(store, post, post.root_id === '' ? NO_THREADS : undefined));
+  if (text === undefined) return newPostJsonText(store, post);
   // Taken once: the answer is its only reader, and a text kept for as long as its post lives
   // would double what every stored post holds in memory.
   POSTED_JSON.delete(post);
