@@ -88,15 +88,21 @@ function checkShape(tables: Tables, m: Mutation, position: number): string | und
 
 /**
  * Whether every part of a primary key (parts are joined by ':') is set: none is empty or the text
- * `undefined` (a field missing from the record). Framed in ':' so every part is seen whole,
- * without an array of the parts.
+ * `undefined` (a field missing from the record). The parts are read in place: no array of them
+ * and no new string, whatever the number of parts.
  */
 function isCompleteKey(pk: string): boolean {
-  // A key of one part (most collections' ids) needs no framing, and no new string.
-  if (!pk.includes(':')) return pk !== '' && pk !== 'undefined';
-  const framed = `:${pk}:`;
-  return !framed.includes('::') && !framed.includes(':undefined:');
+  for (let start = 0; ; ) {
+    const colon = pk.indexOf(':', start);
+    const end = colon < 0 ? pk.length : colon;
+    if (end === start || (end - start === MISSING.length && pk.startsWith(MISSING, start))) return false;
+    if (colon < 0) return true;
+    start = colon + 1;
+  }
 }
+
+/** What a field missing from the record turns into when the key is built from it. */
+const MISSING = 'undefined';
 
 /**
  * Whether no two mutations of the batch name the same collection (config changes aside). A
