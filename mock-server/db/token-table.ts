@@ -36,6 +36,8 @@ const CACHE_SIZE = 4096;
 const INTERN_LIMIT = 1 << 16;
 /** Slots of the byte-keyed cache in front of the interned strings (a power of two). */
 const RECENT_STRINGS = 4096;
+/** Bytes kept of each recent string: a longer one is found by the interned strings' `Map`. */
+const RECENT_BYTES = 64;
 
 const ALIVE = 1;
 const ODD = 2;
@@ -45,15 +47,9 @@ const ACTIVE = 16;
 
 const KEYS = ['id', 'digest', 'user_id', 'description', 'is_active', 'expires_at', 'create_at'] as const;
 
-/**
- * The byte two hex digits stand for, by `(first << 8) | second` char code, or -1. Lowercase only:
- * an uppercase digest is another string.
- */
-const HEX_PAIR = new Int16Array(1 << 16).fill(-1);
-{
-  const digits = '0123456789abcdef';
-  for (let h = 0; h < 16; h++) for (let l = 0; l < 16; l++) HEX_PAIR[(digits.charCodeAt(h) << 8) | digits.charCodeAt(l)] = (h << 4) | l;
-}
+/** The value of a lowercase hex digit by char code (< 256), or -1: an uppercase digest is another string. */
+const HEX_DIGIT = new Int8Array(256).fill(-1);
+for (let d = 0; d < 16; d++) HEX_DIGIT['0123456789abcdef'.charCodeAt(d)] = d;
 
 function hashWords(words: Int32Array, base: number, len: number): number {
   let h = 0x811c9dc5 ^ len;
@@ -269,33 +265,76 @@ interface CaptureState {
 /** Result of {@link TokenTable.loadLine}: loaded (maybe with a clash), or not a canonical line. */
 export type LineLoad = LoadClash | 'loaded' | 'not-canonical';
 
-/** Literal bytes of the canonical token line, between the fields. */
+/**
+ * The line loader reads the text 4 bytes at a time (a `DataView` read is one load where a byte
+ * loop is four): a byte loop over the ~240 bytes of a line was most of opening 1M tokens. Words
+ * are read in the host's byte order, so that a word read from the text and stored in a column's
+ * `Int32Array` puts the same bytes there on any host.
+ */
+const HOST_LE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** A literal of the canonical line as words at byte offsets 0, 4, … and `length - 4` (the last overlapping). */
+interface Literal {
+  readonly length: number;
+  readonly offsets: readonly number[];
+  readonly words: readonly number[];
+}
+
+function literal(text: string): Literal {
+  const bytes = Buffer.from(text, 'latin1');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const offsets: number[] = [];
+  for (let at = 0; at < bytes.length - 4; at += 4) offsets.push(at);
+  offsets.push(bytes.length - 4);
+  return { length: bytes.length, offsets, words: offsets.map((at) => view.getInt32(at, HOST_LE)) };
+}
+
+/** Literal bytes of the canonical token line, between the fields (each at least 4 bytes). */
 const LIT = {
-  open: Buffer.from('{"id":"'),
-  digest: Buffer.from('","digest":"'),
-  user: Buffer.from('","user_id":"'),
-  description: Buffer.from('","description":"'),
-  active: Buffer.from('","is_active":'),
-  expires: Buffer.from(',"expires_at":'),
-  created: Buffer.from(',"create_at":'),
+  open: literal('{"id":"'),
+  digest: literal('","digest":"'),
+  user: literal('","user_id":"'),
+  description: literal('","description":"'),
+  active: literal('","is_active":'),
+  expires: literal(',"expires_at":'),
+  created: literal(',"create_at":'),
 };
 
-function literalAt(buf: Uint8Array, pos: number, end: number, lit: Uint8Array): boolean {
+function literalAt(view: DataView, pos: number, end: number, lit: Literal): boolean {
   if (pos + lit.length > end) return false;
-  for (let k = 0; k < lit.length; k++) if (buf[pos + k] !== lit[k]) return false;
+  const { offsets, words } = lit;
+  for (let k = 0; k < offsets.length; k++) if (view.getInt32(pos + (offsets[k] as number), HOST_LE) !== words[k]) return false;
   return true;
 }
 
-/** FNV-1a of the bytes of the last string {@link plainStringEnd} scanned (for interning). */
+/**
+ * Nonzero when one of the 4 bytes of `w` ends or escapes a plain JSON string: `"`, `\`, below
+ * 0x20, or 0x80 and up (the zero-byte tests of "Bit Twiddling Hacks": exact for whether any byte
+ * matches, not for which).
+ */
+function hasSpecialByte(w: number): number {
+  const quote = w ^ 0x22222222;
+  const backslash = w ^ 0x5c5c5c5c;
+  return (((quote - 0x01010101) & ~quote) | ((backslash - 0x01010101) & ~backslash) | (w - 0x20202020) | w) & 0x80808080;
+}
+
+/** A hash of the bytes of the last string {@link plainStringEnd} scanned (for interning). */
 let scannedHash = 0;
 
 /**
  * End of a JSON string body without escapes or non-ASCII bytes starting at `pos` (the closing
- * quote), or -1; hashes the bytes on the way ({@link scannedHash}).
+ * quote), or -1; hashes the bytes on the way ({@link scannedHash}, for the interning cache: equal
+ * strings with the line going on after them hash alike).
  */
-function plainStringEnd(buf: Uint8Array, pos: number, end: number): number {
+function plainStringEnd(view: DataView, buf: Uint8Array, pos: number, end: number): number {
   let h = 0x811c9dc5;
-  for (let i = pos; i < end; i++) {
+  let i = pos;
+  for (; i + 4 <= end; i += 4) {
+    const w = view.getInt32(i, HOST_LE);
+    if (hasSpecialByte(w) !== 0) break;
+    h = Math.imul(h ^ w, 0x01000193);
+  }
+  for (; i < end; i++) {
     const b = buf[i] as number;
     if (b === 0x22) {
       scannedHash = h;
@@ -335,9 +374,15 @@ export class TokenTable implements RecordTable<TokenRecord> {
   #captures = new Set<WeakRef<CaptureState>>();
   #interned = new Map<string, string>();
   #recent: (string | undefined)[] = new Array<string | undefined>(RECENT_STRINGS);
+  /** The bytes of the strings of {@link #recent} (of those up to {@link RECENT_BYTES} long). */
+  readonly #recentWords = new Int32Array(RECENT_STRINGS * RECENT_BYTES / 4);
+  readonly #recentBytes = new Uint8Array(this.#recentWords.buffer);
   /** A lookup key, encoded (8 words). */
   readonly #key = new Int32Array(8);
   readonly #keyBytes = new Uint8Array(this.#key.buffer);
+  /** The buffer {@link loadLine} reads (the snapshot reader's chunk), and a view of it for word reads. */
+  #viewed: Buffer | undefined;
+  #view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
   constructor(primaryKey: (record: TokenRecord) => string, defs: Readonly<Record<string, IndexDef<TokenRecord>>>) {
     const names = Object.keys(defs);
@@ -392,25 +437,34 @@ export class TokenTable implements RecordTable<TokenRecord> {
   }
 
   /**
-   * The string of ASCII bytes `buf[start, end)`, interned: a direct-mapped cache by a hash of the
-   * bytes finds a string seen before without building a new one (user ids repeat across tokens).
+   * The string of ASCII bytes `buf[start, end)`, interned: a two-way cache by a hash of the bytes
+   * finds a string seen before without building a new one (user ids repeat across tokens). The
+   * cache keeps each string's bytes too, so that a hit is checked a word at a time.
    */
-  #internBytes(buf: Buffer, start: number, end: number, h: number): string {
-    const slot = (h ^ (h >>> 17)) & (RECENT_STRINGS - 1);
-    const seen = this.#recent[slot];
-    if (seen !== undefined && seen.length === end - start) {
-      let same = true;
-      for (let i = 0; i < seen.length; i++) {
-        if (seen.charCodeAt(i) !== buf[start + i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return seen;
-    }
+  #internBytes(view: DataView, buf: Buffer, start: number, end: number, h: number): string {
+    const length = end - start;
+    const first = ((h ^ (h >>> 17)) & (RECENT_STRINGS / 2 - 1)) * 2;
+    if (this.#recentHolds(first, view, buf, start, length)) return this.#recent[first] as string;
+    if (this.#recentHolds(first + 1, view, buf, start, length)) return this.#recent[first + 1] as string;
+    // A miss replaces the way the hash's next bit picks.
+    const slot = first + ((h >>> 16) & 1);
     const value = this.#intern(buf.toString('latin1', start, end));
     this.#recent[slot] = value;
+    if (length <= RECENT_BYTES) buf.copy(this.#recentBytes, slot * RECENT_BYTES, start, end);
     return value;
+  }
+
+  /** Whether cache slot `slot` holds the string of bytes `buf[start, start + length)`. */
+  #recentHolds(slot: number, view: DataView, buf: Buffer, start: number, length: number): boolean {
+    const seen = this.#recent[slot];
+    if (seen === undefined || seen.length !== length || length > RECENT_BYTES) return false;
+    const words = this.#recentWords;
+    let k = slot * (RECENT_BYTES / 4);
+    let i = 0;
+    for (; i + 4 <= length; i += 4, k += 1) if (words[k] !== view.getInt32(start + i, HOST_LE)) return false;
+    const bytes = this.#recentBytes;
+    for (const at = slot * RECENT_BYTES; i < length; i++) if (bytes[at + i] !== buf[start + i]) return false;
+    return true;
   }
 
   /** Encode `key` into the lookup key when it is an ASCII string of ≤ 32 bytes; its length, or -1. */
@@ -433,9 +487,11 @@ export class TokenTable implements RecordTable<TokenRecord> {
     for (let i = 0; i < DIGEST_BYTES; i++) {
       const hi = key.charCodeAt(2 * i);
       const lo = key.charCodeAt(2 * i + 1);
-      const byte = (hi | lo) < 256 ? (HEX_PAIR[(hi << 8) | lo] as number) : -1;
-      if (byte < 0) return false;
-      bytes[i] = byte;
+      if ((hi | lo) >= 256) return false;
+      const high = HEX_DIGIT[hi] as number;
+      const low = HEX_DIGIT[lo] as number;
+      if ((high | low) < 0) return false;
+      bytes[i] = (high << 4) | low;
     }
     return true;
   }
@@ -738,46 +794,71 @@ export class TokenTable implements RecordTable<TokenRecord> {
    * already present also returns `'not-canonical'` (its replacement takes the general path).
    */
   loadLine(buf: Buffer, start: number, end: number): LineLoad {
+    if (buf !== this.#viewed) {
+      this.#viewed = buf;
+      this.#view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+    }
+    const view = this.#view;
     const row = this.#rows;
     const block = this.#block(row);
     const r = row & BLOCK_MASK;
     let pos = start;
-    if (!literalAt(buf, pos, end, LIT.open)) return 'not-canonical';
+    if (!literalAt(view, pos, end, LIT.open)) return 'not-canonical';
     pos += LIT.open.length;
-    const idEnd = plainStringEnd(buf, pos, end);
+    const idEnd = plainStringEnd(view, buf, pos, end);
     const idLen = idEnd - pos;
-    if (idEnd < 0 || idLen > ID_BYTES) return 'not-canonical';
-    const idAt = r * ID_BYTES;
-    const idBytes = block.ids;
-    for (let i = 0; i < idLen; i++) idBytes[idAt + i] = buf[pos + i] as number;
-    for (let i = idLen; i < ID_BYTES; i++) idBytes[idAt + i] = 0;
-    pos = idEnd;
-    if (!literalAt(buf, pos, end, LIT.digest)) return 'not-canonical';
-    pos += LIT.digest.length;
-    if (pos + 2 * DIGEST_BYTES >= end || buf[pos + 2 * DIGEST_BYTES] !== 0x22) return 'not-canonical';
-    const digestBytes = block.digests;
-    const digestAt = r * DIGEST_BYTES;
-    for (let i = 0; i < DIGEST_BYTES; i++) {
-      const byte = HEX_PAIR[((buf[pos + 2 * i] as number) << 8) | (buf[pos + 2 * i + 1] as number)] as number;
-      if (byte < 0) return 'not-canonical';
-      digestBytes[digestAt + i] = byte;
+    if (idEnd < 0 || idLen > ID_BYTES || !literalAt(view, idEnd, end, LIT.digest)) return 'not-canonical';
+    // The id's words, the last one's bytes past the id zeroed (the words read end inside the
+    // digest's literal, checked above).
+    const idWords = block.idWords;
+    const idAt = r * 8;
+    for (let k = 0; k < 8; k++) {
+      const have = idLen - 4 * k;
+      idWords[idAt + k] = have >= 4 ? view.getInt32(pos + 4 * k, HOST_LE)
+        : have <= 0 ? 0
+          : view.getInt32(pos + 4 * k, HOST_LE) & (HOST_LE ? (1 << (8 * have)) - 1 : ~((1 << (32 - 8 * have)) - 1));
     }
+    pos = idEnd + LIT.digest.length;
+    if (pos + 2 * DIGEST_BYTES >= end || buf[pos + 2 * DIGEST_BYTES] !== 0x22) return 'not-canonical';
+    // 8 hex digits (two big-endian words, the first digit highest) make one word of the digest.
+    const digestWords = block.digestWords;
+    const digestAt = r * 8;
+    let invalid = 0;
+    for (let k = 0; k < 8; k++) {
+      const high = view.getInt32(pos + 8 * k, false);
+      const low = view.getInt32(pos + 8 * k + 4, false);
+      const d0 = HEX_DIGIT[high >>> 24] as number;
+      const d1 = HEX_DIGIT[(high >>> 16) & 0xff] as number;
+      const d2 = HEX_DIGIT[(high >>> 8) & 0xff] as number;
+      const d3 = HEX_DIGIT[high & 0xff] as number;
+      const d4 = HEX_DIGIT[low >>> 24] as number;
+      const d5 = HEX_DIGIT[(low >>> 16) & 0xff] as number;
+      const d6 = HEX_DIGIT[(low >>> 8) & 0xff] as number;
+      const d7 = HEX_DIGIT[low & 0xff] as number;
+      invalid |= d0 | d1 | d2 | d3 | d4 | d5 | d6 | d7;
+      const b0 = (d0 << 4) | d1;
+      const b1 = (d2 << 4) | d3;
+      const b2 = (d4 << 4) | d5;
+      const b3 = (d6 << 4) | d7;
+      digestWords[digestAt + k] = HOST_LE ? b0 | (b1 << 8) | (b2 << 16) | (b3 << 24) : (b0 << 24) | (b1 << 16) | (b2 << 8) | b3;
+    }
+    if (invalid < 0) return 'not-canonical';
     pos += 2 * DIGEST_BYTES;
-    if (!literalAt(buf, pos, end, LIT.user)) return 'not-canonical';
+    if (!literalAt(view, pos, end, LIT.user)) return 'not-canonical';
     pos += LIT.user.length;
-    const userEnd = plainStringEnd(buf, pos, end);
+    const userEnd = plainStringEnd(view, buf, pos, end);
     if (userEnd < 0) return 'not-canonical';
     const userHash = scannedHash;
     const userAt = pos;
     pos = userEnd;
-    if (!literalAt(buf, pos, end, LIT.description)) return 'not-canonical';
+    if (!literalAt(view, pos, end, LIT.description)) return 'not-canonical';
     pos += LIT.description.length;
-    const descriptionEnd = plainStringEnd(buf, pos, end);
+    const descriptionEnd = plainStringEnd(view, buf, pos, end);
     if (descriptionEnd < 0) return 'not-canonical';
     const descriptionHash = scannedHash;
     const descriptionAt = pos;
     pos = descriptionEnd;
-    if (!literalAt(buf, pos, end, LIT.active)) return 'not-canonical';
+    if (!literalAt(view, pos, end, LIT.active)) return 'not-canonical';
     pos += LIT.active.length;
     let active: boolean;
     if (pos + 5 > end) return 'not-canonical';
@@ -788,12 +869,12 @@ export class TokenTable implements RecordTable<TokenRecord> {
       active = false;
       pos += 5;
     } else return 'not-canonical';
-    if (!literalAt(buf, pos, end, LIT.expires)) return 'not-canonical';
+    if (!literalAt(view, pos, end, LIT.expires)) return 'not-canonical';
     pos += LIT.expires.length;
     pos = readInteger(buf, pos, end);
     if (pos < 0) return 'not-canonical';
     const expires = integerValue;
-    if (!literalAt(buf, pos, end, LIT.created)) return 'not-canonical';
+    if (!literalAt(view, pos, end, LIT.created)) return 'not-canonical';
     pos += LIT.created.length;
     pos = readInteger(buf, pos, end);
     if (pos !== end - 1 || buf[end - 1] !== 0x7d) return 'not-canonical';
@@ -802,9 +883,9 @@ export class TokenTable implements RecordTable<TokenRecord> {
     block.idLens[r] = idLen;
     if (this.#ids.insertNew(row) >= 0) return 'not-canonical';
     block.flags[r] = ALIVE | ID_IN_BYTES | DIGEST_IN_BYTES | (active ? ACTIVE : 0);
-    const user = this.#internBytes(buf, userAt, userEnd, userHash);
+    const user = this.#internBytes(view, buf, userAt, userEnd, userHash);
     this.#users[row] = user;
-    this.#descriptions[row] = this.#internBytes(buf, descriptionAt, descriptionEnd, descriptionHash);
+    this.#descriptions[row] = this.#internBytes(view, buf, descriptionAt, descriptionEnd, descriptionHash);
     block.expires[r] = expires;
     block.created[r] = created;
     this.#rows += 1;

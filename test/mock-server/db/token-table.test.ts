@@ -108,6 +108,38 @@ describe('db/token-table: TokenTable answers like Table', () => {
     expect([...table.values()].map((r) => r.id)).to.deep.equal(['t1', 't2']);
   });
 
+  it('loadLine reads a line a word at a time and still finds every byte that makes it not canonical', () => {
+    // Ids of every length up to a row's 32 bytes, and strings with one byte a plain JSON string
+    // body cannot hold (or can) at every offset of a word, in lines placed at every alignment.
+    const next = random(11);
+    const specials = ['"', '\\', '\n', '\u0001', '\u007f', 'é', '~', ' '];
+    const table = new TokenTable(PRIMARY_KEY.tokens, defs);
+    const loadedIds: string[] = [];
+    for (let n = 0; n < 600; n++) {
+      const idLength = 1 + (n % 32);
+      const id = `${n.toString(36)}${'abcdefghijklmnopqrstuvwxyz012345'.slice(0, idLength)}`.slice(0, idLength);
+      const special = specials[Math.floor(next() * specials.length)] as string;
+      const at = Math.floor(next() * 9);
+      const text = `${'u'.repeat(at)}${special}${'v'.repeat(Math.floor(next() * 6))}`;
+      const inUser = next() < 0.5;
+      const record: TokenRecord = {
+        id, digest: hex(10_000 + n), user_id: inUser ? text : `user${n % 7}`, description: inUser ? `d${n % 3}` : text,
+        is_active: next() < 0.5, expires_at: 0, create_at: n,
+      };
+      const pad = ' '.repeat(n % 4);
+      const buf = Buffer.from(`${pad}${JSON.stringify(record)}`);
+      const plain = /^[\x20-\x7f]*$/.test(text) && !/["\\]/.test(text) && !loadedIds.includes(record.id);
+      const loaded = table.loadLine(buf, pad.length, buf.length);
+      expect(loaded, JSON.stringify(record)).to.equal(plain ? 'loaded' : 'not-canonical');
+      if (plain) {
+        loadedIds.push(record.id);
+        expect(JSON.stringify(table.get(record.id))).to.equal(JSON.stringify(record));
+        expect(table.findOne('digest', record.digest)?.id).to.equal(record.id);
+      }
+    }
+    expect(loadedIds.length).to.be.greaterThan(100);
+  });
+
   it('capture(): the records as they were when it was taken, a slice at a time, whatever changes meanwhile', () => {
     const table = new TokenTable(PRIMARY_KEY.tokens, defs);
     const record = (i: number, extra: Partial<TokenRecord> = {}): TokenRecord => Object.freeze({
