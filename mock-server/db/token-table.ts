@@ -318,6 +318,25 @@ function hasSpecialByte(w: number): number {
   return (((quote - 0x01010101) & ~quote) | ((backslash - 0x01010101) & ~backslash) | (w - 0x20202020) | w) & 0x80808080;
 }
 
+/** The first `n` bytes of a word read in host order, the others zero. */
+function firstBytes(w: number, n: number): number {
+  if (n >= 4) return w;
+  return w & (HOST_LE ? (1 << (8 * n)) - 1 : ~((1 << (32 - 8 * n)) - 1));
+}
+
+/**
+ * The 2 bytes that the 4 hex digits of `w` (read big-endian: the first digit highest) stand for,
+ * as 16 bits; negative when one of them is not a lowercase hex digit.
+ */
+function hexBytes(w: number): number {
+  return ((HEX_DIGIT[w >>> 24] as number) << 12) | ((HEX_DIGIT[(w >>> 16) & 0xff] as number) << 8)
+    | ((HEX_DIGIT[(w >>> 8) & 0xff] as number) << 4) | (HEX_DIGIT[w & 0xff] as number);
+}
+
+function byteSwapped(w: number): number {
+  return ((w & 0xff) << 24) | ((w & 0xff00) << 8) | ((w >>> 8) & 0xff00) | (w >>> 24);
+}
+
 /** A hash of the bytes of the last string {@link plainStringEnd} scanned (for interning). */
 let scannedHash = 0;
 
@@ -814,33 +833,20 @@ export class TokenTable implements RecordTable<TokenRecord> {
     const idAt = r * 8;
     for (let k = 0; k < 8; k++) {
       const have = idLen - 4 * k;
-      idWords[idAt + k] = have >= 4 ? view.getInt32(pos + 4 * k, HOST_LE)
-        : have <= 0 ? 0
-          : view.getInt32(pos + 4 * k, HOST_LE) & (HOST_LE ? (1 << (8 * have)) - 1 : ~((1 << (32 - 8 * have)) - 1));
+      idWords[idAt + k] = have <= 0 ? 0 : firstBytes(view.getInt32(pos + 4 * k, HOST_LE), have);
     }
     pos = idEnd + LIT.digest.length;
     if (pos + 2 * DIGEST_BYTES >= end || buf[pos + 2 * DIGEST_BYTES] !== 0x22) return 'not-canonical';
-    // 8 hex digits (two big-endian words, the first digit highest) make one word of the digest.
+    // 8 hex digits make one word of the digest.
     const digestWords = block.digestWords;
     const digestAt = r * 8;
     let invalid = 0;
     for (let k = 0; k < 8; k++) {
-      const high = view.getInt32(pos + 8 * k, false);
-      const low = view.getInt32(pos + 8 * k + 4, false);
-      const d0 = HEX_DIGIT[high >>> 24] as number;
-      const d1 = HEX_DIGIT[(high >>> 16) & 0xff] as number;
-      const d2 = HEX_DIGIT[(high >>> 8) & 0xff] as number;
-      const d3 = HEX_DIGIT[high & 0xff] as number;
-      const d4 = HEX_DIGIT[low >>> 24] as number;
-      const d5 = HEX_DIGIT[(low >>> 16) & 0xff] as number;
-      const d6 = HEX_DIGIT[(low >>> 8) & 0xff] as number;
-      const d7 = HEX_DIGIT[low & 0xff] as number;
-      invalid |= d0 | d1 | d2 | d3 | d4 | d5 | d6 | d7;
-      const b0 = (d0 << 4) | d1;
-      const b1 = (d2 << 4) | d3;
-      const b2 = (d4 << 4) | d5;
-      const b3 = (d6 << 4) | d7;
-      digestWords[digestAt + k] = HOST_LE ? b0 | (b1 << 8) | (b2 << 16) | (b3 << 24) : (b0 << 24) | (b1 << 16) | (b2 << 8) | b3;
+      const high = hexBytes(view.getInt32(pos + 8 * k, false));
+      const low = hexBytes(view.getInt32(pos + 8 * k + 4, false));
+      invalid |= high | low;
+      const bigEndian = (high << 16) | (low & 0xffff);
+      digestWords[digestAt + k] = HOST_LE ? byteSwapped(bigEndian) : bigEndian;
     }
     if (invalid < 0) return 'not-canonical';
     pos += 2 * DIGEST_BYTES;
