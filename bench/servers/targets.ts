@@ -20,7 +20,6 @@
  * http.createServer(target.app.callback()).listen(0, '127.0.0.1');
  * ```
  */
-import { hash } from 'node:crypto';
 import Koa from 'koa';
 import { jwtVerify } from 'jose';
 import koaJwt from 'koa-jwt';
@@ -34,8 +33,7 @@ import { createHookBus } from '../../middleware/hooks/hook-bus.js';
 import { remoteResolver } from '../../middleware/remote/remote-resolver.js';
 import { cachedResolver } from '../../middleware/cache/session-cache.js';
 import { storeResolver } from '../../middleware/auth/store-resolver.js';
-import type { StoredToken, StoredUser, TokenStore } from '../../middleware/types.js';
-import { compactTokenStore, JWT_SECRET, secretOf, tokenIdOf, userIdOf, usernameOf } from '../lib/fixtures.js';
+import { compactTokenStore, JWT_SECRET, secretOf, syncTokenStore, usernameOf } from '../lib/fixtures.js';
 
 export type TargetKind = 'bare' | 'map' | 'sha-map' | 'jose' | 'koa-jwt' | 'passport' | 'middleware' | 'remote' | 'receiver';
 
@@ -43,10 +41,10 @@ export interface TargetOptions {
   kind: TargetKind;
   /** Tokens in the store (`middleware`, `map`, `sha-map`, `passport`). Default 1000. */
   tokens?: number;
-  /** `middleware`: one object per token in Maps (`objects`, default: {@link documentedTokenStore}) or packed typed arrays (`compact`). */
+  /** `middleware`: one object per token in Maps (`objects`, default: {@link syncTokenStore}) or packed typed arrays (`compact`). */
   store?: 'objects' | 'compact';
   /**
-   * `bare`: hold {@link documentedTokenStore}`(heldTokens)` in memory, unread: the heap an app
+   * `bare`: hold {@link syncTokenStore}`(heldTokens)` in memory, unread: the heap an app
    * with a big in-process store carries whether or not it authenticates (bench `bare-1M`).
    */
   heldTokens?: number;
@@ -90,45 +88,6 @@ function principals(n: number, key: (secret: string) => string): Map<string, Nam
   return map;
 }
 
-/** Rows per `JSON.parse` while loading a store (a page of a database read). */
-const LOAD_PAGE = 10_000;
-
-/**
- * The store docs/middleware.md tells users to write — `findTokenByDigest` and `findUserById` over
- * two `Map`s of rows (`tokensByDigest`, `usersById`), everything synchronous — holding `n` active,
- * non-expiring tokens over `min(n, 10 000)` users, filled the way an app fills it: with rows read
- * from its database. A driver (or `JSON.parse` of a file) hands every row over as one object of
- * flat strings, so the rows here are parsed from JSON text, a page of {@link LOAD_PAGE} at a time.
- *
- * Why not build the rows in place: ids made by concatenation (`tokenIdOf`) are rope strings of
- * 3–4 pieces, 385 instead of 278 B of heap per token — 344 instead of 242 MB of old space at 1M
- * tokens, which every young-generation GC walks page by page (docs/middleware.md, "Big in-process
- * stores"). No database hands rows over as ropes; the bench measured that artefact until now.
- */
-export function documentedTokenStore(n: number): TokenStore & { readonly size: number } {
-  const userCount = Math.max(1, Math.min(n, 10_000));
-  const usersById = new Map<string, StoredUser>();
-  const tokensByDigest = new Map<string, StoredToken>();
-  const load = <T>(count: number, row: (i: number) => T, put: (row: T) => void) => {
-    for (let start = 0; start < count; start += LOAD_PAGE) {
-      const page: string[] = [];
-      for (let i = start; i < Math.min(count, start + LOAD_PAGE); i++) page.push(JSON.stringify(row(i)));
-      for (const parsed of JSON.parse(`[${page.join(',')}]`) as T[]) put(parsed);
-    }
-  };
-  load(userCount, (u): StoredUser => ({ id: userIdOf(u), username: usernameOf(u), roles: 'system_user system_user_access_token', delete_at: 0, is_bot: false }),
-    (user) => usersById.set(user.id, user));
-  load(n, (i): StoredToken => ({
-    id: tokenIdOf(i), digest: hash('sha256', secretOf(i), 'hex'), user_id: userIdOf(i % userCount), description: 'benchmark', is_active: true, expires_at: 0,
-  }), (token) => tokensByDigest.set(token.digest, token));
-  return {
-    size: tokensByDigest.size,
-    findTokenByDigest: (digest) => tokensByDigest.get(digest),
-    findUserById: (id) => usersById.get(id),
-    userAccessTokensEnabled: () => true,
-  };
-}
-
 function reply(app: Koa, name: (ctx: Koa.Context) => string): void {
   app.use(function handler(ctx) {
     ctx.body = { user: name(ctx) };
@@ -148,7 +107,7 @@ export async function buildTarget(options: TargetOptions): Promise<Target> {
     case 'bare': {
       reply(app, () => 'anonymous');
       if (heldTokens === undefined) break;
-      const held = documentedTokenStore(heldTokens);
+      const held = syncTokenStore(heldTokens);
       stats = () => ({ heldTokens: held.size });
       break;
     }
@@ -198,7 +157,7 @@ export async function buildTarget(options: TargetOptions): Promise<Target> {
       break;
     }
     case 'middleware': {
-      const store = storeKind === 'compact' ? compactTokenStore(tokens) : documentedTokenStore(tokens);
+      const store = storeKind === 'compact' ? compactTokenStore(tokens) : syncTokenStore(tokens);
       const { size } = store;
       const hooks = createHookBus();
       const resolver = cachedResolver(storeResolver(store), { hooks, ...(maxEntries === undefined ? {} : { maxEntries }) });
