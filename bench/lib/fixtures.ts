@@ -40,6 +40,9 @@ export interface BenchTokenStore extends TokenStore {
   readonly size: number;
 }
 
+/** The row of user number `u`: an active user allowed personal access tokens. */
+const userRowOf = (u: number): StoredUser => ({ id: userIdOf(u), username: usernameOf(u), roles: 'system_user system_user_access_token', delete_at: 0, is_bot: false });
+
 /** Rows per `JSON.parse` while loading a store (a page of a database read). */
 const LOAD_PAGE = 10_000;
 
@@ -68,8 +71,7 @@ export function syncTokenStore(n: number): BenchTokenStore {
   const userCount = Math.max(1, Math.min(n, 10_000));
   const users = new Map<string, StoredUser>();
   const byDigest = new Map<string, StoredToken>();
-  loadRows(userCount, (u): StoredUser => ({ id: userIdOf(u), username: usernameOf(u), roles: 'system_user system_user_access_token', delete_at: 0, is_bot: false }),
-    (user) => users.set(user.id, user));
+  loadRows(userCount, userRowOf, (user) => users.set(user.id, user));
   loadRows(n, (i): StoredToken => ({
     id: tokenIdOf(i), digest: hash('sha256', secretOf(i), 'hex'), user_id: userIdOf(i % userCount), description: 'benchmark', is_active: true, expires_at: 0,
   }), (token) => byDigest.set(token.digest, token));
@@ -92,10 +94,7 @@ export function syncTokenStore(n: number): BenchTokenStore {
 export function compactTokenStore(n: number): TokenStore & { readonly size: number } {
   const userCount = Math.max(1, Math.min(n, 10_000));
   const users = new Map<string, StoredUser>();
-  for (let u = 0; u < userCount; u++) {
-    const id = userIdOf(u);
-    users.set(id, { id, username: usernameOf(u), roles: 'system_user system_user_access_token', delete_at: 0, is_bot: false });
-  }
+  for (let u = 0; u < userCount; u++) users.set(userIdOf(u), userRowOf(u));
   const digests = new Uint8Array(n * 32);
   let capacity = 1;
   while (capacity < n * 2) capacity *= 2;
