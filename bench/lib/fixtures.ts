@@ -62,10 +62,10 @@ function loadRows<T>(count: number, row: (i: number) => T, put: (row: T) => void
  * over `min(n, 10 000)` users, filled the way an app fills it: with rows read from its database.
  * A driver (or `JSON.parse` of a file) hands every row over as one object of flat strings.
  *
- * Why not build the rows in place: ids made by concatenation (`tokenIdOf`) are rope strings of
- * 3–4 pieces, 385 instead of 278 B of heap per token (344 instead of 242 MB of old space at 1M
- * tokens, which every young-generation GC walks page by page: docs/middleware.md, "Big in-process
- * stores"). No database hands rows over as ropes.
+ * Why not build the rows in place: ids made by concatenation (`tokenIdOf`) are rope strings, 385
+ * instead of 280 B of heap per token at 1M tokens (bench/RESULTS.md, round 7), old space that every
+ * young-generation GC walks page by page (docs/middleware.md, "Big in-process stores"). No
+ * database hands rows over as ropes.
  */
 export function syncTokenStore(n: number): BenchTokenStore {
   const userCount = Math.max(1, Math.min(n, 10_000));
